@@ -1,0 +1,62 @@
+"""Character classes shared by the scalar (Python) and vectorized (polars/Rust) faces.
+
+Python's ``re`` and Rust's ``regex`` disagree at the edges: ``\\s`` in Python
+also matches U+001C..U+001F, and ``\\p{Cf}`` in Rust follows a newer Unicode
+than this Python's ``unicodedata``. The two faces must give the same answer
+for every input, so every class used by both is built here, once, from one
+definition, and rendered for each engine.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from typing import Final
+
+#: Unicode's White_Space property, exactly (what Rust's ``\s`` and ``trim`` use).
+WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+#: Persian (U+06F0..) and Arabic-Indic (U+0660..) digits, mapped to ASCII.
+NON_ASCII_DIGITS: Final = {chr(0x06F0 + i): str(i) for i in range(10)} | {
+    chr(0x0660 + i): str(i) for i in range(10)
+}
+
+#: Planes that hold format (Cf) characters in every Unicode version so far:
+#: the BMP, the SMP (e.g. U+1BCA0, U+13430) and plane 14 (tags, U+E0001..).
+#: Scanning just these keeps the first call to ~20 ms instead of ~170 ms.
+_CF_PLANES: Final = ((0x0000, 0x20000), (0xE0000, 0xE1000))
+
+
+@cache
+def format_chars() -> frozenset[str]:
+    """Every code point of General_Category Cf known to this Python's unicodedata."""
+    return frozenset(
+        chr(cp)
+        for start, stop in _CF_PLANES
+        for cp in range(start, stop)
+        if unicodedata.category(chr(cp)) == "Cf"
+    )
+
+
+def _ranges(chars: Iterable[str]) -> list[tuple[int, int]]:
+    points = sorted({ord(c) for c in chars})
+    out: list[tuple[int, int]] = []
+    for p in points:
+        if out and out[-1][1] == p - 1:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return out
+
+
+def rust_class(chars: Iterable[str], *, negate: bool = False) -> str:
+    """A Rust-regex character class matching exactly ``chars`` (``\\x{..}`` escapes only)."""
+    body = "".join(
+        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _ranges(chars)
+    )
+    return f"[{'^' if negate else ''}{body}]"

@@ -1,0 +1,164 @@
+"""What the installed ``phonenumbers`` metadata says about Iranian numbers.
+
+Both faces of the normalizer judge a cleaned national significant number
+(NSN) with this data: the scalar face through ``phonenumbers`` itself, the
+vectorized face through the same metadata patterns, anchored and run in
+polars, and a carrier table built from ``phonenumbers.carrierdata``. Nothing
+here is a hand-written list of prefixes: when the metadata moves, so do we.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Final
+
+import phonenumbers
+import polars as pl
+from phonenumbers import carrier, carrierdata
+from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
+
+IR_COUNTRY_CODE: Final = 98
+
+#: How p2pfile names carriers: the metadata's English names, with the three
+#: big operators spelled as Iranian users know them.
+CARRIER_DISPLAY: Final = {"IR-MCI": "MCI", "Rightel": "RighTel"}
+
+#: What the classifier returns for an NSN (phonenumbers' types, folded).
+MOBILE: Final = "mobile"  # MOBILE or FIXED_LINE_OR_MOBILE
+FIXED: Final = "fixed"  # FIXED_LINE (landlines, 094x fixed-wireless)
+OTHER: Final = "other"  # any other valid type (UAN, toll free, ...)
+
+
+def display_carrier(name: str) -> str:
+    """The operator name p2pfile reports for a carrier name from the metadata."""
+    return CARRIER_DISPLAY.get(name, name) if name else "unknown"
+
+
+def iranian_kind(nsn: str) -> str | None:
+    """Scalar reference: classify an Iranian NSN with ``phonenumbers`` itself.
+
+    ``None`` means not a valid Iranian number. An NSN with a leading zero is
+    never valid (``int()`` would silently drop that zero).
+    """
+    if not nsn or nsn.startswith("0"):
+        return None
+    number = phonenumbers.PhoneNumber(country_code=IR_COUNTRY_CODE, national_number=int(nsn))
+    if not phonenumbers.is_valid_number(number):
+        return None
+    kind = phonenumbers.number_type(number)
+    if kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return MOBILE
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return FIXED
+    return OTHER
+
+
+def iranian_carrier(nsn: str) -> str:
+    """Scalar reference: the carrier ``phonenumbers`` names for a valid Iranian mobile NSN."""
+    number = phonenumbers.PhoneNumber(country_code=IR_COUNTRY_CODE, national_number=int(nsn))
+    return display_carrier(carrier.name_for_number(number, "en"))
+
+
+# -- the vectorized face -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Desc:
+    pattern: str  # anchored, ASCII digits only
+    lengths: tuple[int, ...]
+
+
+def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
+    if desc is None or desc.national_number_pattern is None:
+        return None
+    # Anchored because polars' str.contains searches; \d narrowed to ASCII because
+    # Rust's \d is Unicode-aware (spec iran-numbers.md, pitfalls 5 and 6).
+    pattern = desc.national_number_pattern.replace("\\d", "[0-9]")
+    return _Desc(f"^(?:{pattern})$", tuple(desc.possible_length or ()))
+
+
+def _matches(nsn: pl.Expr, desc: _Desc | None) -> pl.Expr:
+    if desc is None:
+        return pl.lit(value=False)
+    hit = nsn.str.contains(desc.pattern)
+    if desc.lengths:
+        hit = hit & nsn.str.len_bytes().is_in(list(desc.lengths))
+    return hit
+
+
+# The order phonenumbers' _number_type_helper tests the types in; the first
+# match wins, and fixed line is tested before mobile.
+_SPECIAL_TYPES: Final = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+def iranian_kind_expr(nsn: pl.Expr) -> pl.Expr:
+    """Vectorized :func:`iranian_kind`: the same answer from the same metadata, in polars."""
+    meta = PhoneMetadata.metadata_for_region("IR")
+    if meta is None:  # pragma: no cover - phonenumbers always ships IR
+        msg = "phonenumbers has no metadata for IR"
+        raise RuntimeError(msg)
+    general = _matches(nsn, _desc(meta.general_desc)) & ~nsn.str.starts_with("0")
+    special = pl.lit(value=False)
+    for name in _SPECIAL_TYPES:
+        special = special | _matches(nsn, _desc(getattr(meta, name)))
+    fixed = _matches(nsn, _desc(meta.fixed_line))
+    mobile = _matches(nsn, _desc(meta.mobile))
+    if meta.same_mobile_and_fixed_line_pattern:
+        mobile = fixed
+    return (
+        pl.when(~general)
+        .then(None)
+        .when(special)
+        .then(pl.lit(OTHER))
+        .when(fixed & mobile)
+        .then(pl.lit(MOBILE))
+        .when(fixed)
+        .then(pl.lit(FIXED))
+        .when(mobile)
+        .then(pl.lit(MOBILE))
+        .otherwise(None)
+    )
+
+
+@cache
+def _carrier_tables() -> tuple[tuple[int, dict[str, str]], ...]:
+    """NSN-prefix -> carrier tables, longest prefix first, from phonenumbers' carrier data.
+
+    Mirrors phonenumbers' lookup: the longest key that prefixes ``98 + NSN``
+    and has an English name wins.
+    """
+    by_length: dict[int, dict[str, str]] = {}
+    cc = str(IR_COUNTRY_CODE)
+    for key, names in carrierdata.CARRIER_DATA.items():
+        name = names.get("en")
+        if name is None or not (key.startswith(cc) or cc.startswith(key)):
+            continue
+        nsn_prefix = key[len(cc) :] if key.startswith(cc) else ""
+        by_length.setdefault(len(nsn_prefix), {})[nsn_prefix] = name
+    return tuple(sorted(by_length.items(), reverse=True))
+
+
+def iranian_carrier_expr(nsn: pl.Expr) -> pl.Expr:
+    """Vectorized :func:`iranian_carrier`, for NSNs already known to be valid mobiles."""
+    lookups: list[pl.Expr] = []
+    for length, table in _carrier_tables():
+        if length == 0:
+            lookups.append(pl.lit(table[""]))
+            continue
+        names = {prefix: display_carrier(name) for prefix, name in table.items()}
+        lookups.append(nsn.str.slice(0, length).replace_strict(names, default=None))
+    lookups.append(pl.lit("unknown"))
+    return pl.coalesce(lookups)
