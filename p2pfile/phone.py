@@ -41,8 +41,10 @@ from p2pfile._phone_meta import (
 
 __all__ = [
     "FORM_CODES",
+    "FORM_NAMES",
     "NUMBER_DTYPE",
     "REASONS",
+    "REASON_TEXT",
     "NumberResult",
     "Reason",
     "normalize_number",
@@ -79,6 +81,32 @@ FORM_CODES: Final = (
     FLOAT_ARTIFACT,
     TEXT_MARKER,
 )
+
+#: The kebab names of the form codes (spec/rules.md, P1xx).
+FORM_NAMES: Final = {
+    NON_ASCII_DIGITS: "non-ascii-digits",
+    FORMATTING_CHARACTERS: "formatting-characters",
+    NON_E164: "non-e164",
+    MISSING_LEADING_ZERO: "missing-leading-zero",
+    FLOAT_ARTIFACT: "float-artifact",
+    TEXT_MARKER: "spreadsheet-text-marker",
+}
+
+#: What each reason means to the person who has to fix the cell.
+REASON_TEXT: Final[dict[Reason, str]] = {
+    "empty": "no number: the cell is blank, invisible marks only, or a null marker (nan, #N/A)",
+    "invalid-characters": "letters, punctuation or two numbers in one cell; only digits, "
+    "one leading + and the separators - . ( ) / and spaces are allowed",
+    "formula": "a spreadsheet formula, not a number; paste the values instead",
+    "scientific-notation": "scientific notation: the spreadsheet already lost digits; "
+    "re-export the column formatted as text",
+    "invalid-length": "the wrong number of digits for a mobile number",
+    "unknown-prefix": "an 09xx block that no operator has for mobiles",
+    "landline": "a landline or fixed-wireless number; it cannot receive SMS",
+    "not-mobile": "a service number (not a mobile)",
+    "sender-line": "an SMS sender line (1000/2000/3000/5000...), not a recipient",
+    "invalid-number": "not a valid phone number (unknown country code, or 00 followed by junk)",
+}
 
 #: The polars dtype of :func:`number_expr` (the columns of :func:`normalize_numbers` but ``input``).
 NUMBER_DTYPE: Final = pl.Struct(

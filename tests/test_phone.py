@@ -1,0 +1,221 @@
+"""Every row of the decision table in spec/iran-numbers.md §4, through both faces."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from p2pfile import normalize_number, normalize_numbers, number_expr
+
+MCI = "+989123456789"
+
+# (cell, e164 or None, reason or None)
+ACCEPTED = [
+    ("09123456789", MCI),
+    ("9123456789", MCI),
+    ("989123456789", MCI),
+    ("+989123456789", MCI),
+    ("00989123456789", MCI),
+    ("+98 912 345 6789", MCI),
+    ("(0912) 345-6789", MCI),
+    ("0912-345-6789", MCI),
+    ("0912 345 67 89", MCI),
+    ("0912.345.6789", MCI),
+    ("0912/345/6789", MCI),
+    ("0912\u2013345\u20136789", MCI),
+    ("0912\u2212345\uff0d6789", MCI),
+    ("(+98) 912 345 6789", MCI),
+    ("+98(0)9123456789", MCI),
+    ("+98 0912 345 6789", MCI),
+    ("0098 0912 345 6789", MCI),
+    ("9809123456789", MCI),
+    ("۰۹۱۲۳۴۵۶۷۸۹", MCI),
+    ("٠٩١٢٣٤٥٦٧٨٩", MCI),
+    ("۰۹۱۲٣٤٥۶۷۸۹", MCI),
+    ("\u200e09123456789\u200f", MCI),
+    ("\u202a+98 912 345 6789\u202c", MCI),
+    ("\ufeff0912\u200c345\u20606789", MCI),
+    ("\xa00912\u202f345\u2009678\u30009\t\r\n", MCI),
+    ("'09123456789", MCI),
+    ("\u201909123456789", MCI),
+    ('="09123456789"', MCI),
+    ("=09123456789", MCI),
+    ('"09123456789"', MCI),
+    ("9123456789.0", MCI),
+    ("989123456789.0", MCI),
+    ("0989123456789", MCI),
+    ("+09123456789", MCI),
+    ("+0989123456789", MCI),
+    ("+00989123456789", MCI),
+]
+
+REJECTED = [
+    ("9.12346E+09", "scientific-notation"),
+    ("9.89123E+11", "scientific-notation"),
+    ("9,12346E+09", "scientific-notation"),
+    ("9.123456789E+09", "scientific-notation"),
+    ("912345678.0", "invalid-length"),
+    ("009123456789", "invalid-number"),
+    ("9891234567", "unknown-prefix"),
+    ("09891234567", "unknown-prefix"),
+    ("+98989123456789", "invalid-length"),
+    ("98989123456789", "invalid-length"),
+    ("0912345678", "invalid-length"),
+    ("091234567890", "invalid-length"),
+    ("+98912000000", "invalid-length"),
+    ("09061234567", "unknown-prefix"),
+    ("09401234567", "unknown-prefix"),
+    ("09971234567", "unknown-prefix"),
+    ("09988712345", "unknown-prefix"),
+    ("02188776655", "landline"),
+    ("+982188776655", "landline"),
+    ("2188776655", "landline"),
+    ("09412345678", "landline"),
+    ("9601", "not-mobile"),
+    ("09601", "not-mobile"),
+    ("3000505", "sender-line"),
+    ("+983000505", "sender-line"),
+    ("50001234567", "sender-line"),
+    ("10001234", "sender-line"),
+    ("20001234", "sender-line"),
+    ("+98217000070", "invalid-length"),
+    ("88776655", "invalid-length"),
+    ("110", "invalid-length"),
+    ("+44 121 234 5678", "landline"),
+    ("+1 555 0100", "invalid-number"),
+    ("+999123456789", "invalid-number"),
+    ("+9123456789", "invalid-number"),
+    ("971501234567", "invalid-length"),
+    ("79123456789", "invalid-length"),
+    ("Ali 09123456789", "invalid-characters"),
+    ("tel:09123456789", "invalid-characters"),
+    ("09123456789 ext 12", "invalid-characters"),
+    ("09123456789,09123456788", "invalid-characters"),
+    ("09123456789;09123456788", "invalid-characters"),
+    ("0912|345|6789", "invalid-characters"),
+    ("*09123456789#", "invalid-characters"),
+    ("0912_345_6789", "invalid-characters"),
+    ("O9123456789", "invalid-characters"),
+    ("98+9123456789", "invalid-characters"),
+    ("++989123456789", "invalid-characters"),
+    ("989123456789+", "invalid-characters"),
+    ("9,123,456,789", "invalid-characters"),
+    ("0912३४५६७८९", "invalid-characters"),  # Devanagari digits are not mapped
+    ("=SUM(A1:A2)", "formula"),
+    ("=A1", "formula"),
+    ("", "empty"),
+    ("   ", "empty"),
+    ("\u200c\u200e", "empty"),
+    ("- -", "empty"),
+    ("nan", "empty"),
+    ("None", "empty"),
+    ("NULL", "empty"),
+    ("N/A", "empty"),
+    ("#N/A", "empty"),
+]
+
+FOREIGN = [
+    ("+971 50 123 4567", "+971501234567"),
+    ("0044 7400 123456", "+447400123456"),
+    ("+79123456789", "+79123456789"),
+    ("+1 650 253 0000", "+16502530000"),  # US numbers are FIXED_LINE_OR_MOBILE
+]
+
+OPERATORS = [
+    ("09101234567", "MCI"),
+    ("09351234567", "Irancell"),
+    ("09011234567", "Irancell"),
+    ("09201234567", "RighTel"),
+    ("09311234567", "MTCE"),
+    ("09321234567", "MCI"),
+    ("09341234567", "TeleKish"),
+    ("09901234567", "MCI"),
+    ("09955123456", "Irancell"),
+    ("09981234567", "RighTel"),
+    ("09991234567", "Irancell"),
+    ("09921234567", "MCI"),
+    ("09931234567", "MCI"),
+    ("09993123456", "Aptel"),
+    ("09951012345", "unknown"),
+    ("09997712345", "unknown"),
+]
+
+
+def _vectorized(cell: str) -> dict[str, object]:
+    return normalize_numbers([cell]).row(0, named=True)
+
+
+@pytest.mark.parametrize(("cell", "e164"), ACCEPTED)
+def test_accepted_forms_become_e164(cell: str, e164: str) -> None:
+    result = normalize_number(cell)
+    assert (result.e164, result.reason, result.foreign) == (e164, None, False)
+    row = _vectorized(cell)
+    assert (row["e164"], row["reason"], row["foreign"]) == (e164, None, False)
+
+
+@pytest.mark.parametrize(("cell", "reason"), REJECTED)
+def test_rejected_forms_name_their_reason(cell: str, reason: str) -> None:
+    result = normalize_number(cell)
+    assert (result.e164, result.reason, result.operator, result.forms) == (None, reason, None, ())
+    row = _vectorized(cell)
+    assert (row["e164"], row["reason"], row["operator"], row["forms"]) == (None, reason, None, [])
+
+
+@pytest.mark.parametrize(("cell", "e164"), FOREIGN)
+def test_foreign_mobiles_are_accepted_and_flagged(cell: str, e164: str) -> None:
+    result = normalize_number(cell)
+    assert (result.e164, result.foreign, result.operator) == (e164, True, None)
+    row = _vectorized(cell)
+    assert (row["e164"], row["foreign"], row["operator"]) == (e164, True, None)
+
+
+@pytest.mark.parametrize(("cell", "operator"), OPERATORS)
+def test_operator_is_the_longest_carrier_prefix(cell: str, operator: str) -> None:
+    assert normalize_number(cell).operator == operator
+    assert _vectorized(cell)["operator"] == operator
+
+
+@pytest.mark.parametrize(
+    ("cell", "forms"),
+    [
+        ("+989123456789", ()),
+        ("09123456789", ("P103",)),
+        ("۰۹۱۲ ۳۴۵ ۶۷۸۹", ("P101", "P102", "P103")),
+        ("9123456789.0", ("P103", "P104", "P105")),
+        ("'09123456789", ("P103", "P106")),
+        ('="+989123456789"', ("P106",)),
+        (" +989123456789 ", ("P102",)),
+        ("+98 912 345 6789", ("P102",)),
+        ("\u200e+989123456789", ("P102",)),
+        ("9123456789", ("P103", "P104")),
+    ],
+)
+def test_form_problems_are_reported_for_valid_numbers(cell: str, forms: tuple[str, ...]) -> None:
+    assert normalize_number(cell).forms == forms
+    assert tuple(_vectorized(cell)["forms"]) == forms
+
+
+def test_national_form_for_providers_that_want_it() -> None:
+    assert normalize_number("+98 912 345 6789").national == "09123456789"
+    assert normalize_number("+971501234567").national == "+971501234567"
+    assert normalize_number("junk").national is None
+
+
+def test_vectorized_keeps_input_order_and_nulls() -> None:
+    frame = normalize_numbers(pl.Series(["09123456789", None, "x", "+971501234567"]))
+    assert frame.columns == ["input", "e164", "reason", "operator", "foreign", "forms"]
+    assert frame.get_column("input").to_list() == ["09123456789", None, "x", "+971501234567"]
+    assert frame.get_column("reason").to_list() == [None, "empty", "invalid-characters", None]
+
+
+def test_expression_form_works_inside_a_lazy_pipeline() -> None:
+    lf = pl.LazyFrame({"recipient": ["۰۹۱۲۳۴۵۶۷۸۹", "021 8877 6655"], "message": ["a", "b"]})
+    out = lf.with_columns(number=number_expr("recipient")).unnest("number").collect()
+    assert out.get_column("e164").to_list() == [MCI, None]
+    assert out.get_column("reason").to_list() == [None, "landline"]
+    assert out.get_column("message").to_list() == ["a", "b"]
+
+
+def test_scalar_face_refuses_non_strings() -> None:
+    with pytest.raises(TypeError, match="str"):
+        normalize_number(9123456789)  # type: ignore[arg-type]
