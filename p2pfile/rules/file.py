@@ -1,0 +1,204 @@
+"""F1xx (file and container) and F2xx (table structure): found by the reader.
+
+These rules have documentation here; the findings themselves come from
+``p2pfile.read`` (bytes, encoding, structure) and ``p2pfile.check``
+(file size limits).
+"""
+
+from __future__ import annotations
+
+from p2pfile.rules import file_rule
+
+file_rule(
+    "F101",
+    "io-error",
+    "error",
+    """The file cannot be opened or read.
+
+    Why: nothing in it can be checked or sent.
+    Example: a path that does not exist, a directory, a file without read permission.
+    Fix: check the path and the permissions.
+    """,
+)
+file_rule(
+    "F102",
+    "unsupported-format",
+    "error",
+    """The content is neither CSV text nor an XLSX workbook.
+
+    The format is sniffed from the bytes, never from the extension: an old
+    .xls (OLE2) workbook, a PDF, an image or a zip that is not a workbook are
+    all F102. A .csv that is really XLSX (or the reverse) is read by its real
+    format and reported here too, because the provider may trust the name.
+    Fix: export the sheet as CSV (UTF-8) or .xlsx.
+    """,
+)
+file_rule(
+    "F103",
+    "invalid-encoding",
+    "error",
+    """The file is not valid UTF-8.
+
+    Why: the provider reads UTF-8; Persian text in another encoding arrives as
+    mojibake. The message names the encoding p2pfile detected (UTF-16,
+    cp1256 as Persian Excel writes it, ...), the byte offset and the line of
+    the first bad byte. When the detection is confident the rows are still
+    checked on the decoded text; otherwise only this finding is reported.
+    Fix (unsafe): ``p2pfile fix --unsafe-fixes`` transcodes to UTF-8.
+    """,
+    fix="unsafe",
+)
+file_rule(
+    "F104",
+    "byte-order-mark",
+    "warning",
+    """The file starts with a UTF-8 byte order mark (BOM).
+
+    Why: some readers take the BOM as part of the first header cell
+    (``\\ufeffrecipient``), so the header no longer matches.
+    Fix (safe): the BOM is removed.
+    """,
+    fix="safe",
+)
+file_rule(
+    "F105",
+    "mixed-line-endings",
+    "warning",
+    """Records are separated by both CRLF and LF.
+
+    Why: a sign of files concatenated from different tools; some readers
+    split records wrongly. Fix (safe): every record ends with LF.
+    """,
+    fix="safe",
+)
+file_rule(
+    "F106",
+    "empty-file",
+    "error",
+    """The file has no bytes, or a header and no data rows.
+
+    Why: an upload with nothing to send fails or sends nothing.
+    Fix: check that the export wrote the rows.
+    """,
+)
+file_rule(
+    "F107",
+    "multiple-sheets",
+    "error",
+    """An XLSX workbook has data on a second or later sheet.
+
+    Why: the provider reads one sheet; every row on the others would be
+    silently lost. Fix: move all rows to the first sheet, or split the
+    workbook into one file per sheet.
+    """,
+)
+file_rule(
+    "F108",
+    "file-too-large",
+    "error",
+    """More rows or bytes than the configured maximum (``max-rows``, ``max-bytes``).
+
+    Why: a guard against uploading the wrong file, and against reading a
+    huge XLSX into memory. Fix: split the file, or raise the limit.
+    """,
+)
+file_rule(
+    "F109",
+    "numeric-recipient-cells",
+    "warning",
+    """XLSX recipient cells are stored as numbers, not text.
+
+    Why: Excel already dropped the leading zero (``9121234567``) or will show
+    long numbers in scientific notation. p2pfile reads the exact digits, but
+    the next tool may not. Example: a column typed by hand into Excel.
+    Fix: format the column as Text before typing or pasting numbers.
+    """,
+)
+file_rule(
+    "F201",
+    "missing-header",
+    "error",
+    """The first record is data (a recipient-like value), not a header.
+
+    Why: the provider expects ``recipient,message`` on line 1 and would drop
+    or reject the first recipient. Fix (safe): the header is inserted; the
+    first record stays as data.
+    """,
+    fix="safe",
+)
+file_rule(
+    "F202",
+    "header-mismatch",
+    "error",
+    """The header is not exactly ``recipient,message``.
+
+    Columns are read by position (first = recipient, second = message). A
+    known alias (``Recipient``, ``mobile``, ``phone``, ``number``, ``شماره``,
+    ``موبایل``, ``text``, ``body``, ``متن``, ``پیام``, ...) has a safe fix;
+    another header has none, since it may mean the columns are swapped.
+    Fix (safe for aliases): the header is rewritten.
+    """,
+    fix="safe",
+)
+file_rule(
+    "F203",
+    "extra-column",
+    "error",
+    """The header has more than two columns.
+
+    Why: the provider reads two columns; anything after the second is lost.
+    Fix: remove the extra columns, or merge them into the message.
+    """,
+)
+file_rule(
+    "F204",
+    "missing-cell",
+    "error",
+    """A record has fewer fields than the header.
+
+    Example: ``09121234567`` alone on a line. Fix: add the message, or remove the line.
+    """,
+)
+file_rule(
+    "F205",
+    "extra-cell",
+    "error",
+    """A record has more fields than the header.
+
+    Usually an unquoted comma inside a message: ``09121234567,Hi, Ali`` is
+    three fields. Fix: quote the message (``"Hi, Ali"``).
+    """,
+)
+file_rule(
+    "F206",
+    "blank-row",
+    "warning",
+    """An empty record (a blank line in a CSV, an empty row in an XLSX).
+
+    Why: harmless to read, but some uploaders count it as a recipient.
+    Fix (safe): the blank row is removed.
+    """,
+    fix="safe",
+)
+file_rule(
+    "F207",
+    "malformed-quoting",
+    "error",
+    """An unterminated or stray double quote.
+
+    Why: everything after an unterminated quote becomes one giant message.
+    The message names the line where the damage starts. Fix: close the
+    quote, or double quotes inside quoted fields (``""``).
+    """,
+)
+file_rule(
+    "F208",
+    "wrong-delimiter",
+    "error",
+    """The file is delimited by ``;``, tab or the Arabic comma ``،`` instead of ``,``.
+
+    Why: Excel in some locales writes ``;``; the provider expects commas.
+    Fix (safe): the file is rewritten with commas.
+    """,
+    fix="safe",
+)

@@ -1,0 +1,397 @@
+"""M1xx (content), M2xx (length, encoding, cost), M3xx (Persian text), M4xx (leftovers).
+
+Lengths and parts are counted on the text as it will be sent: the
+configured ``suffix`` (the provider's opt-out word) included.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+import polars as pl
+
+from p2pfile import _chars
+from p2pfile.rules import Finding, Options, row_rule
+from p2pfile.sms import GSM_BASIC, GSM_EXTENSION, GSM_MULTI, UCS2_MULTI, message_expr
+
+c = pl.col
+_WS: Final = _chars.WHITESPACE
+
+
+def _stripped() -> pl.Expr:
+    return c("message").fill_null("").str.strip_chars(_WS)
+
+
+def _first_column(pattern: str) -> pl.Expr:
+    """1-based character column of the first match of ``pattern`` in the message."""
+    return c("message").str.extract(f"^((?s:.)*?){pattern}", 1).str.len_chars().cast(pl.Int64) + 1
+
+
+def _describe(chars: set[str] | frozenset[str], first: pl.Expr) -> pl.Expr:
+    """``U+201C LEFT DOUBLE QUOTATION MARK`` for the character ``first`` extracted."""
+    names = {ch: f"U+{ord(ch):04X} {unicodedata.name(ch, 'control')}" for ch in chars}
+    return first.replace_strict(names, default="a character", return_dtype=pl.String)
+
+
+@row_rule("M101", "empty-message", "error", field="message")
+def empty_message(options: Options) -> Finding:
+    """The message is empty or whitespace only.
+
+    Why: the provider rejects it or bills an empty SMS.
+    Fix: write the message, or drop the row (``p2pfile fix --rejects``).
+    """
+    return Finding(hit=_stripped() == "", message=pl.lit("the message is empty"))
+
+
+@row_rule(
+    "M102",
+    "surrounding-whitespace",
+    "warning",
+    field="message",
+    fix="safe",
+    fix_message="trim the whitespace",
+)
+def surrounding_whitespace(options: Options) -> Finding:
+    """Leading or trailing whitespace or line breaks in a message.
+
+    Why: each costs a unit and can push a message into another part.
+    Example: ``"Hello \\n"``. Fix (safe): trimmed.
+    """
+    stripped = _stripped()
+    return Finding(
+        hit=(c("message") != stripped) & (stripped != ""),
+        message=pl.lit("leading or trailing whitespace or line breaks (each costs a unit)"),
+        replacement=stripped,
+    )
+
+
+_CONTROLS: Final = frozenset(
+    chr(cp) for cp in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(cp) not in "\n\r"
+)
+_CONTROL_NAMES: Final = {
+    "\t": "TAB",
+    "\x0b": "VERTICAL TAB",
+    "\x0c": "FORM FEED",
+    "\x00": "NUL",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+}
+
+
+@row_rule(
+    "M103",
+    "control-characters",
+    "error",
+    field="message",
+    fix="safe",
+    fix_message="remove the control characters",
+)
+def control_characters(options: Options) -> Finding:
+    """C0/C1 control characters (TAB, VT, FF, NUL, ESC, ...) or DEL in a message.
+
+    Only LF and CR may appear. Why: handsets show them as boxes or drop the
+    message, and most force UCS-2. Fix (safe): removed.
+    """
+    pattern = _chars.rust_class(_CONTROLS)
+    names = {ch: f"U+{ord(ch):04X} ({_CONTROL_NAMES.get(ch, 'control')})" for ch in _CONTROLS}
+    first = c("message").str.extract(f"({pattern})", 1)
+    return Finding(
+        hit=c("message").str.contains(pattern),
+        message=pl.lit("control character ")
+        + first.replace_strict(names, default="?", return_dtype=pl.String),
+        column=_first_column(pattern),
+        replacement=c("message").str.replace_all(pattern, ""),
+    )
+
+
+# UTF-8 read as cp1252/latin-1: a lead byte (Ã, Ø, Ù, â, ...) followed by what a
+# continuation byte 0x80-0xBF becomes in those code pages.
+_CONTINUATION: Final = (
+    r"[\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}\x{192}\x{2C6}"
+    r"\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201A}\x{201C}-\x{201E}\x{2020}-\x{2022}"
+    r"\x{2026}\x{2030}\x{2039}\x{203A}\x{20AC}\x{2122}]"
+)
+_UTF8_AS_LATIN: Final = (
+    rf"[\x{{C2}}-\x{{DF}}]{_CONTINUATION}|[\x{{E0}}-\x{{EF}}]{_CONTINUATION}{{2}}"
+)
+# cp1256 Persian read as latin-1: words made only of À-ÿ letters ("ÓáÇã" for سلام).
+_CP1256_AS_LATIN: Final = r"[\x{C0}-\x{FF}]{3,}"
+
+
+@row_rule("M104", "mojibake", "error", field="message")
+def mojibake(options: Options) -> Finding:
+    """U+FFFD, or text decoded with the wrong codec (``Ø³Ù„Ø§Ù…`` for سلام).
+
+    Why: the recipient sees garbage. ``Café`` is fine; two or more UTF-8
+    sequences read as Latin-1/cp1252, or a word of three or more Latin-1
+    letters (cp1256 read as Latin-1), are not.
+    Fix: re-export the source as UTF-8; the damage cannot be undone safely.
+    """
+    text = c("message").fill_null("")
+    return Finding(
+        hit=text.str.contains("\ufffd", literal=True)
+        | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
+        | text.str.contains(_CP1256_AS_LATIN),
+        message=pl.lit("garbled text (mojibake): the text was decoded with the wrong encoding"),
+    )
+
+
+_BIDI: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@row_rule(
+    "M105",
+    "bidi-controls",
+    "warning",
+    field="message",
+    fix="unsafe",
+    fix_message="remove the bidi controls",
+)
+def bidi_controls(options: Options) -> Finding:
+    """Explicit bidi embedding, override or isolate characters (U+202A-E, U+2066-9).
+
+    Why: invisible, they cost units, and an unbalanced override reorders the
+    rest of the text on some handsets. Fix (unsafe: it may change how mixed
+    Persian/English text is displayed): removed.
+    """
+    pattern = _chars.rust_class(_BIDI)
+    return Finding(
+        hit=c("message").str.contains(pattern),
+        message=pl.lit("explicit bidi control ")
+        + _describe(_BIDI, c("message").str.extract(f"({pattern})", 1)),
+        column=_first_column(pattern),
+        replacement=c("message").str.replace_all(pattern, ""),
+    )
+
+
+@row_rule("M201", "too-many-parts", "error", field="message")
+def too_many_parts(options: Options) -> Finding:
+    """More parts than ``max-parts`` (default 20, the provider's limit).
+
+    Counted as the provider bills: GSM-7 153 / UCS-2 67 units per part,
+    suffix included. Fix: shorten the message.
+    """
+    return Finding(
+        hit=c("parts") > options.max_parts,
+        message=pl.format(
+            "{} parts ({} {} units), more than the limit of {}",
+            c("parts"),
+            c("units"),
+            c("encoding"),
+            pl.lit(options.max_parts),
+        ),
+    )
+
+
+@row_rule("M202", "too-long", "error", field="message")
+def too_long(options: Options) -> Finding:
+    """More characters than ``max-length`` (default 1400, the provider's limit).
+
+    Characters are code points, suffix included. Fix: shorten the message.
+    """
+    return Finding(
+        hit=c("chars") > options.max_length,
+        message=pl.format(
+            "{} characters, more than the limit of {}", c("chars"), pl.lit(options.max_length)
+        ),
+    )
+
+
+#: GSM look-alikes and what a GSM-7 rewrite puts instead (spec sms-segments §10).
+LOOKALIKES: Final = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032`", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u2026": "...",
+    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008", " "),
+    **dict.fromkeys("\u2009\u200a\u202f\u205f\u3000", " "),
+    **dict.fromkeys("\u200b\ufeff\u200e\u200f\u00ad\u2060", ""),
+    "ç": "Ç",
+    **_chars.NON_ASCII_DIGITS,
+}
+_GSM: Final = frozenset(GSM_BASIC) | frozenset(GSM_EXTENSION)
+
+
+def gsm_rewrite(text: pl.Expr) -> pl.Expr:
+    """The GSM-7 rewrite of look-alikes (M203's unsafe fix)."""
+    return text.str.replace_many(LOOKALIKES)
+
+
+@row_rule(
+    "M203",
+    "avoidable-ucs2",
+    "warning",
+    field="message",
+    fix="unsafe",
+    fix_message="rewrite look-alikes as GSM-7 characters",
+)
+def avoidable_ucs2(options: Options) -> Finding:
+    """A message that is UCS-2 only because of look-alikes, and GSM-7 would take fewer parts.
+
+    Curly quotes, NBSP and thin spaces, dashes, ``…``, Persian digits in
+    Latin text, ``ç``, ZWSP, BOM, LRM/RLM, soft hyphens: one of them turns a
+    160-character part into a 70-unit one. The message names the first such
+    character and its column, and the parts before and after the rewrite.
+    Only reported when the rewrite saves at least one part: GSM-7 parts are
+    priced higher than UCS-2 parts by Iranian tariffs (english_mci 3325 vs
+    persian_mci 1330 rials), so compare the cost with ``p2pfile stats``.
+    Fix (unsafe, it changes the text): the rewrite.
+    """
+    rewritten = gsm_rewrite(c("message").fill_null("")) + pl.lit(options.suffix)
+    lookalike = _chars.rust_class(set(LOOKALIKES))
+    new_parts = message_expr(rewritten).struct.field("parts")
+    return Finding(
+        hit=(c("encoding") == "UCS-2")
+        & ~rewritten.str.contains(_chars.rust_class(_GSM, negate=True))
+        & (new_parts < c("parts")),
+        message=pl.format(
+            "UCS-2 only because of look-alikes (first: {}); as GSM-7 it is {} part(s), not {}",
+            _describe(set(LOOKALIKES), c("message").str.extract(f"({lookalike})", 1)),
+            new_parts,
+            c("parts"),
+        ),
+        column=_first_column(lookalike),
+        replacement=gsm_rewrite(c("message")),
+    )
+
+
+@row_rule(
+    "M204",
+    "crlf-in-message",
+    "warning",
+    field="message",
+    fix="safe",
+    fix_message="write line breaks as LF",
+)
+def crlf_in_message(options: Options) -> Finding:
+    """CR LF line breaks inside a message.
+
+    Why: each CR LF costs one more unit than LF (CR is a character too).
+    At either end of the message it is M102 instead. Fix (safe): LF.
+    """
+    return Finding(
+        hit=_stripped().str.contains("\r\n", literal=True),
+        message=pl.lit("CR LF line breaks (each costs one more unit than LF)"),
+        replacement=c("message").str.replace_all("\r\n", "\n", literal=True),
+    )
+
+
+@row_rule("M205", "near-part-boundary", None, field="message")
+def near_part_boundary(options: Options) -> Finding:
+    """A message 1 to 3 units over a part boundary (off by default).
+
+    Why: shortening it by a few characters saves a whole part on every
+    recipient. Example: 161 GSM-7 septets bill 2 parts; 160 bill 1.
+    """
+    multi = pl.when(c("encoding") == "GSM-7").then(GSM_MULTI).otherwise(UCS2_MULTI)
+    single = pl.when(c("encoding") == "GSM-7").then(160).otherwise(70)
+    capacity_before = pl.when(c("parts") == 2).then(single).otherwise((c("parts") - 1) * multi)
+    over = c("units") - capacity_before
+    return Finding(
+        hit=(c("parts") > 1) & (over >= 1) & (over <= 3),
+        message=pl.format(
+            "{} unit(s) over a part boundary: {} part(s); {} fewer units make it {}",
+            over,
+            c("parts"),
+            over,
+            c("parts") - 1,
+        ),
+    )
+
+
+_ARABIC_VARIANTS: Final = {"\u064a": "\u06cc", "\u0643": "\u06a9"}
+
+
+@row_rule(
+    "M301",
+    "arabic-letter-variants",
+    "warning",
+    field="message",
+    fix="safe",
+    fix_message="write ی and ک",
+)
+def arabic_letter_variants(options: Options) -> Finding:
+    """Arabic ي (U+064A) or ك (U+0643) in Persian text.
+
+    Why: Persian readers and search treat them as different letters. Only
+    reported when the message has a letter only Persian uses (گ پ چ ژ ک ی).
+    Fix (safe): ی (U+06CC) and ک (U+06A9).
+    """
+    return Finding(
+        hit=c("message").str.contains("[\u064a\u0643]")
+        & c("message").str.contains("[\u06af\u067e\u0686\u0698\u06a9\u06cc]"),
+        message=pl.lit("Arabic ي or ك in Persian text"),
+        column=_first_column("[\u064a\u0643]"),
+        replacement=c("message").str.replace_many(_ARABIC_VARIANTS),
+    )
+
+
+@row_rule(
+    "M302",
+    "mixed-digit-scripts",
+    None,
+    field="message",
+    fix="safe",
+    fix_message="write Arabic-Indic digits as Persian digits",
+)
+def mixed_digit_scripts(options: Options) -> Finding:
+    """Persian, Arabic-Indic and ASCII digits mixed in one message (off by default).
+
+    Why: numbers read inconsistently (۴ and ٤ differ). Fix (safe):
+    Arabic-Indic digits become Persian digits.
+    """
+    scripts = (
+        c("message").str.contains("[0-9]").cast(pl.Int8)
+        + c("message").str.contains("[\u06f0-\u06f9]").cast(pl.Int8)
+        + c("message").str.contains("[\u0660-\u0669]").cast(pl.Int8)
+    )
+    return Finding(
+        hit=scripts >= 2,
+        message=pl.lit("digits of several scripts (ASCII, Persian, Arabic-Indic)"),
+        replacement=c("message").str.replace_many(
+            {chr(0x0660 + i): chr(0x06F0 + i) for i in range(10)}
+        ),
+    )
+
+
+_NAME: Final = r"[\p{L}_][\p{L}\p{N}_.]*"
+PLACEHOLDER: Final = (
+    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{{_NAME}\}}|%{_NAME}%|%[sd](?:[^\p{{L}}\p{{N}}]|$)"
+    rf"|<{_NAME}>|\[{_NAME}\]|\${_NAME}"
+)
+
+
+@row_rule("M401", "unresolved-placeholder", "error", field="message")
+def unresolved_placeholder(options: Options) -> Finding:
+    """A template placeholder left in the text.
+
+    ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``.
+    Placeholders may hold Persian names (``{نام}``); ``20%`` and ``50% off``
+    are not placeholders. Why: the recipient would read ``Dear {name}``.
+    Fix: fill the template before exporting.
+    """
+    return Finding(
+        hit=c("message").str.contains(PLACEHOLDER),
+        message=pl.lit("unresolved placeholder ") + c("message").str.extract(f"({PLACEHOLDER})", 1),
+        column=_first_column(f"(?:{PLACEHOLDER})"),
+    )
+
+
+_ARTIFACTS: Final = ("nan", "none", "null", "#n/a", "#name?", "#ref!", "#value!", "#div/0!")
+
+
+@row_rule("M402", "spreadsheet-artifact", "error", field="message")
+def spreadsheet_artifact(options: Options) -> Finding:
+    """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``.
+
+    Also ``None``, ``NULL``, ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``.
+
+    Why: an empty cell or a broken formula went through an export.
+    Fix: fill the message at the source.
+    """
+    stripped = _stripped()
+    return Finding(
+        hit=(stripped.str.len_bytes() <= 7) & stripped.str.to_lowercase().is_in(_ARTIFACTS),
+        message=pl.lit("the message is a spreadsheet artifact: ") + stripped,
+    )
