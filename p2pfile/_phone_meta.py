@@ -134,6 +134,31 @@ def iranian_kind_expr(nsn: pl.Expr) -> pl.Expr:
 
 
 @cache
+def mobile_pattern_for_ten_digits() -> str | None:
+    """The anchored mobile pattern, when it alone decides a 10-digit NSN starting with 9.
+
+    True when no special type (UAN, toll free, ...) can have 10 digits and the
+    general pattern accepts every 10-digit NSN starting with 9: then such an
+    NSN is a mobile exactly when the mobile pattern matches. None otherwise
+    (a future metadata change), and callers fall back to the full chain.
+    """
+    meta = PhoneMetadata.metadata_for_region("IR")
+    if meta is None:  # pragma: no cover
+        return None
+    for name in _SPECIAL_TYPES:
+        desc = _desc(getattr(meta, name))
+        if desc is not None and (not desc.lengths or 10 in desc.lengths):
+            return None
+    general, mobile = _desc(meta.general_desc), _desc(meta.mobile)
+    if general is None or mobile is None or (general.lengths and 10 not in general.lengths):
+        return None
+    probe = pl.Series(["9000000000", "9999999999"])
+    if not probe.str.contains(general.pattern).all():
+        return None
+    return mobile.pattern
+
+
+@cache
 def _carrier_tables() -> tuple[tuple[int, dict[str, str]], ...]:
     """NSN-prefix -> carrier tables, longest prefix first, from phonenumbers' carrier data.
 
@@ -151,14 +176,26 @@ def _carrier_tables() -> tuple[tuple[int, dict[str, str]], ...]:
     return tuple(sorted(by_length.items(), reverse=True))
 
 
+@cache
+def _carrier_by_prefix() -> tuple[int, dict[str, str]]:
+    """All carrier keys folded into one table of the longest prefix length.
+
+    Shorter keys are expanded to every longer prefix they cover, then longer
+    keys override them: one lookup per number gives the longest-prefix match.
+    """
+    tables = _carrier_tables()
+    width = tables[0][0] if tables else 0
+    folded: dict[str, str] = {}
+    for length, table in reversed(tables):  # shortest first, so longer keys win
+        for prefix, name in table.items():
+            span = 10 ** (width - length)
+            for tail in range(span):
+                suffix = str(tail).zfill(width - length) if width > length else ""
+                folded[prefix + suffix] = display_carrier(name)
+    return width, folded
+
+
 def iranian_carrier_expr(nsn: pl.Expr) -> pl.Expr:
     """Vectorized :func:`iranian_carrier`, for NSNs already known to be valid mobiles."""
-    lookups: list[pl.Expr] = []
-    for length, table in _carrier_tables():
-        if length == 0:
-            lookups.append(pl.lit(table[""]))
-            continue
-        names = {prefix: display_carrier(name) for prefix, name in table.items()}
-        lookups.append(nsn.str.slice(0, length).replace_strict(names, default=None))
-    lookups.append(pl.lit("unknown"))
-    return pl.coalesce(lookups)
+    width, folded = _carrier_by_prefix()
+    return nsn.str.slice(0, width).replace_strict(folded, default="unknown", return_dtype=pl.String)
