@@ -1,0 +1,951 @@
+"""The sender: upload a clean file to the provider's "peer to peer by file" endpoint.
+
+Three layers, lowest first:
+
+- :class:`Client` makes exactly the documented request (``POST {base}/api/send``,
+  multipart, ``sending_type=peer_to_peer_file``), streams the file from disk,
+  and turns every answer into a :class:`SendResult` or a :class:`SendError`.
+  It does not journal; it retries only connection failures, where nothing
+  was sent.
+- :mod:`p2pfile.journal` records uploads before and after the request.
+- :func:`send_clean_csv` splits a clean canonical CSV into chunks, refuses or
+  skips chunks the journal has seen, and sends the rest in order, stopping at
+  the first failure.
+
+The provider has no idempotency key: a request whose body may have reached it
+is never retried, and is reported with ``outcome_unknown`` (DESIGN.md,
+decision 10). The API token never appears in a message, a repr or the journal
+(decision 9). Nothing here prints or exits (decision 5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import ipaddress
+import json
+import math
+import os
+import re
+import stat
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, Literal, Self
+
+import httpx
+
+from p2pfile._version import __version__
+from p2pfile.errors import (
+    AuthError,
+    InputFileError,
+    JournalError,
+    OutcomeUnknownError,
+    ProviderError,
+    RefusedError,
+    SendError,
+    TransportError,
+    UsageError,
+)
+from p2pfile.journal import Journal, JournalRecord, format_send_time
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
+__all__ = [
+    "CSV_CONTENT_TYPE",
+    "DEFAULT_BASE_URL",
+    "TOKEN_ENV",
+    "XLSX_CONTENT_TYPE",
+    "ChunkOutcome",
+    "ChunkStatus",
+    "Client",
+    "SendResult",
+    "load_token",
+    "send_clean_csv",
+]
+
+DEFAULT_BASE_URL: Final = "https://edge.ippanel.com/v1"
+TOKEN_ENV: Final = "P2PFILE_TOKEN"
+CSV_CONTENT_TYPE: Final = "text/csv"
+XLSX_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CONTENT_TYPES: Final = {".csv": CSV_CONTENT_TYPE, ".xlsx": XLSX_CONTENT_TYPE}
+USER_AGENT: Final = f"p2pfile/{__version__} (+httpx)"
+
+#: A sender line of the account, E.164: +98 then 4 to 14 digits (ASCII only).
+_FROM_NUMBER: Final = re.compile(r"\+98[0-9]{4,14}")
+#: Tokens and API keys are visible ASCII; anything else cannot be a header value.
+_TOKEN: Final = re.compile(r"[\x21-\x7e]+")
+_MAX_TOKEN_FILE: Final = 64 * 1024
+_EXCERPT: Final = 200
+_HEADER: Final = ["recipient", "message"]
+#: RFC 4180: quote a field holding a comma, a quote or a line break. (csv.writer
+#: does not quote a lone CR when the line terminator is LF, so it is not used.)
+_NEEDS_QUOTES: Final = re.compile(r'[,"\r\n]')
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """A successful upload: the provider's ids, one per message in the file."""
+
+    message_outbox_ids: tuple[int, ...]
+    status_code: int
+    message_code: str | None
+    message: str | None
+
+
+ChunkStatus = Literal["sent", "skipped", "failed", "unknown", "not_attempted"]
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What :func:`send_clean_csv` did with one chunk.
+
+    ``status``:
+
+    - ``sent``: uploaded by this run; ``outbox_ids`` are the provider's ids.
+    - ``skipped``: an earlier run sent these exact bytes (``earlier``); not uploaded.
+    - ``failed``: this run tried and the upload did not happen (``error``).
+    - ``unknown``: this run tried and the upload may have happened (``error``).
+    - ``not_attempted``: the run stopped before this chunk; with an ``error``
+      when the journal stopped it just before the request.
+
+    The run stops at the first outcome that has an ``error`` (even ``sent``: the
+    upload went through but the journal could not record it).
+    """
+
+    index: int
+    count: int
+    first_row: int
+    rows: int
+    sha256: str
+    filename: str
+    status: ChunkStatus
+    journal_id: int | None = None
+    outbox_ids: tuple[int, ...] = ()
+    earlier: tuple[JournalRecord, ...] = ()
+    error: SendError | None = None
+
+    @property
+    def last_row(self) -> int:
+        """The 1-based data row of the source file this chunk ends with."""
+        return self.first_row + self.rows - 1
+
+
+# ---------------------------------------------------------------- token
+
+
+def load_token(
+    env: Mapping[str, str] = os.environ,
+    token_file: str | os.PathLike[str] | None = None,
+) -> str:
+    """The API token from ``token_file`` if given, else from ``$P2PFILE_TOKEN``.
+
+    Surrounding whitespace is stripped. Missing, empty or malformed → :class:`UsageError`
+    saying how to provide it, never showing what was read. On POSIX a token
+    file that group or others may read or write is refused, as ssh refuses
+    such a private key: ``chmod 600`` it.
+    """
+    if token_file is not None:
+        return _token_from_file(Path(token_file))
+    value = env.get(TOKEN_ENV)
+    if value is None:
+        raise UsageError(
+            f"no API token: set {TOKEN_ENV} in the environment or use a token file "
+            "(chmod 600); the token is never taken from the command line"
+        )
+    return _check_token(value.strip(), f"${TOKEN_ENV}")
+
+
+def _token_from_file(path: Path) -> str:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"token file {path} is not a regular file")
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise UsageError(
+                f"token file {path} is accessible by group or others "
+                f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {path}"
+            )
+        if info.st_size > _MAX_TOKEN_FILE:
+            raise UsageError(f"token file {path} is too large to hold a token")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read token file {path}: {exc.strerror or 'error'}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"token file {path} is not UTF-8 text") from None
+    return _check_token(text.strip(), f"token file {path}")
+
+
+def _check_token(token: object, source: str = "token") -> str:
+    # Messages name where the token came from, never what it holds.
+    if not isinstance(token, str):
+        raise UsageError(f"the API token must be a str, not {type(token).__name__}")
+    if not token:
+        raise UsageError(f"the API token from {source} is empty")
+    if not _TOKEN.fullmatch(token):
+        raise UsageError(
+            f"the API token from {source} holds spaces, line breaks or non-ASCII "
+            "characters; it must be one line of the key as the provider's panel shows it"
+        )
+    return token
+
+
+# ---------------------------------------------------------------- client
+
+
+class Client:
+    """A connection to the provider. Use as a context manager, or call :meth:`close`.
+
+    ``base_url`` must be ``https://``; plain ``http://`` is allowed only for a
+    loopback host (tests, local emulators). Connection failures, where nothing
+    was sent, are retried ``retries`` times after ``retry_backoff``,
+    ``2 * retry_backoff``, ... seconds. ``timeout`` bounds connect, each
+    read, each write and the pool wait separately; a read timeout after the
+    upload means the outcome is unknown, so give large files a generous one.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        retries: int = 2,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        self._token = _check_token(token)
+        self.base_url, loopback = _check_base_url(base_url)
+        self.timeout = _positive("timeout", timeout)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise UsageError(f"retries must be an int >= 0, not {retries!r}")
+        self.retries = retries
+        self.retry_backoff = _positive("retry_backoff", retry_backoff, allow_zero=True)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(self.timeout),
+            transport=transport,
+            follow_redirects=False,  # a redirected POST could be sent twice
+            # Loopback never goes through an environment proxy.
+            trust_env=not loopback,
+        )
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, token=<hidden>)"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool. Idempotent."""
+        self._http.close()
+
+    @property
+    def send_url(self) -> str:
+        """The endpoint every upload goes to."""
+        return f"{self.base_url}/api/send"
+
+    def send_file(
+        self,
+        path: str | os.PathLike[str],
+        from_number: str,
+        send_time: datetime | None = None,
+    ) -> SendResult:
+        """Upload one CSV or XLSX file as it is on disk. Not journaled.
+
+        ``send_time`` (aware; converted to UTC) schedules the send; ``None``
+        sends now. Raises :class:`UsageError` for bad arguments,
+        :class:`InputFileError` for an unusable file, :class:`RefusedError` for
+        a time in the past, and :class:`SendError` subclasses for everything
+        the network or the provider did.
+        """
+        fields = _form_fields(from_number, send_time)
+        file_path = Path(path)
+        content_type = _content_type(file_path)
+        _check_upload(file_path)
+        response = self._post(file_path, fields, content_type)
+        return _result(response, self._token)
+
+    def _post(self, path: Path, fields: dict[str, str], content_type: str) -> httpx.Response:
+        attempt = 0
+        while True:
+            outcome = self._attempt(path, fields, content_type)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            if outcome.retryable and attempt < self.retries:
+                time.sleep(self.retry_backoff * 2**attempt)
+                attempt += 1
+                continue
+            # Raised here, outside any ``except``, so the httpx exception (its
+            # request carries the token) is not even the implicit __context__.
+            raise outcome.error(attempt + 1)
+
+    def _attempt(
+        self, path: Path, fields: dict[str, str], content_type: str
+    ) -> httpx.Response | _Failure:
+        headers = {
+            "Authorization": self._token,  # raw, no "Bearer": as documented
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        try:
+            # An open file object makes httpx stream it in 64 KiB blocks with a
+            # Content-Length from fstat, instead of reading it into memory.
+            with path.open("rb") as upload:
+                return self._http.post(
+                    self.send_url,
+                    data=fields,
+                    files={"files[]": (path.name, upload, content_type)},
+                    headers=headers,
+                )
+        except OSError as exc:
+            raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except httpx.RequestError as exc:
+            return _classify(exc, self._token, self.timeout, self.send_url)
+
+
+def _check_base_url(base_url: str) -> tuple[str, bool]:
+    """``base_url`` without a trailing slash, and whether its host is loopback."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        raise UsageError(f"base_url is not a URL: {base_url!r}") from None
+    if not url.host:
+        raise UsageError(f"base_url has no host: {base_url!r}; expected e.g. {DEFAULT_BASE_URL}")
+    if url.userinfo or url.query or url.fragment:
+        # Credentials in a URL would end up in messages; the token has its own header.
+        raise UsageError("base_url must not hold credentials, a query or a fragment")
+    loopback = _is_loopback(url.host)
+    if url.scheme != "https" and not (url.scheme == "http" and loopback):
+        raise UsageError(
+            f"base_url must use https:// ({base_url!r}); plain http:// is allowed only "
+            "for loopback hosts (127.0.0.0/8, ::1, localhost)"
+        )
+    return str(url).rstrip("/"), loopback
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{name} must be a number of seconds, not {value!r}")
+    if value < 0 or (value == 0 and not allow_zero) or math.isnan(value):
+        raise UsageError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, not {value!r}")
+    return float(value)
+
+
+def _form_fields(from_number: str, send_time: datetime | None) -> dict[str, str]:
+    """The multipart text fields, in the documented order; validates both values."""
+    if not isinstance(from_number, str) or not _FROM_NUMBER.fullmatch(from_number):
+        raise UsageError(
+            f"from_number must be a sender line in E.164, '+98' then 4 to 14 digits "
+            f"(e.g. +983000505), not {str(from_number)[:40]!r}"
+        )
+    fields = {"sending_type": "peer_to_peer_file", "from_number": from_number}
+    when = format_send_time(send_time)
+    if send_time is not None and when is not None:
+        if send_time < datetime.now(UTC):
+            raise RefusedError(
+                f"send_time {when} UTC is in the past; omit it to send now, or pick a later time"
+            )
+        fields["send_time"] = when
+    return fields
+
+
+def _content_type(path: Path) -> str:
+    try:
+        return _CONTENT_TYPES[path.suffix.lower()]
+    except KeyError:
+        raise InputFileError(
+            f"{path}: only .csv and .xlsx files can be sent (the provider takes nothing else)"
+        ) from None
+
+
+def _check_upload(path: Path) -> None:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFileError(f"{path}: not a regular file")
+    if info.st_size == 0:
+        raise InputFileError(f"{path}: the file is empty")
+
+
+# ---------------------------------------------------------------- transport failures
+
+
+#: Raised before any byte of the request left: safe to retry.
+_RETRYABLE: Final = (httpx.ConnectError, httpx.ConnectTimeout)
+#: Also nothing sent, but retrying would not help.
+_NOT_SENT: Final = (httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A transport failure, reduced to what may be shown: no httpx objects kept."""
+
+    retryable: bool
+    sent: bool  # False: nothing reached the provider; True: it may have
+    text: str
+
+    def error(self, attempts: int) -> TransportError:
+        if self.sent:
+            return OutcomeUnknownError(
+                f"{self.text}; the provider may or may not have accepted the upload: "
+                "check its report before sending again"
+            )
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        return TransportError(f"{self.text}{tries}; nothing was sent")
+
+
+def _classify(exc: httpx.RequestError, token: str, timeout: float, url: str) -> _Failure:
+    host = httpx.URL(url).netloc.decode("ascii", "replace")
+    reason = _mask(str(exc), token) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return _Failure(True, False, f"timed out connecting to {host} after {timeout:g}s")
+    if isinstance(exc, _RETRYABLE):
+        return _Failure(True, False, f"cannot connect to {host}: {reason}")
+    if isinstance(exc, _NOT_SENT):
+        return _Failure(False, False, f"cannot reach {host}: {type(exc).__name__}: {reason}")
+    if isinstance(exc, httpx.ReadTimeout):
+        return _Failure(False, True, f"no answer from {host} within {timeout:g}s of the upload")
+    if isinstance(exc, httpx.WriteTimeout):
+        return _Failure(False, True, f"the upload to {host} stalled for {timeout:g}s mid-body")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return _Failure(False, True, f"{host} dropped the connection during the request: {reason}")
+    # ReadError, WriteError, a local protocol error, a body that would not
+    # decode, anything newer: the request may have gone out, so assume it did.
+    return _Failure(False, True, f"the request to {host} broke: {type(exc).__name__}: {reason}")
+
+
+def _mask(text: str, token: str) -> str:
+    """One line of ``text`` with the token (should it ever be echoed) masked."""
+    return " ".join(text.replace(token, "<token>").split())
+
+
+# ---------------------------------------------------------------- responses
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    data: object
+    status: bool
+    message: str | None
+    message_code: str | None
+    errors: dict[str, list[str]]
+
+
+def _parse_envelope(body: bytes) -> _Envelope | str:
+    """The envelope, or why the body is not one.
+
+    Mirrors ``schemas/provider-envelope.schema.json`` (``$defs/envelope``): a JSON
+    object with ``data`` (anything) and ``meta``: ``status`` boolean,
+    ``message``/``message_code`` string or null, ``message_parameters`` array
+    or null, ``errors`` an object of string arrays, ``[]`` or null. Extra keys
+    are allowed.
+    """
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    if "data" not in doc or "meta" not in doc:
+        return "no 'data' and 'meta'"
+    meta = doc["meta"]
+    if not isinstance(meta, dict):
+        return "'meta' is not an object"
+    if not isinstance(meta.get("status"), bool):
+        return "'meta.status' is not a boolean"
+    for key in ("message", "message_code"):
+        if not isinstance(meta.get(key), str | None):
+            return f"'meta.{key}' is not a string"
+    if not isinstance(meta.get("message_parameters"), list | None):
+        return "'meta.message_parameters' is not an array"
+    errors = _field_errors(meta.get("errors"))
+    if errors is None:
+        return "'meta.errors' is not an object of string arrays"
+    return _Envelope(
+        doc["data"], meta["status"], meta.get("message"), meta.get("message_code"), errors
+    )
+
+
+def _field_errors(value: object) -> dict[str, list[str]] | None:
+    if value is None or value == []:
+        return {}
+    if not isinstance(value, dict):
+        return None
+    for messages in value.values():
+        if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
+            return None
+    return {str(k): list(v) for k, v in value.items()}
+
+
+def _outbox_ids(data: object) -> tuple[int, ...] | None:
+    """``data.message_outbox_ids`` as ints, or None if it does not fit.
+
+    Mirrors ``$defs/sendSuccessData``; like JSON Schema's ``integer``, a float
+    with no fraction counts and a boolean does not.
+    """
+    if not isinstance(data, dict):
+        return None
+    ids = data.get("message_outbox_ids")
+    if not isinstance(ids, list):
+        return None
+    out: list[int] = []
+    for item in ids:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            return None
+        if isinstance(item, float) and not item.is_integer():
+            return None
+        out.append(int(item))
+    return tuple(out)
+
+
+def _result(response: httpx.Response, token: str) -> SendResult:
+    status = response.status_code
+    envelope = _parse_envelope(response.content)
+    if isinstance(envelope, str):
+        raise _unusable_body(response, envelope, token)
+    message = _mask(envelope.message, token) if envelope.message is not None else None
+    if 200 <= status < 300 and envelope.status:
+        ids = _outbox_ids(envelope.data)
+        if ids is None:
+            raise _unusable_body(response, "no integer list 'data.message_outbox_ids'", token)
+        return SendResult(ids, status, envelope.message_code, message)
+    raise _provider_error(status, envelope, message, token)
+
+
+def _provider_error(
+    status: int, envelope: _Envelope, message: str | None, token: str
+) -> ProviderError:
+    code = envelope.message_code
+    tag = f"HTTP {status}" + (f", {code}" if code else "")
+    fields = {k: [_mask(m, token) for m in v] for k, v in envelope.errors.items()}
+    if status == 401:
+        cls: type[ProviderError] = AuthError
+        text = f"the provider rejected the API token ({tag}): wrong, revoked or expired"
+        detail = message
+        unknown = False
+    else:
+        cls = ProviderError
+        text = f"the provider refused the upload ({tag})"
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()) or message
+        # Nothing is documented for these: the server's fault, and it may have
+        # acted on the request before failing.
+        unknown = status == 429 or status >= 500
+    if detail:
+        text += f": {detail}"
+    if unknown:
+        text += "; it may or may not have been accepted: check the provider's report"
+    return cls(
+        text,
+        status_code=status,
+        message_code=code,
+        provider_message=message,
+        field_errors=fields,
+        outcome_unknown=unknown,
+    )
+
+
+def _unusable_body(response: httpx.Response, problem: str, token: str) -> ProviderError:
+    """A body that is not the documented envelope: say so, show its start."""
+    status = response.status_code
+    # Mask before cutting, over enough bytes to hold a token that starts in the excerpt.
+    head = response.content[: _EXCERPT * 4 + len(token)]
+    excerpt = _mask(head.decode("utf-8", "replace"), token)[:_EXCERPT]
+    # Undocumented 2xx, 429 and 5xx: the upload may have gone through.
+    unknown = 200 <= status < 300 or status == 429 or status >= 500
+    cls = AuthError if status == 401 else ProviderError
+    return cls(
+        f"HTTP {status} from the provider, but the body is not its JSON envelope ({problem})"
+        + ("; the upload may or may not have been accepted" if unknown else "")
+        + f": {excerpt!r}",
+        status_code=status,
+        body_excerpt=excerpt,
+        outcome_unknown=unknown,
+    )
+
+
+# ---------------------------------------------------------------- chunked, journaled sends
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    index: int
+    count: int
+    first_row: int
+    rows: int
+    sha256: str
+    path: Path
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def outcome(
+        self,
+        status: ChunkStatus,
+        *,
+        journal_id: int | None = None,
+        outbox_ids: tuple[int, ...] = (),
+        earlier: tuple[JournalRecord, ...] = (),
+        error: SendError | None = None,
+    ) -> ChunkOutcome:
+        return ChunkOutcome(
+            index=self.index,
+            count=self.count,
+            first_row=self.first_row,
+            rows=self.rows,
+            sha256=self.sha256,
+            filename=self.filename,
+            status=status,
+            journal_id=journal_id,
+            outbox_ids=outbox_ids,
+            earlier=earlier,
+            error=error,
+        )
+
+
+def send_clean_csv(
+    client: Client,
+    journal: Journal,
+    path: str | os.PathLike[str],
+    from_number: str,
+    send_time: datetime | None = None,
+    *,
+    chunk_rows: int | None = None,
+    resend: bool = False,
+    tmp_dir: str | os.PathLike[str] | None = None,
+) -> list[ChunkOutcome]:
+    """Send a clean canonical CSV, in chunks of ``chunk_rows`` data rows, journaled.
+
+    The file must be UTF-8 with the header ``recipient,message`` and two
+    fields per record (what ``p2pfile fix`` writes); anything else is an
+    :class:`InputFileError`. Each chunk is rewritten canonically (UTF-8, no
+    BOM, LF, RFC 4180 quoting, with the header) into a private temporary
+    directory, and keyed in the journal by the sha256 of exactly those bytes,
+    ``from_number`` and ``send_time``.
+
+    Before any request, every chunk is looked up:
+
+    - an earlier ``unknown`` or ``pending`` record → :class:`RefusedError`
+      naming the records; nothing is sent. Settle them with
+      :meth:`Journal.complete` after checking the provider's report, or pass
+      ``resend=True``.
+    - an earlier ``sent`` record → the chunk is ``skipped`` (resuming a run).
+    - only ``failed`` records, or none → the chunk is sent.
+
+    ``resend=True`` sends every chunk again, whatever the journal says.
+    Chunks are sent in order, each with a ``pending`` record committed before
+    its request; the run stops at the first chunk that does not succeed, and
+    the remaining chunks are ``not_attempted``. Returns one outcome per chunk.
+    """
+    _form_fields(from_number, send_time)  # fail on bad arguments before any work
+    if chunk_rows is not None and (
+        isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
+    ):
+        raise UsageError(f"chunk_rows must be an int >= 1 or None, not {chunk_rows!r}")
+    source = Path(path)
+    with tempfile.TemporaryDirectory(prefix="p2pfile-send-", dir=tmp_dir) as work:
+        chunks = _split_csv(source, Path(work), chunk_rows)
+        run = _Run(client, journal, from_number, send_time, resend)
+        return _send_chunks(run, chunks, _check_journal(run, chunks))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every chunk of one :func:`send_clean_csv` call shares."""
+
+    client: Client
+    journal: Journal
+    from_number: str
+    send_time: datetime | None
+    resend: bool
+
+
+def _check_journal(run: _Run, chunks: Sequence[_Chunk]) -> list[tuple[JournalRecord, ...]]:
+    """Per chunk, its earlier ``sent`` records; refuses if any chunk's outcome is unknown."""
+    if run.resend:
+        return [() for _ in chunks]
+    sent: list[tuple[JournalRecord, ...]] = []
+    blocked: list[tuple[_Chunk, list[JournalRecord]]] = []
+    for chunk in chunks:
+        records = run.journal.find(chunk.sha256, run.from_number, run.send_time)
+        unknown = [r for r in records if r.effective_status == "unknown"]
+        if unknown:
+            blocked.append((chunk, unknown))
+        sent.append(tuple(r for r in records if r.status == "sent"))
+    if blocked:
+        raise _refusal(blocked)
+    return sent
+
+
+def _refusal(blocked: list[tuple[_Chunk, list[JournalRecord]]]) -> RefusedError:
+    shown = []
+    for chunk, records in blocked[:3]:
+        last = records[-1]
+        shown.append(
+            f"chunk {chunk.index}/{chunk.count} (rows {chunk.first_row}-"
+            f"{chunk.first_row + chunk.rows - 1}) was uploaded at "
+            f"{last.started_at:%Y-%m-%d %H:%M:%S} UTC with an unknown outcome (journal #{last.id})"
+        )
+    more = f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+    ids = tuple(r.id for _, records in blocked for r in records)
+    return RefusedError(
+        "; ".join(shown) + more + ": check the provider's report, then record what happened "
+        "in the journal or resend explicitly; nothing was sent",
+        journal_ids=ids,
+    )
+
+
+def _send_chunks(
+    run: _Run, chunks: Sequence[_Chunk], earlier: Sequence[tuple[JournalRecord, ...]]
+) -> list[ChunkOutcome]:
+    outcomes: list[ChunkOutcome] = []
+    for chunk, sent_before in zip(chunks, earlier, strict=True):
+        if sent_before:
+            outcomes.append(
+                chunk.outcome("skipped", outbox_ids=sent_before[-1].outbox_ids, earlier=sent_before)
+            )
+            continue
+        outcome = _send_chunk(run, chunk)
+        outcomes.append(outcome)
+        if outcome.error is not None:
+            break
+    outcomes.extend(c.outcome("not_attempted") for c in chunks[len(outcomes) :])
+    return outcomes
+
+
+def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
+    journal, from_number, send_time = run.journal, run.from_number, run.send_time
+    try:
+        # exclusive: another process may have sent this chunk since the check.
+        record = journal.begin(
+            chunk.sha256,
+            chunk.rows,
+            from_number,
+            send_time,
+            chunk.filename,
+            exclusive=not run.resend,
+        )
+    except (RefusedError, JournalError) as exc:
+        return chunk.outcome("not_attempted", error=exc)
+    try:
+        result = run.client.send_file(chunk.path, from_number, send_time)
+    except SendError as exc:
+        status: Literal["failed", "unknown"] = "unknown" if exc.outcome_unknown else "failed"
+        _complete_quietly(
+            journal,
+            record,
+            status,
+            http_status=getattr(exc, "status_code", None),
+            message_code=getattr(exc, "message_code", None),
+            message=str(exc),
+        )
+        return chunk.outcome(status, journal_id=record, error=exc)
+    except BaseException:
+        # Interrupted, or a bug, mid-request: the body may be out. ('pending'
+        # counts as unknown anyway; this says so in the record.)
+        _complete_quietly(journal, record, "unknown", message="interrupted before an answer")
+        raise
+    try:
+        journal.complete(
+            record,
+            "sent",
+            outbox_ids=result.message_outbox_ids,
+            http_status=result.status_code,
+            message_code=result.message_code,
+            message=result.message,
+        )
+    except JournalError as exc:
+        # Sent, but the record stays 'pending' (= unknown): a re-run refuses, never resends.
+        return chunk.outcome(
+            "sent", journal_id=record, outbox_ids=result.message_outbox_ids, error=exc
+        )
+    return chunk.outcome("sent", journal_id=record, outbox_ids=result.message_outbox_ids)
+
+
+def _complete_quietly(
+    journal: Journal,
+    record: int,
+    status: Literal["failed", "unknown"],
+    *,
+    http_status: int | None = None,
+    message_code: str | None = None,
+    message: str,
+) -> None:
+    """Finish a record on the way out of a failure, never masking that failure."""
+    # If even this fails the record stays 'pending', which counts as unknown: still safe.
+    with contextlib.suppress(Exception):
+        journal.complete(
+            record, status, http_status=http_status, message_code=message_code, message=message
+        )
+
+
+# ---------------------------------------------------------------- splitting
+
+
+def _split_csv(source: Path, work: Path, chunk_rows: int | None) -> list[_Chunk]:
+    """Rewrite ``source`` canonically into chunk files under ``work``."""
+    try:
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            try:
+                header = next(reader, None)
+                if header != _HEADER:
+                    raise InputFileError(
+                        f"{source}:1: the header must be 'recipient,message'; "
+                        "run p2pfile fix to write a clean file"
+                    )
+                pieces = _write_pieces(_records(reader, source), work, chunk_rows)
+            except csv.Error as exc:
+                raise InputFileError(f"{source}:{reader.line_num}: broken CSV: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{source}: not UTF-8 (byte {exc.start}); run p2pfile fix to write a clean file"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    if not pieces:
+        raise InputFileError(f"{source}: no data rows; nothing to send")
+    return _name_chunks(source, pieces)
+
+
+def _records(reader: CsvReader, source: Path) -> Iterator[list[str]]:
+    line = 1  # the header's last line; a record starts on the line after the previous one
+    for record in reader:
+        start, line = line + 1, reader.line_num
+        if len(record) != 2:
+            raise InputFileError(
+                f"{source}:{start}: expected 2 fields (recipient,message), found {len(record)}; "
+                "run p2pfile fix to write a clean file"
+            )
+        yield record
+
+
+@dataclass(frozen=True)
+class _Piece:
+    path: Path
+    first_row: int
+    rows: int
+    sha256: str
+
+
+class _ChunkFile:
+    """One chunk being written: its canonical bytes go to disk and to sha256 together."""
+
+    def __init__(self, path: Path, first_row: int) -> None:
+        self.path, self.first_row, self.rows = path, first_row, 0
+        self._digest = hashlib.sha256()
+        try:
+            self._out = path.open("wb")
+        except OSError as exc:
+            raise _scratch_error(path, exc) from None
+        self._emit(_csv_line(_HEADER))
+
+    def add(self, record: Sequence[str]) -> None:
+        self._emit(_csv_line(record))
+        self.rows += 1
+
+    def finish(self) -> _Piece:
+        try:
+            self._out.close()
+        except OSError as exc:
+            raise _scratch_error(self.path, exc) from None
+        return _Piece(self.path, self.first_row, self.rows, self._digest.hexdigest())
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._out.close()
+
+    def _emit(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self._digest.update(data)
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise _scratch_error(self.path, exc) from None
+
+
+def _scratch_error(path: Path, exc: OSError) -> SendError:
+    return SendError(
+        f"cannot write the temporary chunk {path}: {exc.strerror or exc}; "
+        "free space there or choose another tmp_dir"
+    )
+
+
+def _write_pieces(records: Iterator[list[str]], work: Path, chunk_rows: int | None) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    current: _ChunkFile | None = None
+    try:
+        for row, record in enumerate(records, start=1):
+            if current is None:
+                current = _ChunkFile(work / f"chunk-{len(pieces) + 1:06d}.csv", row)
+            current.add(record)
+            if current.rows == chunk_rows:
+                pieces.append(current.finish())
+                current = None
+        if current is not None:
+            pieces.append(current.finish())
+            current = None
+    finally:
+        if current is not None:
+            current.abort()
+    return pieces
+
+
+def _csv_line(fields: Sequence[str]) -> str:
+    return ",".join(_quote(f) for f in fields) + "\n"
+
+
+def _quote(field: str) -> str:
+    if _NEEDS_QUOTES.search(field):
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
+def _name_chunks(source: Path, pieces: Sequence[_Piece]) -> list[_Chunk]:
+    """Give each chunk the name the provider will see: the source's, or ``stem.part-i-of-n``."""
+    count = len(pieces)
+    width = max(3, len(str(count)))
+    chunks = []
+    for index, piece in enumerate(pieces, start=1):
+        name = (
+            f"{source.stem}.csv"
+            if count == 1
+            else f"{source.stem}.part-{index:0{width}d}-of-{count:0{width}d}.csv"
+        )
+        target = piece.path.with_name(name)
+        try:
+            piece.path.rename(target)
+        except OSError as exc:
+            raise _scratch_error(target, exc) from None
+        chunks.append(_Chunk(index, count, piece.first_row, piece.rows, piece.sha256, target))
+    return chunks

@@ -1,0 +1,202 @@
+"""The send journal: keys, statuses, durability, and what it refuses to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from p2pfile.errors import JournalError, RefusedError, UsageError
+from p2pfile.journal import SCHEMA_VERSION, Journal, JournalRecord, default_journal_path
+
+SHA = "a" * 64
+OTHER = "b" * 64
+SENDER = "+983000505"
+LATER = datetime(2031, 5, 1, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    with Journal(tmp_path / "state" / "p2pfile" / "journal.sqlite3") as j:
+        yield j
+
+
+def test_default_path_follows_xdg_state_home(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert default_journal_path({"XDG_STATE_HOME": str(state)}) == (
+        state / "p2pfile" / "journal.sqlite3"
+    )
+    home = Path.home() / ".local" / "state" / "p2pfile" / "journal.sqlite3"
+    assert default_journal_path({}) == home
+    assert default_journal_path({"XDG_STATE_HOME": "relative/dir"}) == home  # spec: ignore
+
+
+def test_journal_without_a_path_uses_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    with Journal() as journal:
+        assert journal.path == tmp_path / "p2pfile" / "journal.sqlite3"
+        assert journal.path.exists()
+
+
+def test_a_record_goes_from_pending_to_sent(journal: Journal) -> None:
+    before = datetime.now(UTC)
+    record_id = journal.begin(SHA, 3, SENDER, LATER, "clean.csv")
+    [pending] = journal.find(SHA, SENDER, LATER)
+    assert pending.status == "pending"
+    assert pending.effective_status == "unknown"
+    assert pending.finished_at is None
+    assert pending.started_at >= before.replace(microsecond=0)
+
+    journal.complete(
+        record_id, "sent", outbox_ids=[11, 12], http_status=200, message_code="200-1", message="ok"
+    )
+    record = journal.get(record_id)
+    assert record == JournalRecord(
+        id=record_id,
+        sha256=SHA,
+        rows=3,
+        from_number=SENDER,
+        send_time=LATER,
+        filename="clean.csv",
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        status="sent",
+        outbox_ids=(11, 12),
+        http_status=200,
+        message_code="200-1",
+        message="ok",
+    )
+    assert record.finished_at is not None
+    assert record.finished_at >= record.started_at
+    assert record.started_at.tzinfo is not None
+
+
+def test_to_dict_is_json_ready(journal: Journal) -> None:
+    record_id = journal.begin(SHA, 1, SENDER, LATER, "clean.csv")
+    journal.complete(record_id, "sent", outbox_ids=(5,))
+    data = journal.get(record_id).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["send_time"] == "2031-05-01T06:30:00+00:00"
+    assert data["outbox_ids"] == [5]
+    assert set(data) == set(JournalRecord.__dataclass_fields__)
+
+
+def test_the_key_is_sha_sender_and_send_time(journal: Journal) -> None:
+    now_id = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    later_id = journal.begin(SHA, 1, SENDER, LATER, "a.csv")
+    journal.begin(SHA, 1, "+981000123", None, "a.csv")
+    journal.begin(OTHER, 1, SENDER, None, "a.csv")
+
+    assert [r.id for r in journal.find(SHA, SENDER, None)] == [now_id]
+    assert [r.id for r in journal.find(SHA, SENDER, LATER)] == [later_id]
+    # The same instant in another zone is the same key: it is stored as UTC text.
+    tehran = LATER.astimezone(ZoneInfo("Asia/Tehran"))
+    assert [r.id for r in journal.find(SHA, SENDER, tehran)] == [later_id]
+
+
+def test_recent_is_newest_first(journal: Journal) -> None:
+    ids = [journal.begin(SHA, i, SENDER, None, f"{i}.csv") for i in range(5)]
+    assert [r.id for r in journal.recent(3)] == ids[::-1][:3]
+
+
+def test_unknown_can_be_settled_but_sent_and_failed_are_final(journal: Journal) -> None:
+    record_id = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    journal.complete(record_id, "unknown", message="read timeout")
+    journal.complete(record_id, "sent", outbox_ids=[1], message="found in the report")
+    assert journal.get(record_id).status == "sent"
+    with pytest.raises(UsageError, match="already sent"):
+        journal.complete(record_id, "failed")
+    failed = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    journal.complete(failed, "failed")
+    with pytest.raises(UsageError, match="already failed"):
+        journal.complete(failed, "sent")
+
+
+def test_bad_arguments(journal: Journal) -> None:
+    with pytest.raises(UsageError, match="sha256"):
+        journal.begin("ABC", 1, SENDER, None, "a.csv")
+    with pytest.raises(UsageError, match="rows"):
+        journal.begin(SHA, -1, SENDER, None, "a.csv")
+    with pytest.raises(UsageError, match="timezone-aware"):
+        journal.begin(SHA, 1, SENDER, datetime(2031, 1, 1), "a.csv")
+    record_id = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    with pytest.raises(UsageError, match="status"):
+        journal.complete(record_id, "pending")
+    with pytest.raises(UsageError, match="no journal record #999"):
+        journal.complete(999, "sent")
+    with pytest.raises(UsageError, match="no journal record #999"):
+        journal.get(999)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "refused"),
+    [("pending", True), ("sent", True), ("unknown", True), ("failed", False)],
+)
+def test_exclusive_begin_refuses_a_live_key(journal: Journal, earlier: str, refused: bool) -> None:
+    first = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    if earlier != "pending":
+        journal.complete(first, earlier)  # type: ignore[arg-type]
+    if refused:
+        with pytest.raises(RefusedError) as caught:
+            journal.begin(SHA, 1, SENDER, None, "a.csv", exclusive=True)
+        assert caught.value.journal_ids == (first,)
+        assert len(journal.find(SHA, SENDER, None)) == 1  # nothing inserted
+    else:
+        journal.begin(SHA, 1, SENDER, None, "a.csv", exclusive=True)
+        assert len(journal.find(SHA, SENDER, None)) == 2
+
+
+def test_pending_row_is_committed_before_begin_returns(journal: Journal) -> None:
+    journal.begin(SHA, 1, SENDER, None, "a.csv")
+    # Another connection (another process) sees it at once.
+    with sqlite3.connect(journal.path) as other:
+        assert other.execute("SELECT status FROM uploads").fetchall() == [("pending",)]
+
+
+def test_schema_is_versioned_private_and_wal(journal: Journal) -> None:
+    with sqlite3.connect(journal.path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(journal.path.parent.stat().st_mode) == 0o700
+
+
+def test_records_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as journal:
+        record_id = journal.begin(SHA, 1, SENDER, None, "a.csv")
+    with Journal(path) as journal:
+        assert journal.get(record_id).status == "pending"
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    Journal(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(JournalError, match="newer than this p2pfile"):
+        Journal(path)
+
+
+def test_an_unusable_location_is_a_journal_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(JournalError, match="cannot use the send journal"):
+        Journal(blocker / "journal.sqlite3")
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(os.urandom(4096))
+    with pytest.raises(JournalError, match="cannot use the send journal"):
+        Journal(garbage)
+
+
+def test_repr_names_the_path(journal: Journal) -> None:
+    assert repr(journal) == f"Journal({str(journal.path)!r})"
