@@ -57,6 +57,7 @@ ANALYZED_COLUMNS: Final = (
     "parts",
     "per_part_limit",
     "chars",
+    "edge_space",  # the message is empty or has whitespace at an edge
     "dup_line",  # line of the first row with the same E.164 and message, if earlier
     "first_line_of_recipient",  # line of the first row with the same E.164
 )
@@ -78,7 +79,9 @@ class Options:
 class Finding:
     """What a row rule reports: expressions over the analyzed frame.
 
-    ``hit`` selects the rows; the other expressions are evaluated on those
+    ``hit`` selects the rows (only among those ``prefilter`` keeps, when set:
+    polars evaluates both sides of ``&`` in full, so a costly test behind a
+    cheap one needs the split); the other expressions are evaluated on the hit
     rows only, so they may be costly (a regex extract, a map over distinct
     values). ``message`` must never contain the recipient: formats that leave
     the machine mask ``value``, not messages.
@@ -86,6 +89,8 @@ class Finding:
 
     hit: pl.Expr
     message: pl.Expr
+    #: A cheap condition every hit meets; ``hit`` is evaluated only where it holds.
+    prefilter: pl.Expr | None = None
     column: pl.Expr | None = None
     replacement: pl.Expr | None = None
     related_line: pl.Expr | None = None

@@ -19,7 +19,7 @@ c = pl.col
     "D101",
     "duplicate-row",
     "error",
-    field=None,
+    field="recipient",
     fix="safe",
     fix_message="drop the row (the first one is kept)",
 )

@@ -20,7 +20,14 @@ _WS: Final = _chars.WHITESPACE
 
 
 def _stripped() -> pl.Expr:
-    return c("message").fill_null("").str.strip_chars(_WS)
+    # strip_chars() with no argument trims Unicode White_Space, exactly _chars.WHITESPACE,
+    # and takes a fast path that an explicit character set does not (0.2 s vs 0.6 s per 1M).
+    return c("message").fill_null("").str.strip_chars()
+
+
+def _edge_whitespace() -> pl.Expr:
+    """The message is empty, or starts or ends with whitespace (``edge_space``, see check)."""
+    return c("edge_space")
 
 
 def _first_column(pattern: str) -> pl.Expr:
@@ -41,7 +48,9 @@ def empty_message(options: Options) -> Finding:
     Why: the provider rejects it or bills an empty SMS.
     Fix: write the message, or drop the row (``p2pfile fix --rejects``).
     """
-    return Finding(hit=_stripped() == "", message=pl.lit("the message is empty"))
+    return Finding(
+        prefilter=_edge_whitespace(), hit=_stripped() == "", message=pl.lit("the message is empty")
+    )
 
 
 @row_rule(
@@ -60,6 +69,7 @@ def surrounding_whitespace(options: Options) -> Finding:
     """
     stripped = _stripped()
     return Finding(
+        prefilter=_edge_whitespace(),
         hit=(c("message") != stripped) & (stripped != ""),
         message=pl.lit("leading or trailing whitespace or line breaks (each costs a unit)"),
         replacement=stripped,
@@ -130,6 +140,7 @@ def mojibake(options: Options) -> Finding:
     """
     text = c("message").fill_null("")
     return Finding(
+        prefilter=text.str.contains(r"[\x{80}-\x{FF}\x{FFFD}]"),
         hit=text.str.contains("\ufffd", literal=True)
         | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
         | text.str.contains(_CP1256_AS_LATIN),
@@ -240,11 +251,17 @@ def avoidable_ucs2(options: Options) -> Finding:
     """
     rewritten = gsm_rewrite(c("message").fill_null("")) + pl.lit(options.suffix)
     lookalike = _chars.rust_class(set(LOOKALIKES))
+    neither = _chars.rust_class(_GSM | set(LOOKALIKES), negate=True)
     new_parts = message_expr(rewritten).struct.field("parts")
+    suffix_is_gsm = set(options.suffix) <= _GSM
     return Finding(
-        hit=(c("encoding") == "UCS-2")
-        & ~rewritten.str.contains(_chars.rust_class(_GSM, negate=True))
-        & (new_parts < c("parts")),
+        # UCS-2, with a look-alike, and nothing that is neither GSM nor a look-alike
+        # (Persian text has Persian digits, but its letters keep it UCS-2 anyway).
+        prefilter=(c("encoding") == "UCS-2")
+        & pl.lit(suffix_is_gsm)
+        & c("message").str.contains(lookalike)
+        & ~c("message").str.contains(neither),
+        hit=new_parts < c("parts"),
         message=pl.format(
             "UCS-2 only because of look-alikes (first: {}); as GSM-7 it is {} part(s), not {}",
             _describe(set(LOOKALIKES), c("message").str.extract(f"({lookalike})", 1)),
@@ -271,6 +288,7 @@ def crlf_in_message(options: Options) -> Finding:
     At either end of the message it is M102 instead. Fix (safe): LF.
     """
     return Finding(
+        prefilter=c("message").str.contains("\r\n", literal=True),
         hit=_stripped().str.contains("\r\n", literal=True),
         message=pl.lit("CR LF line breaks (each costs one more unit than LF)"),
         replacement=c("message").str.replace_all("\r\n", "\n", literal=True),
@@ -392,6 +410,7 @@ def spreadsheet_artifact(options: Options) -> Finding:
     """
     stripped = _stripped()
     return Finding(
-        hit=(stripped.str.len_bytes() <= 7) & stripped.str.to_lowercase().is_in(_ARTIFACTS),
+        prefilter=c("message").str.len_bytes() <= 32,
+        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS),
         message=pl.lit("the message is a spreadsheet artifact: ") + stripped,
     )
