@@ -1,0 +1,151 @@
+"""XLSX to :class:`~p2pfile._sniff.Records` through fastexcel (calamine).
+
+* The first sheet is the upload. It is loaded with every cell as text and
+  ``skip_rows=0``, so row *i* of the frame is Excel row *i + 1*, leading and
+  inner empty rows included (``line`` is the row number Excel shows).
+* Columns are placed by their absolute position: calamine starts a sheet at
+  its first non-empty column, so data in ``B:C`` is *not* silently taken as
+  ``A:B``; column A stays the recipient, B the message.
+* Numbers come out as their exact digits (``9123456789``, ``9.5``), never a
+  float repr. Which recipient cells were *stored* as numbers (F109) is not
+  visible in text mode; loading column A again as ``boolean`` answers it
+  (numbers and booleans load, text loads as null). That second parse costs as
+  much as the first, so it only runs when some recipient text could be a
+  rendered number (digits without a leading zero).
+* Any other sheet holding data is F107: the provider reads one sheet.
+* A workbook fastexcel cannot open is F102 with its reason, never a traceback.
+
+Known limit: calamine turns error cells (``#N/A``) into empty cells, so they
+reach the message rules as empty, not as the text ``#N/A``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import fastexcel
+import polars as pl
+
+from p2pfile._sniff import NONSPACE_PATTERN, IssueSink, Records, Source
+
+__all__ = ["column_letter", "read_xlsx"]
+
+# How calamine renders a number as text: no leading zero, no exponent.
+_RENDERED_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+
+
+def column_letter(number: int) -> str:
+    """1 -> A, 2 -> B, 27 -> AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
+    """Load the first sheet as text; None (after an F102) if the workbook is unreadable."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = fastexcel.read_excel(src.data if src.data is not None else str(src.fs_path))
+            names = list(reader.sheet_names)
+            sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+            df = sheet.to_polars()
+            positions = [info.absolute_index for info in sheet.available_columns()]
+    except Exception as exc:  # fastexcel/calamine errors have no narrower common base
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        sink(
+            "F102",
+            1,
+            f"the workbook cannot be read ({reason}); it may be damaged or truncated: "
+            "save it again from Excel",
+        )
+        return None
+    columns = dict(zip(positions, df.columns, strict=True))
+    table = _records_table(df, columns)
+    blank = table["blank"]
+    first = None if blank.all() else int(blank.arg_min() or 0)
+    first_cells = None
+    if first is not None:
+        width = int(table["nfields"][first])
+        row = df.row(first, named=True)
+        first_cells = tuple(row[columns[i]] if i in columns else "" for i in range(width))
+    _other_sheets(reader, names, sink)
+    numeric = _numeric_recipients(reader, df, columns)
+    return Records(table, first_cells, first, "xlsx", None, numeric)
+
+
+def _records_table(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
+    """line, nfields (column of the last non-blank cell, 0 = empty row), blank, A, B."""
+
+    def cell(position: int) -> pl.Expr:
+        if position in columns:
+            return pl.col(columns[position])
+        return pl.lit(None, dtype=pl.String)
+
+    filled = [
+        pl.when(pl.col(name).str.contains(NONSPACE_PATTERN)).then(position + 1).otherwise(0)
+        for position, name in columns.items()
+    ]
+    nfields = pl.max_horizontal(filled) if filled else pl.lit(0)
+    return df.select(
+        pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("line"),
+        nfields.cast(pl.Int32).alias("nfields"),
+        (nfields == 0).alias("blank"),
+        cell(0).alias("recipient"),
+        cell(1).alias("message"),
+    )
+
+
+def _other_sheets(reader: fastexcel.ExcelReader, names: list[str], sink: IssueSink) -> None:
+    """F107 for every sheet after the first that holds a non-blank cell."""
+    with_data = []
+    for index, name in enumerate(names[1:], start=1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                other = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
+        except Exception:  # e.g. a chart sheet: no cells to lose
+            continue
+        if (
+            other.width
+            and other.select(
+                pl.any_horizontal(pl.all().str.contains(NONSPACE_PATTERN).fill_null(False)).any()
+            ).item()
+        ):
+            with_data.append(name)
+    if with_data:
+        listed = ", ".join(repr(n) for n in with_data)
+        sink(
+            "F107",
+            1,
+            f"the workbook has data in other sheets too ({listed}); the provider reads only "
+            f"the first sheet ({names[0]!r}), so those rows would not be sent",
+        )
+
+
+def _numeric_recipients(
+    reader: fastexcel.ExcelReader, df: pl.DataFrame, columns: dict[int, str]
+) -> pl.Series:
+    """Which column-A cells are stored as numbers (see the module docstring)."""
+    none = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    if 0 not in columns:
+        return none
+    text = df[columns[0]]
+    maybe = text.str.contains(_RENDERED_NUMBER).fill_null(False)
+    if not maybe.any():
+        return none
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = reader.load_sheet(
+                0, header_row=None, skip_rows=0, use_columns=[0], dtypes={0: "boolean"}
+            ).to_polars()
+    except Exception:  # pragma: no cover - the same sheet loaded fine as text
+        return none
+    if loaded.height != df.height or loaded.width != 1:  # pragma: no cover - defensive
+        return none
+    as_bool = loaded.to_series()
+    # Numbers and booleans load as booleans; booleans render as "true"/"false".
+    return (maybe & as_bool.is_not_null() & ~text.is_in(["true", "false"])).fill_null(False)

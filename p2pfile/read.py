@@ -1,0 +1,362 @@
+"""Read one recipient file (CSV or XLSX) into a frame plus file-level findings.
+
+``read_file(path)`` and ``read_bytes(data)`` return a :class:`ReadResult`:
+a polars frame ``[line, row, recipient, message]`` (every cell as text) and
+the F1xx/F2xx findings about the file itself. Rules about numbers and
+messages run later, in ``check``; nothing here judges a cell's content.
+
+Locations (DESIGN.md decision 2): ``line`` is the physical line where a CSV
+record *starts* (header = line 1; a quoted message with line breaks spans
+several lines) or the Excel row number; ``row`` counts data records from 1,
+header and blank records excluded. Every record of the file is either a frame
+row or named by a finding: blank records by F206, the cells beyond the second
+by F203/F205, records past ``max_rows`` by F108.
+
+How the pieces fit:
+
+* ``_sniff``: what the bytes are (XLSX, CSV text, or F102 with what they look
+  like), encodings, delimiter, header judgement, and the ``Records`` contract.
+* ``_read_csv``: decoding (F103/F104), a polars fast path proved against the
+  file's own byte counts, and an exact streaming pass for everything else
+  (F105, F207, ragged records).
+* ``_read_xlsx``: the first sheet through fastexcel, F107 and F109.
+* this module: the public types, and the steps both formats share: header
+  (F201-F203), blank records (F206), short and long records (F204/F205),
+  F106 and F108.
+
+Decisions worth knowing:
+
+* Format comes from the bytes. A name that disagrees with them (``x.csv``
+  that is a workbook, ``x.xlsx`` that is CSV text) is reported as F102 but the
+  file is still read by its real format: then ``format`` is not None and the
+  rows are real. F102 with ``format=None`` means nothing could be read.
+* A non-UTF-8 file is read only when its encoding is certain (UTF-16 with a
+  BOM or a clear NUL pattern, cp1256 Persian text, or UTF-8 with a few
+  damaged bytes shown as U+FFFD); otherwise F103 and an empty frame.
+* Blank records (every cell empty or whitespace, including Excel's ``,``
+  lines) are F206 and are not data rows, so ``row`` has no gaps.
+* This module never prints, never exits, and turns I/O failures into F101.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import polars as pl
+
+from p2pfile._read_csv import read_csv
+from p2pfile._read_xlsx import column_letter, read_xlsx
+from p2pfile._sniff import Records, Source, classify_header, delimiter_name, sniff_container
+
+__all__ = ["FRAME_SCHEMA", "FileIssue", "ReadResult", "read_bytes", "read_file"]
+
+#: The columns of :attr:`ReadResult.frame`, in order.
+FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.Int64(),
+    "row": pl.Int64(),
+    "recipient": pl.String(),
+    "message": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    """One finding about the file itself (an F-code from ``spec/rules.md``)."""
+
+    code: str
+    #: 1-based physical line (CSV) or Excel row number (XLSX); 1 for whole-file findings.
+    line: int
+    #: One sentence a person understands.
+    message: str
+    #: 1-based data record number when the finding is about a data record.
+    row: int | None = None
+    #: For F103: where the first byte that is not UTF-8 is.
+    byte_offset: int | None = None
+    #: True when ``spec/rules.md`` gives the finding a fix (safe or unsafe).
+    fixable: bool = False
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file read into a frame, with what was found about the file on the way."""
+
+    #: The path as the caller gave it (``"-"`` for stdin).
+    path: str
+    #: ``None`` when nothing could be read (F101, F102, F103 without a confident
+    #: decoding, or an empty file).
+    format: Literal["csv", "xlsx"] | None
+    #: Columns ``line, row, recipient, message`` (:data:`FRAME_SCHEMA`), all cells as text;
+    #: a missing cell is null. Empty, with that schema, when nothing could be read.
+    frame: pl.DataFrame
+    issues: tuple[FileIssue, ...]
+    #: The text encoding the rows were decoded from (``utf-8``, ``utf-8-sig``,
+    #: ``utf-16``, ``cp1256``, ...); None for XLSX or when nothing could be read.
+    encoding: str | None
+    #: The CSV delimiter the file was read with; None for XLSX.
+    delimiter: str | None
+    #: The header cells as found; None when the first record is data (F201).
+    header: tuple[str, ...] | None
+    #: XLSX: data rows whose recipient cell is stored as a number (F109); 0 for CSV.
+    numeric_recipient_rows: int
+
+
+def read_file(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None, max_rows: int | None = None
+) -> ReadResult:
+    """Read a CSV or XLSX file. Never raises for a bad file: problems are issues.
+
+    ``max_bytes``: a larger file is not read (F108). ``max_rows``: only that
+    many data rows are kept; F108 names the line where reading stopped, and
+    nothing after it is reported.
+    """
+    name = os.fspath(path)
+    try:
+        mode = os.stat(name).st_mode
+        if stat.S_ISDIR(mode):
+            return _unreadable(name, "F101", "this is a directory, not a file")
+        if stat.S_ISREG(mode):
+            src = Source(name, fs_path=name)
+            src.head()  # open it now, so that permission problems surface here
+        else:  # a pipe or device (/dev/stdin): it can be read only once
+            with open(name, "rb") as f:
+                src = Source(name, data=f.read())
+        return _read(src, max_bytes, max_rows)
+    except OSError as exc:
+        return _unreadable(name, "F101", f"the file cannot be read: {exc.strerror or exc}")
+
+
+def read_bytes(
+    data: bytes, path: str = "-", *, max_bytes: int | None = None, max_rows: int | None = None
+) -> ReadResult:
+    """Read a CSV or XLSX file already in memory (stdin, tests); ``path`` is only a label."""
+    return _read(Source(path, data=data), max_bytes, max_rows)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _empty_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema=FRAME_SCHEMA)
+
+
+def _unreadable(name: str, code: str, message: str) -> ReadResult:
+    issue = FileIssue(code, 1, message)
+    return ReadResult(name, None, _empty_frame(), (issue,), None, None, None, 0)
+
+
+class _Collector:
+    """The sink the readers report to; keeps the issues in order."""
+
+    def __init__(self) -> None:
+        self.issues: list[FileIssue] = []
+
+    def __call__(
+        self,
+        code: str,
+        line: int,
+        message: str,
+        *,
+        row: int | None = None,
+        byte_offset: int | None = None,
+        fixable: bool = False,
+    ) -> None:
+        self.issues.append(FileIssue(code, line, message, row, byte_offset, fixable))
+
+
+_CSV_NAMES = (".csv", ".txt", ".tsv")
+_WORKBOOK_NAMES = (".xlsx", ".xlsm", ".xls")
+
+
+def _read(src: Source, max_bytes: int | None, max_rows: int | None) -> ReadResult:
+    sink = _Collector()
+    container = sniff_container(src)
+    if container.kind == "empty":
+        return _unreadable(src.name, "F106", "the file is empty (0 bytes)")
+    if container.kind == "unsupported":
+        return _unreadable(src.name, "F102", container.what)
+    fmt: Literal["csv", "xlsx"] = container.kind
+    extension = os.path.splitext(src.name)[1].lower()
+    if fmt == "xlsx" and extension in _CSV_NAMES:
+        sink(
+            "F102",
+            1,
+            f"the file is named {extension} but is an XLSX workbook; it was read as XLSX: "
+            "rename it to .xlsx",
+        )
+    elif fmt == "csv" and extension in _WORKBOOK_NAMES:
+        sink(
+            "F102",
+            1,
+            f"the file is named {extension} but holds CSV text, not a workbook; it was read "
+            "as CSV: rename it to .csv",
+        )
+    if max_bytes is not None and src.size > max_bytes:
+        sink(
+            "F108",
+            1,
+            f"the file is {src.size:,} bytes, more than the configured maximum of "
+            f"{max_bytes:,}; it was not read",
+        )
+        return ReadResult(src.name, fmt, _empty_frame(), tuple(sink.issues), None, None, None, 0)
+
+    encoding = delimiter = None
+    if fmt == "xlsx":
+        records = read_xlsx(src, sink)
+    else:
+        csv = read_csv(src, sink)
+        records, encoding, delimiter = csv.records, csv.encoding, csv.delimiter
+    if records is None:
+        return ReadResult(src.name, None, _empty_frame(), tuple(sink.issues), None, None, None, 0)
+    frame, header, numeric = _finish(records, sink, max_rows)
+    issues = sorted(sink.issues, key=lambda i: i.line)  # stable: file-level ones first per line
+    return ReadResult(src.name, fmt, frame, tuple(issues), encoding, delimiter, header, numeric)
+
+
+# ---------------------------------------------------------------------------
+# The steps CSV and XLSX share
+
+
+def _finish(
+    rec: Records, sink: _Collector, max_rows: int | None
+) -> tuple[pl.DataFrame, tuple[str, ...] | None, int]:
+    """Header, blank, short and long records, F106/F108/F109; returns the frame."""
+    table = rec.table
+    if rec.numeric is not None:
+        table = table.with_columns(numeric=rec.numeric)
+    xlsx = rec.kind == "xlsx"
+    if rec.first_index is None or rec.first_cells is None:
+        sink(
+            "F106",
+            1,
+            "the first sheet holds no data"
+            if xlsx
+            else "the file holds only blank lines: no header and no data",
+        )
+        return _empty_frame(), None, 0
+
+    cells = tuple("" if c is None else c for c in rec.first_cells)
+    first_line = int(table["line"][rec.first_index])
+    header, expected, start = _judge_header(cells, first_line, rec.first_index, sink)
+
+    for line in table.filter(pl.col("blank"))["line"]:
+        sink(
+            "F206",
+            line,
+            f"row {line} is empty" if xlsx else f"line {line} is a blank record",
+            fixable=True,
+        )
+    data = table.slice(start)
+    if table["blank"].any():
+        data = data.filter(~pl.col("blank"))
+    data = data.with_columns(row=pl.int_range(1, data.height + 1, dtype=pl.Int64))
+
+    cut_line: int | None = None
+    if max_rows is not None and data.height > max_rows:
+        cut_line = int(data["line"][max_rows])
+        data = data.head(max_rows)
+        sink(
+            "F108",
+            cut_line,
+            f"the file has more than {max_rows:,} data rows (the configured maximum); "
+            f"reading stopped at line {cut_line}, and nothing after it was checked",
+        )
+
+    _ragged(data, expected, header is not None, rec, sink)
+    if data.height == 0:
+        sink(
+            "F106",
+            first_line,
+            "the file has a header and no data rows"
+            if header is not None
+            else "the file has no data rows",
+        )
+    numeric = _numeric_recipients(data, sink) if "numeric" in data.columns else 0
+    _attach_rows(sink, data, cut_line)
+    return data.select(FRAME_SCHEMA.keys()), header, numeric
+
+
+def _judge_header(
+    cells: tuple[str, ...], first_line: int, first_index: int, sink: _Collector
+) -> tuple[tuple[str, ...] | None, int, int]:
+    """F201/F202/F203; returns (header, expected fields, index of the first data record)."""
+    verdict = classify_header(cells)
+    if verdict.is_data:
+        sink(
+            "F201",
+            first_line,
+            f"the first record ({','.join(cells)!r}) is data, not the header "
+            "'recipient,message'; it was read as data row 1, and the fix inserts the header",
+            fixable=True,
+        )
+        return None, 2, first_index
+    if verdict.mismatch:
+        sink("F202", first_line, verdict.mismatch, fixable=verdict.fixable)
+    if verdict.extra:
+        sink("F203", first_line, verdict.extra)
+    return cells, max(2, len(cells)), first_index + 1
+
+
+def _ragged(
+    data: pl.DataFrame, expected: int, has_header: bool, rec: Records, sink: _Collector
+) -> None:
+    """F204 (fewer fields than the header) and F205 (more), one per record."""
+    xlsx = rec.kind == "xlsx"
+    # An XLSX row always has every column; an empty cell is judged by the cell rules.
+    bad = data.filter(
+        pl.col("nfields") > expected if xlsx else pl.col("nfields") != expected
+    ).select("line", "row", "nfields")
+    against = f"the header has {expected}" if has_header else f"{expected} are expected"
+    sep = delimiter_name(rec.delimiter or ",")
+    for line, row, nfields in bad.iter_rows():
+        if xlsx:
+            message = (
+                f"row {line} has data beyond column {column_letter(expected)} (up to column "
+                f"{column_letter(nfields)}); only columns A and B are read"
+            )
+            sink("F205", line, message, row=row)
+        elif nfields < expected:
+            noun = "field" if nfields == 1 else "fields"
+            sink("F204", line, f"record has {nfields} {noun}, {against}", row=row)
+        else:
+            sink(
+                "F205",
+                line,
+                f"record has {nfields} fields, {against}; an unquoted {sep} in the message? "
+                "only the first two fields were kept",
+                row=row,
+            )
+
+
+def _numeric_recipients(data: pl.DataFrame, sink: _Collector) -> int:
+    numeric = data.filter(pl.col("numeric"))
+    if numeric.height:
+        line, row = numeric["line"][0], numeric["row"][0]
+        cells = (
+            "cell is stored as a number" if numeric.height == 1 else "cells are stored as numbers"
+        )
+        sink(
+            "F109",
+            int(line),
+            f"{numeric.height:,} recipient {cells}, not text (the first on row {line}); "
+            "numbers lose leading zeros: format column A as Text",
+            row=int(row),
+        )
+    return numeric.height
+
+
+def _attach_rows(sink: _Collector, data: pl.DataFrame, cut_line: int | None) -> None:
+    """Give reader findings (F207) their row numbers; drop what lies past an F108 cut."""
+    issues = sink.issues
+    if cut_line is not None:
+        issues = [i for i in issues if not (i.code.startswith("F2") and i.line >= cut_line)]
+    wanted = [i.line for i in issues if i.row is None and i.code == "F207"]
+    if wanted:
+        rows = dict(data.filter(pl.col("line").is_in(wanted)).select("line", "row").iter_rows())
+        issues = [
+            replace(i, row=rows.get(i.line)) if i.code == "F207" and i.row is None else i
+            for i in issues
+        ]
+    sink.issues = issues

@@ -1,0 +1,560 @@
+"""Reading CSV files: locations, structure, encodings, delimiters, junk.
+
+Most cases run twice: through the polars fast path and with it switched off,
+so the exact pass is held to the same answers (``both_paths``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from p2pfile import _read_csv, _sniff
+from p2pfile.read import FRAME_SCHEMA, FileIssue, ReadResult, read_bytes, read_file
+
+CLEAN = "recipient,message\n09121234567,سلام\n"
+
+
+def rows(result: ReadResult) -> list[tuple[object, ...]]:
+    return result.frame.rows()
+
+
+def codes(result: ReadResult) -> list[str]:
+    return [i.code for i in result.issues]
+
+
+def issue(result: ReadResult, code: str) -> FileIssue:
+    found = [i for i in result.issues if i.code == code]
+    assert len(found) == 1, result.issues
+    return found[0]
+
+
+@pytest.fixture(params=["fast", "exact"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the polars fast path, then with only the exact pass."""
+    if request.param == "exact":
+        monkeypatch.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
+    return str(request.param)
+
+
+@pytest.fixture
+def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the exact pass runs: the fast path must take the file."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the exact pass ran")
+
+    monkeypatch.setattr(_read_csv._Scanner, "run", refuse)
+
+
+# --- a clean file -----------------------------------------------------------
+
+
+def test_clean_file_has_no_findings(both_paths: str) -> None:
+    r = read_bytes(CLEAN.encode(), "jan.csv")
+    assert r.issues == ()
+    assert r.format == "csv"
+    assert r.encoding == "utf-8"
+    assert r.delimiter == ","
+    assert r.header == ("recipient", "message")
+    assert r.numeric_recipient_rows == 0
+    assert r.path == "jan.csv"
+    assert r.frame.schema == pl.Schema(FRAME_SCHEMA)
+    assert rows(r) == [(2, 1, "09121234567", "سلام")]
+
+
+def test_clean_file_takes_the_fast_path(fast_only: None, tmp_path: Path) -> None:
+    body = 'recipient,message\n0912,"two\nlines"\r\n0913,"a, b"\n'
+    p = tmp_path / "x.csv"
+    p.write_bytes(body.encode())
+    r = read_file(p)
+    assert rows(r) == [(2, 1, "0912", "two\nlines"), (4, 2, "0913", "a, b")]
+    assert codes(r) == ["F105"]
+
+
+def test_read_file_and_read_bytes_agree(tmp_path: Path) -> None:
+    body = 'recipient,message\n0912,"a\nb"\n\n0913,x,y\n'.encode()
+    p = tmp_path / "x.csv"
+    p.write_bytes(body)
+    from_file, from_bytes = read_file(p), read_bytes(body, str(p))
+    assert from_file.frame.equals(from_bytes.frame)
+    assert from_file.issues == from_bytes.issues
+    assert from_file.path == str(p)
+
+
+# --- line numbers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_multiline_messages_keep_physical_line_numbers(both_paths: str, eol: str) -> None:
+    body = eol.join(
+        [
+            "recipient,message",
+            '0912,"first',
+            'second"',
+            "0913,plain",
+            '0914,"a',
+            "",
+            'c"',
+            "0915,end",
+        ]
+    )
+    r = read_bytes((body + eol).encode())
+    assert r.issues == ()
+    assert [(line, row) for line, row, *_ in rows(r)] == [(2, 1), (4, 2), (5, 3), (8, 4)]
+    assert r.frame["message"].to_list() == [f"first{eol}second", "plain", f"a{eol}{eol}c", "end"]
+
+
+def test_blank_lines_are_f206_and_not_rows(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message\n0912,a\n\n0913,b\n   \n,\n0914,c\n\n")
+    assert [(i.code, i.line, i.fixable) for i in r.issues] == [
+        ("F206", 3, True),
+        ("F206", 5, True),
+        ("F206", 6, True),
+        ("F206", 8, True),
+    ]
+    assert [(line, row) for line, row, *_ in rows(r)] == [(2, 1), (4, 2), (7, 3)]
+
+
+def test_blank_lines_before_the_header(both_paths: str) -> None:
+    r = read_bytes(b"\n\nrecipient,message\n0912,a\n")
+    assert [(i.code, i.line) for i in r.issues] == [("F206", 1), ("F206", 2)]
+    assert r.header == ("recipient", "message")
+    assert rows(r) == [(4, 1, "0912", "a")]
+
+
+def test_file_without_final_newline(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message\r\n0912,a\r\n0913,b")
+    assert r.issues == ()
+    assert rows(r) == [(2, 1, "0912", "a"), (3, 2, "0913", "b")]
+
+
+def test_cr_only_line_breaks_still_read(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\r0912,"x\ry"\r0913,b\r')
+    assert r.issues == ()
+    assert rows(r) == [(2, 1, "0912", "x\ry"), (4, 2, "0913", "b")]
+
+
+# --- structure ----------------------------------------------------------------
+
+
+def test_short_record_is_f204_with_a_null_message(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message\n0912\n0913,\n0914,ok\n")
+    f204 = issue(r, "F204")
+    assert (f204.line, f204.row) == (2, 1)
+    assert f204.message == "record has 1 field, the header has 2"
+    # "0913," is a complete record with an empty message, not a short one.
+    assert rows(r) == [(2, 1, "0912", None), (3, 2, "0913", ""), (4, 3, "0914", "ok")]
+
+
+def test_long_record_is_f205_and_keeps_two_fields(both_paths: str) -> None:
+    r = read_bytes("recipient,message\n0912,سلام, دنیا\n0913,ok\n".encode())
+    f205 = issue(r, "F205")
+    assert (f205.line, f205.row) == (2, 1)
+    assert f205.message.startswith(
+        "record has 3 fields, the header has 2; an unquoted ',' in the message?"
+    )
+    assert rows(r) == [(2, 1, "0912", "سلام"), (3, 2, "0913", "ok")]
+
+
+def test_unterminated_quote_names_its_line_and_the_rest_is_read(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\n0912,ok\n0913,"never closed\n0914,next\n0915,last\n')
+    f207 = issue(r, "F207")
+    assert (f207.line, f207.row) == (3, 2)
+    assert "never closed" in f207.message and "line 3" in f207.message
+    assert rows(r) == [
+        (2, 1, "0912", "ok"),
+        (3, 2, "0913", "never closed"),
+        (4, 3, "0914", "next"),
+        (5, 4, "0915", "last"),
+    ]
+
+
+def test_stray_quote_that_closes_on_a_later_line(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\n0912,"oops\n0913,"fine"\n0914,x\n')
+    f207 = issue(r, "F207")
+    assert f207.line == 2
+    assert "only closes on line 3" in f207.message
+    assert rows(r) == [(2, 1, "0912", "oops"), (3, 2, "0913", "fine"), (4, 3, "0914", "x")]
+
+
+def test_quote_inside_unquoted_text_and_text_after_closing_quote(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\n0912,say "hi"\n0913,"quoted" tail\n0914,ok\n')
+    assert [(i.code, i.line, i.row) for i in r.issues] == [("F207", 2, 1), ("F207", 3, 2)]
+    assert "quote inside unquoted text" in r.issues[0].message
+    assert "after its closing quote" in r.issues[1].message
+    assert r.frame["message"].to_list() == ['say "hi"', "quoted tail", "ok"]
+
+
+def test_escaped_quotes_are_fine(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\n0912,"code ""SALE"", now"\n')
+    assert r.issues == ()
+    assert rows(r) == [(2, 1, "0912", 'code "SALE", now')]
+
+
+def test_runaway_quote_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_read_csv, "RUNAWAY_LINES", 3)
+    body = b'recipient,message\n0912,"open\n' + b"".join(b"09%02d,m\n" % i for i in range(10))
+    r = read_bytes(body)
+    f207 = issue(r, "F207")
+    assert f207.line == 2 and "still open 3 lines later" in f207.message
+    assert r.frame.height == 11
+    assert r.frame["line"].to_list() == list(range(2, 13))
+
+
+def test_header_with_more_columns_is_f203(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message,name\n0912,hi,Ali\n0913,yo\n")
+    f203 = issue(r, "F203")
+    assert f203.line == 1 and "'name'" in f203.message
+    assert r.header == ("recipient", "message", "name")
+    f204 = issue(r, "F204")  # fewer fields than this header
+    assert (f204.line, f204.message) == (3, "record has 2 fields, the header has 3")
+    assert rows(r) == [(2, 1, "0912", "hi"), (3, 2, "0913", "yo")]
+
+
+def test_every_record_is_a_row_or_named_by_a_finding(both_paths: str) -> None:
+    body = b'recipient,message\n0912,a\n\n0913\n0914,b,c\n0915,"x\n0916,d\n'
+    r = read_bytes(body)
+    physical_starts = {2, 3, 4, 5, 6, 7}
+    named = {i.line for i in r.issues}
+    assert physical_starts <= set(r.frame["line"].to_list()) | named
+
+
+# --- header -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Recipient,Message",
+        " recipient , message ",
+        "mobile,text",
+        "Phone Number,SMS",
+        "phone_number,body",
+        "شماره موبایل,متن پیام",
+        "شماره\u200cموبایل,پیامک",
+        "گيرنده,پيام",  # Arabic yeh, as cp1256 Excel writes it
+    ],
+)
+def test_known_header_aliases_are_f202_fixable(header: str) -> None:
+    r = read_bytes(f"{header}\n0912,hi\n".encode())
+    f202 = issue(r, "F202")
+    assert f202.fixable and f202.line == 1
+    assert rows(r) == [(2, 1, "0912", "hi")]
+
+
+def test_unknown_header_is_f202_without_fix() -> None:
+    r = read_bytes(b"name,phone\nAli,0912\n")
+    f202 = issue(r, "F202")
+    assert not f202.fixable
+    assert "'name' is not a known name for the recipient column" in f202.message
+    # columns are positional whatever the header says
+    assert rows(r) == [(2, 1, "Ali", "0912")]
+
+
+def test_swapped_header_says_so() -> None:
+    f202 = issue(read_bytes("متن,شماره\nسلام,0912\n".encode()), "F202")
+    assert not f202.fixable and "other order" in f202.message
+
+
+@pytest.mark.parametrize(
+    "first", ["09121234567,hi", "+98 912 123 4567,hi", "۰۹۱۲۱۲۳۴۵۶۷,سلام", "9.12346E+09,x"]
+)
+def test_data_in_the_first_record_is_f201(both_paths: str, first: str) -> None:
+    r = read_bytes(f"{first}\n09121111111,second\n".encode())
+    f201 = issue(r, "F201")
+    assert f201.fixable and f201.line == 1
+    assert r.header is None
+    assert [(line, row) for line, row, *_ in rows(r)] == [(1, 1), (2, 2)]
+
+
+# --- empty files --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"", "the file is empty (0 bytes)"),
+        (b"recipient,message\n", "the file has a header and no data rows"),
+        (b"recipient,message\r\n\r\n,\r\n", "the file has a header and no data rows"),
+        (b"\n\n  \n", "the file holds only blank lines: no header and no data"),
+        (b"\xef\xbb\xbf", "the file holds only blank lines: no header and no data"),
+    ],
+)
+def test_empty_files_are_f106(both_paths: str, body: bytes, expected: str) -> None:
+    r = read_bytes(body)
+    assert issue(r, "F106").message == expected
+    assert r.frame.height == 0 and r.frame.schema == pl.Schema(FRAME_SCHEMA)
+
+
+# --- encodings ----------------------------------------------------------------
+
+
+def test_utf8_bom_is_f104_and_the_header_is_exact(both_paths: str) -> None:
+    r = read_bytes(b"\xef\xbb\xbf" + CLEAN.encode())
+    assert codes(r) == ["F104"]
+    assert issue(r, "F104").fixable
+    assert r.encoding == "utf-8-sig"
+    assert r.header == ("recipient", "message")
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom", "name"),
+    [
+        ("utf-16-le", b"\xff\xfe", "utf-16"),
+        ("utf-16-be", b"\xfe\xff", "utf-16"),
+        ("utf-16-le", b"", "utf-16-le"),
+    ],
+)
+def test_utf16_is_f103_and_read_confidently(codec: str, bom: bytes, name: str) -> None:
+    text = 'recipient,message\r\n09121234567,سلام دنیا\r\n09121234568,"a\r\nb"\r\n'
+    r = read_bytes(bom + text.encode(codec))
+    f103 = issue(r, "F103")
+    assert f103.fixable and f103.line == 1 and "UTF-16" in f103.message
+    assert r.encoding == name
+    assert rows(r) == [(2, 1, "09121234567", "سلام دنیا"), (3, 2, "09121234568", "a\r\nb")]
+
+
+def test_cp1256_persian_is_f103_with_offset_and_line(both_paths: str) -> None:
+    body = "recipient,message\n09121234567,hello\n09121234568,سلام گرامي\n".encode("cp1256")
+    r = read_bytes(body)
+    f103 = issue(r, "F103")
+    assert f103.fixable
+    assert (f103.line, f103.byte_offset) == (3, body.index("سلام".encode("cp1256")))
+    assert "cp1256" in f103.message and "0xD3" in f103.message
+    assert r.encoding == "cp1256"
+    assert r.frame["message"].to_list() == ["hello", "سلام گرامي"]
+
+
+def test_latin1_junk_gets_f103_and_no_rows(both_paths: str) -> None:
+    body = "recipient,message\n0912,Café crème brûlée\n".encode("latin-1")
+    r = read_bytes(body)
+    f103 = issue(r, "F103")
+    assert not f103.fixable and f103.byte_offset == body.index(b"\xe9")
+    assert r.format is None and r.encoding is None
+    assert r.frame.height == 0
+
+
+def test_a_few_damaged_bytes_in_utf8_are_replaced(both_paths: str) -> None:
+    good = "".join(f"0912{i:07d},سلام دنیا {i}\n" for i in range(20)).encode()
+    body = b"recipient,message\n" + good + b"0913,bad \xff byte\n"
+    r = read_bytes(body)
+    f103 = issue(r, "F103")
+    assert not f103.fixable and "1 damaged byte" in f103.message
+    assert f103.line == 22 and f103.byte_offset == body.index(b"\xff")
+    assert r.frame["message"][-1] == "bad \ufffd byte"
+    assert r.frame.height == 21
+
+
+def test_bad_utf8_found_past_the_first_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_sniff, "CHUNK", 7)  # split multi-byte characters across chunks
+    body = "recipient,message\n0912,سلام\n0913,دنیا\n".encode() + b"0914,\xe9t\xe9\n"
+    bad = _sniff.locate_bad_utf8(io.BytesIO(body))
+    assert bad is not None
+    assert (bad.offset, bad.line, bad.bad) == (body.index(b"\xe9"), 4, b"\xe9")
+    assert _sniff.locate_bad_utf8(io.BytesIO("سلام دنیا\n".encode() * 5)) is None
+
+
+# --- delimiters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sep", "name"), [(";", "semicolon"), ("\t", "tab"), ("\u060c", "Arabic comma")]
+)
+def test_other_delimiters_are_f208_and_still_read(both_paths: str, sep: str, name: str) -> None:
+    body = f'recipient{sep}message\n0912{sep}سلام, دنیا\n0913{sep}"x{sep}y"\n'
+    r = read_bytes(body.encode())
+    f208 = issue(r, "F208")
+    assert f208.fixable and f208.line == 1 and name in f208.message
+    assert r.delimiter == sep
+    assert rows(r) == [(2, 1, "0912", "سلام, دنیا"), (3, 2, "0913", f"x{sep}y")]
+
+
+def test_comma_file_with_semicolons_in_messages_stays_comma(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message\n0912,a;b;c\n")
+    assert r.issues == () and r.delimiter == ","
+
+
+# --- line endings -------------------------------------------------------------
+
+
+def test_mixed_line_endings_are_one_f105(both_paths: str) -> None:
+    body = b'recipient,message\r\n0912,"x\ny"\r\n0913,b\n0914,c\r\n'
+    r = read_bytes(body)
+    f105 = issue(r, "F105")
+    assert f105.fixable and f105.line == 1
+    assert f105.message == "record separators mix line endings: CRLF on 3 lines, LF on 1 line"
+    assert [line for line, *_ in rows(r)] == [2, 4, 5]
+
+
+def test_line_breaks_inside_messages_are_not_separators(both_paths: str) -> None:
+    r = read_bytes(b'recipient,message\r\n0912,"x\ny\nz"\r\n0913,b\r\n')
+    assert r.issues == ()
+
+
+# --- not CSV at all -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old .xls (OLE2)"),
+        (b"%PDF-1.7\n%\xe2\xe3\n", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip"),
+        (b"<!DOCTYPE html><html><table><tr><td>0912</td></tr></table>", "HTML"),
+        (bytes(range(256)) * 8, "binary"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00garbage", "damaged or truncated"),
+    ],
+)
+def test_junk_is_f102_with_what_it_looks_like(body: bytes, says: str) -> None:
+    r = read_bytes(body, "upload.csv")
+    f102 = issue(r, "F102")
+    assert says in f102.message
+    assert r.format is None and r.frame.height == 0
+
+
+def test_zip_that_is_not_a_workbook() -> None:
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("recipients.csv", CLEAN)
+    f102 = issue(read_bytes(buf.getvalue(), "r.zip"), "F102")
+    assert "'recipients.csv'" in f102.message
+
+
+def test_csv_named_xlsx_is_read_as_csv_with_f102() -> None:
+    r = read_bytes(CLEAN.encode(), "jan.xlsx")
+    assert "named .xlsx but holds CSV text" in issue(r, "F102").message
+    assert r.format == "csv"
+    assert rows(r) == [(2, 1, "09121234567", "سلام")]
+
+
+# --- the file system ----------------------------------------------------------
+
+
+def test_missing_file_is_f101_with_the_os_reason(tmp_path: Path) -> None:
+    r = read_file(tmp_path / "nope.csv")
+    f101 = issue(r, "F101")
+    assert "No such file or directory" in f101.message
+    assert r.format is None and r.frame.schema == pl.Schema(FRAME_SCHEMA)
+
+
+def test_directory_is_f101(tmp_path: Path) -> None:
+    assert "directory" in issue(read_file(tmp_path), "F101").message
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads anything")
+def test_permission_denied_is_f101(tmp_path: Path) -> None:
+    p = tmp_path / "locked.csv"
+    p.write_text(CLEAN)
+    p.chmod(0)
+    assert "Permission denied" in issue(read_file(p), "F101").message
+
+
+def test_a_50_mb_single_line(tmp_path: Path) -> None:
+    p = tmp_path / "one-line.csv"
+    p.write_bytes(b"recipient,message\n0912," + b"x" * 50_000_000)
+    r = read_file(p)
+    assert r.issues == ()
+    assert r.frame["message"].str.len_bytes().to_list() == [50_000_000]
+
+
+def test_max_bytes_and_max_rows_are_f108(tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    p.write_bytes(b"recipient,message\n0912,a\n\n0913,b,c\n0914,c\n0915,d\n")
+    too_big = read_file(p, max_bytes=10)
+    assert codes(too_big) == ["F108"] and too_big.frame.height == 0
+    capped = read_file(p, max_rows=2)
+    assert [(i.code, i.line) for i in capped.issues] == [("F206", 3), ("F205", 4), ("F108", 5)]
+    assert capped.frame["line"].to_list() == [2, 4]
+
+
+# --- properties ---------------------------------------------------------------
+
+_cell = (
+    st.lists(st.sampled_from([*'0912ab سلام,;"\n\r\t', "\r\n", "\u060c", "\u200c"]), max_size=12)
+    .map("".join)
+    .filter(lambda s: s.strip() != "")
+)
+
+
+def _field(value: str) -> str:
+    """RFC 4180 quoting. (csv.writer does not quote a bare CR when its terminator is LF.)"""
+    if any(ch in value for ch in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=8),
+    terminator=st.sampled_from(["\n", "\r\n"]),
+)
+def test_any_well_formed_file_reads_back_exactly(
+    records: list[tuple[str, str]], terminator: str
+) -> None:
+    text = "".join(
+        f"{_field(a)},{_field(b)}{terminator}" for a, b in [("recipient", "message"), *records]
+    )
+    # Where csv.reader says each record starts: the reference for ``line``.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts, previous = [], 0
+    for _ in reader:
+        starts.append(previous + 1)
+        previous = reader.line_num
+    fast = read_bytes(text.encode())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
+        exact = read_bytes(text.encode())
+    assert [i.code for i in fast.issues] == []
+    assert fast.frame.equals(exact.frame) and fast.issues == exact.issues
+    assert fast.frame["line"].to_list() == starts[1:]
+    assert list(zip(fast.frame["recipient"], fast.frame["message"], strict=True)) == records
+
+
+_soup = st.lists(
+    st.sampled_from(["0912", "a", ",", ";", '"', '""', "\r", "\n", "\r\n", " ", "س", "\t"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_soup)
+def test_fast_path_agrees_with_the_exact_pass_on_anything(body: str) -> None:
+    """Whatever the bytes, the fast path either declines or gives the exact answer."""
+    data = ("recipient,message\n" + body).encode()
+    fast = read_bytes(data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
+        exact = read_bytes(data)
+    assert fast.frame.equals(exact.frame)
+    assert fast.issues == exact.issues
+
+
+def _lines(n: int) -> Iterator[bytes]:
+    for i in range(n):
+        yield f'0912{i:07d},"سلام, دنیا {i}"\n'.encode()
+
+
+def test_exact_pass_over_many_records_matches_the_fast_path() -> None:
+    body = b"recipient,message\n" + b"".join(_lines(70_000)) + b'0999,"x\ny"\n\n'
+    fast = read_bytes(body)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
+        exact = read_bytes(body)
+    assert fast.frame.equals(exact.frame)
+    assert (
+        fast.issues
+        == exact.issues
+        == (FileIssue("F206", 70_004, "line 70004 is a blank record", fixable=True),)
+    )
