@@ -11,18 +11,29 @@ code, so tests call ``main([...])`` directly.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
 from p2pfile._version import __version__
+from p2pfile.check import Source, check_files, expand_paths, plan_from_settings
+from p2pfile.config import discover
 from p2pfile.errors import P2PFileError
+from p2pfile.formats import FORMATS, RenderOptions, render
 from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_number
+from p2pfile.report import Report
+from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
+HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
 _DISTINCT_SHOWN = 8
 
 
@@ -158,6 +169,303 @@ def message(texts: tuple[str, ...], suffix: str, as_json: bool) -> int:
     return EXIT_CLEAN
 
 
+# -- check ---------------------------------------------------------------------------
+
+
+def _split_selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--select A,B --select C`` -> (A, B, C); None when the flag was not given."""
+    if not values:
+        return None
+    return tuple(item.strip() for v in values for item in v.split(",") if item.strip())
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _progress_wanted(fmt: str, no_progress: bool) -> bool:
+    """Progress on stderr only for a person at a terminal: never in CI, pre-commit or pipes."""
+    if no_progress or fmt not in HUMAN_FORMATS:
+        return False
+    if os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
+        return False
+    return sys.stderr.isatty()
+
+
+class _Progress:
+    """A one-line ticker on stderr, shown only once work has taken about a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.index = 0
+        self.name = ""
+        self.started = time.monotonic()
+        self.shown = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Progress:
+        self._thread.start()
+        return self
+
+    def file(self, name: str) -> None:
+        self.index += 1
+        self.name = name
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            elapsed = time.monotonic() - self.started
+            if elapsed < 1.0:
+                continue
+            counter = f" ({self.index}/{self.total})" if self.total > 1 else ""
+            click.echo(
+                f"\rchecking {self.name}{counter}... {elapsed:.0f}s\x1b[K", nl=False, err=True
+            )
+            self.shown = True
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+
+
+def _sources(paths: tuple[str, ...]) -> list[Source]:
+    """Files, directories expanded, and ``-`` read from standard input as bytes."""
+    sources: list[Source] = []
+    for path in paths:
+        if path == "-":
+            sources.append(("-", sys.stdin.buffer.read()))
+        else:
+            sources.extend(expand_paths([path]))
+    return sources
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Rules to run instead of the defaults (codes, prefixes, names, ALL; comma-separated).",
+)
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run as well.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Rules not to run.")
+@click.option(
+    "--output-format",
+    type=click.Choice(FORMATS),
+    envvar="P2PFILE_OUTPUT_FORMAT",
+    help="How to print findings [default: full].",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the output to FILE instead of stdout.",
+)
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of the findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="Lowest severity that makes the exit code 1 [default: error].",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--show-rows",
+    type=click.IntRange(min=0),
+    help="Human formats: findings shown per file and rule [default: 20].",
+)
+@click.option("--no-progress", is_flag=True, help="Never show progress on stderr.")
+@click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
+)
+@click.option(
+    "--no-redact",
+    is_flag=True,
+    help="Show phone numbers in github, sarif, gitlab and junit output.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Use this config file instead of discovering one.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@click.option(
+    "--allow-foreign/--no-allow-foreign", default=None, help="Accept valid foreign mobiles."
+)
+@click.option(
+    "--allowed-regions",
+    metavar="CC,CC",
+    help="Accept foreign mobiles of these regions (ISO codes).",
+)
+@click.option("--max-parts", type=int, help="Most parts a message may have [default: 20].")
+@click.option("--max-length", type=int, help="Most characters a message may have [default: 1400].")
+@click.option("--suffix", help="Text the provider appends to each message (counted).")
+@click.option("--max-rows", type=int, help="Most data rows a file may have (F108).")
+@click.option("--max-bytes", type=int, help="Largest file size in bytes (F108).")
+def check(  # noqa: PLR0917
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str | None,
+    output_file: str | None,
+    statistics: bool,
+    fail_on: str | None,
+    exit_zero: bool,
+    show_rows: int | None,
+    no_progress: bool,
+    color: str,
+    no_redact: bool,
+    config_path: str | None,
+    isolated: bool,
+    allow_foreign: bool | None,
+    allowed_regions: str | None,
+    max_parts: int | None,
+    max_length: int | None,
+    suffix: str | None,
+    max_rows: int | None,
+    max_bytes: int | None,
+) -> int:
+    """Check recipient files (CSV/XLSX) for everything that would fail, misfire or cost more.
+
+    PATHS are files or directories (searched for *.csv and *.xlsx; default:
+    the current directory); '-' reads one file from standard input. Exit
+    codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or config
+    error.
+    """
+    if config_path and isolated:
+        raise click.UsageError("--config and --isolated exclude each other")
+    sources = _sources(paths or (".",))
+    if not sources:
+        click.echo("p2pfile: no CSV or XLSX files found", err=True)
+        return EXIT_ERROR
+    names = [s[0] if isinstance(s, tuple) else s for s in sources]
+    start = Path(
+        os.path.commonpath([os.path.abspath(n) for n in names if n != "-"] or [os.getcwd()])
+    )
+    settings = discover(
+        start if start.is_dir() else start.parent,
+        explicit=Path(config_path) if config_path else None,
+        isolated=isolated,
+    ).merged(
+        select=_split_selectors(select),
+        extend_select=_split_selectors(extend_select),
+        ignore=_split_selectors(ignore),
+        output_format=output_format,
+        fail_on=fail_on,
+        show_rows=show_rows,
+        allow_foreign=allow_foreign,
+        allowed_regions=[r.strip().upper() for r in allowed_regions.split(",")]
+        if allowed_regions
+        else None,
+        max_parts=max_parts,
+        max_length=max_length,
+        suffix=suffix,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+    )
+    plan = plan_from_settings(settings)
+    fmt = settings.output_format
+    if _progress_wanted(fmt, no_progress) and output_file is None:
+        with _Progress(len(sources)) as progress:
+            report = check_files(sources, plan, on_file=progress.file)
+    else:
+        report = check_files(sources, plan)
+    _write_report(
+        report,
+        fmt,
+        output_file=output_file,
+        show_rows=settings.show_rows,
+        color=color,
+        no_redact=no_redact,
+        statistics=statistics,
+    )
+    if exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if report.failed(settings.fail_on) else EXIT_CLEAN
+
+
+def _write_report(
+    report: Report,
+    fmt: str,
+    *,
+    output_file: str | None,
+    show_rows: int,
+    color: str,
+    no_redact: bool,
+    statistics: bool,
+) -> None:
+    options = RenderOptions(
+        show_rows=show_rows,
+        redact=False if no_redact else None,
+        statistics=statistics,
+        rule_docs={rule.code: rule for rule in all_rules()},
+        color=False,
+    )
+    if output_file is None:
+        stream = sys.stdout
+        options = replace(options, color=_use_color(color, stream))
+        render(report, fmt, stream, options)
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8", newline="\n") as out:
+            render(report, fmt, out, options)
+    except OSError as exc:
+        raise click.FileError(output_file, hint=exc.strerror or str(exc)) from None
+
+
+# -- rule ------------------------------------------------------------------------------
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity or "off",
+        "fix": rule.fix,
+        "field": rule.field,
+        "summary": rule.summary,
+        "doc": rule.doc,
+    }
+
+
+def _rule_text(rule: Rule) -> str:
+    severity = rule.severity or "off by default"
+    fix = f", fix: {rule.fix}" if rule.fix else ""
+    return f"{rule.code} {rule.name} ({severity}{fix})\n\n{rule.doc}\n"
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Every rule.")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rule(code: str | None, show_all: bool, output_format: str) -> int:
+    """Explain a rule by CODE (P205) or NAME (unknown-prefix); --all lists every rule."""
+    if show_all == (code is not None):
+        raise click.UsageError("give a rule CODE or NAME, or --all")
+    if show_all:
+        chosen = all_rules()
+    else:
+        found = get_rule(code or "")
+        if found is None:
+            raise click.UsageError(f"unknown rule {code!r}; 'p2pfile rule --all' lists them")
+        chosen = [found]
+    if output_format == "json":
+        payload: object = [_rule_json(r) for r in chosen] if show_all else _rule_json(chosen[0])
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(_rule_text(r) for r in chosen).rstrip("\n"))
+    return EXIT_CLEAN
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of exiting."""
     try:
@@ -180,6 +488,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Exception as exc:  # never a traceback for the user; P2PFILE_DEBUG=1 shows it
+        if os.environ.get("P2PFILE_DEBUG"):
+            raise
+        click.echo(
+            f"p2pfile: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; P2PFILE_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        return EXIT_ERROR
     return result if isinstance(result, int) else EXIT_CLEAN
 
 

@@ -1,0 +1,418 @@
+"""``check``: files in, a :class:`~p2pfile.report.Report` out.
+
+For each file: read it (``p2pfile.read``) into ``line, row, recipient,
+message`` plus file-level findings; analyze the frame once (numbers,
+messages, duplicate keys: whole-column expressions); then every selected row
+rule is a filter over the analyzed frame, and all of them run in one polars
+query. Findings stay in a frame; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+import polars as pl
+
+from p2pfile.config import Settings, discover, selected_codes, severity_overrides
+from p2pfile.phone import number_expr
+from p2pfile.read import ReadResult, read_bytes, read_file
+from p2pfile.report import FINDING_SCHEMA, FileSummary, Report, Severity
+from p2pfile.rules import REGISTRY, Options, Rule, all_rules, default_selection
+from p2pfile.rules import names as rule_names
+from p2pfile.sms import message_expr
+
+__all__ = [
+    "CheckPlan",
+    "Source",
+    "analyze",
+    "check",
+    "check_files",
+    "expand_paths",
+    "findings_for",
+    "plan_from_settings",
+]
+
+c = pl.col
+
+#: Longest excerpt of a message a finding carries as its ``value``.
+MESSAGE_EXCERPT = 80
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """Everything ``check`` needs besides the paths (built from config and flags)."""
+
+    options: Options = field(default_factory=Options)
+    #: The selected rule codes for a path (per-file-ignores make it depend on the path).
+    selected: Callable[[str], frozenset[str]] = field(
+        default=lambda _path: frozenset(r.code for r in all_rules() if r.severity is not None)
+    )
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    max_rows: int | None = None
+    max_bytes: int | None = None
+
+    def severity_of(self, rule: Rule) -> Severity:
+        """The configured severity, else the rule's default (off rules that were selected warn)."""
+        return self.severity.get(rule.code, rule.severity or "warning")
+
+
+def analyze(frame: pl.DataFrame, options: Options) -> pl.DataFrame:
+    """The analyzed frame row rules run over (columns: ``rules.ANALYZED_COLUMNS``)."""
+    analyzed = (
+        frame.lazy()
+        .with_columns(
+            number=number_expr("recipient"),
+            sms=message_expr("message", suffix=options.suffix),
+        )
+        .unnest("number", "sms")
+        .with_columns(
+            # Shared by M101/M102 as a cheap prefilter: empty, or whitespace at an edge.
+            edge_space=(c("message").str.len_bytes() == 0).fill_null(value=True)
+            | (c("message").str.strip_chars().str.len_bytes() != c("message").str.len_bytes())
+        )
+        .collect()
+    )
+    return _with_duplicates(_with_regions(analyzed))
+
+
+def _with_regions(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ISO region of valid foreign numbers (rare: Python over distinct values)."""
+    foreign = frame.filter(c("foreign")).get_column("e164").unique().to_list()
+    regions = {
+        e164: phonenumbers.region_code_for_number(phonenumbers.parse(e164)) for e164 in foreign
+    }
+    return frame.with_columns(
+        region=c("e164").replace_strict(regions, default=None, return_dtype=pl.String)
+        if regions
+        else pl.lit(None, dtype=pl.String)
+    )
+
+
+def _with_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
+    """``dup_line`` and ``first_line_of_recipient``: the earlier line each row repeats.
+
+    Rows are keyed by a 64-bit hash of (E.164, message) instead of the strings
+    themselves: the same groups in half the memory at 10M rows (DESIGN.md).
+    Every hit is then confirmed against the row it names, so a hash collision
+    can never report a false duplicate.
+    """
+    valid = c("e164").is_not_null()
+    key = pl.when(valid).then(pl.struct("e164", "message").hash(seed=0x5A17))
+    frame = frame.with_columns(_dup_key=key).with_columns(
+        dup_line=pl.when(valid).then(c("line").first().over("_dup_key")),
+        first_line_of_recipient=pl.when(valid).then(c("line").first().over("e164")),
+    )
+    frame = frame.with_columns(
+        dup_line=pl.when(c("dup_line") != c("line")).then(c("dup_line")),
+        first_line_of_recipient=pl.when(c("first_line_of_recipient") != c("line")).then(
+            c("first_line_of_recipient")
+        ),
+    ).drop("_dup_key")
+    hits = frame.filter(c("dup_line").is_not_null()).select("line", "dup_line", "e164", "message")
+    if hits.height:
+        earlier = frame.select(
+            dup_line="line", earlier_e164="e164", earlier_message="message"
+        ).join(hits.select("dup_line").unique(), on="dup_line")
+        confirmed = hits.join(earlier, on="dup_line", how="left").filter(
+            (c("e164") == c("earlier_e164")) & (c("message") == c("earlier_message"))
+        )
+        if confirmed.height != hits.height:
+            frame = frame.with_columns(
+                dup_line=pl.when(c("line").is_in(confirmed.get_column("line"))).then(c("dup_line"))
+            )
+    return frame
+
+
+def findings_for(
+    analyzed: pl.DataFrame, path: str, rules: Iterable[Rule], plan: CheckPlan
+) -> pl.DataFrame:
+    """Every row rule's findings over one analyzed frame, in one query."""
+    parts: list[pl.LazyFrame] = []
+    for rule in rules:
+        if rule.check is None:
+            continue
+        finding = rule.check(plan.options)
+        candidates = analyzed if finding.prefilter is None else analyzed.filter(finding.prefilter)
+        lf = candidates.lazy()
+        value = (
+            c("message").str.slice(0, MESSAGE_EXCERPT)
+            if rule.field == "message"
+            else c("recipient")
+        )
+        fix = rule.fix
+        parts.append(
+            lf.filter(finding.hit).select(
+                path=pl.lit(path, pl.String),
+                line=c("line"),
+                row=c("row"),
+                code=pl.lit(rule.code, pl.String),
+                name=pl.lit(rule.name, pl.String),
+                severity=pl.lit(plan.severity_of(rule), pl.String),
+                message=finding.message.cast(pl.String),
+                field=pl.lit(rule.field, pl.String),
+                column=_or_null(finding.column, pl.Int64),
+                value=value,
+                related_line=_or_null(finding.related_line, pl.Int64),
+                fix_applicability=pl.lit(fix, pl.String),
+                fix_message=pl.lit(rule.fix_message or _default_fix_message(rule), pl.String),
+                fix_replacement=_or_null(finding.replacement if fix else None, pl.String),
+            )
+        )
+    if not parts:
+        return Report.empty_frame()
+    return pl.concat(pl.collect_all(parts)).sort("line", "code", maintain_order=True)
+
+
+def _or_null(expr: pl.Expr | None, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    return pl.lit(None, dtype) if expr is None else expr.cast(dtype)
+
+
+def _default_fix_message(rule: Rule) -> str | None:
+    if rule.fix is None:
+        return None
+    if rule.code.startswith("P1"):
+        return "write the number in E.164"
+    return None
+
+
+def _file_findings(result: ReadResult, selected: frozenset[str], plan: CheckPlan) -> pl.DataFrame:
+    rows = []
+    for issue in result.issues:
+        if issue.code not in selected:
+            continue
+        rule = REGISTRY[issue.code]
+        rows.append(
+            {
+                "path": result.path,
+                "line": issue.line,
+                "row": issue.row,
+                "code": rule.code,
+                "name": rule.name,
+                "severity": plan.severity_of(rule),
+                "message": issue.message,
+                "field": None,
+                "column": None,
+                "value": None,
+                "related_line": None,
+                "fix_applicability": rule.fix if issue.fixable else None,
+                "fix_message": None,
+                "fix_replacement": None,
+            }
+        )
+    return pl.DataFrame(rows, schema=FINDING_SCHEMA)
+
+
+@dataclass
+class _Checked:
+    summary: FileSummary
+    findings: pl.DataFrame
+    keys: pl.DataFrame | None  # path, line, e164, message: for cross-file duplicates
+
+
+#: A file to check: a path, or (a label such as ``-``, the bytes) for standard input.
+Source = str | tuple[str, bytes]
+
+
+def _read(source: Source, plan: CheckPlan) -> ReadResult:
+    if isinstance(source, tuple):
+        label, data = source
+        return read_bytes(data, label, max_rows=plan.max_rows, max_bytes=plan.max_bytes)
+    return read_file(source, max_rows=plan.max_rows, max_bytes=plan.max_bytes)
+
+
+def _check_one(source: Source, plan: CheckPlan, want_keys: bool) -> _Checked:
+    result = _read(source, plan)
+    selected = plan.selected(result.path)
+    frames = [_file_findings(result, selected, plan)]
+    keys = None
+    if result.frame.height:
+        analyzed = analyze(result.frame, plan.options)
+        rules = [r for r in all_rules() if r.code in selected and r.check is not None]
+        frames.append(findings_for(analyzed, result.path, rules, plan))
+        if want_keys and "D103" in selected:
+            keys = analyzed.filter(c("e164").is_not_null() & c("dup_line").is_null()).select(
+                "line", "e164", "message", path=pl.lit(result.path)
+            )
+    findings = pl.concat(frames)
+    severity = findings.get_column("severity")
+    summary = FileSummary(
+        path=result.path,
+        format=result.format,
+        rows=result.frame.height,
+        errors=int((severity == "error").sum()),
+        warnings=int((severity == "warning").sum()),
+        encoding=result.encoding,
+    )
+    return _Checked(summary, findings, keys)
+
+
+def _cross_file_duplicates(checked: list[_Checked], plan: CheckPlan) -> pl.DataFrame:
+    """D103: rows whose recipient and message already appeared in an earlier file of the run."""
+    keyed = [
+        ch.keys.with_columns(file_index=pl.lit(i))
+        for i, ch in enumerate(checked)
+        if ch.keys is not None
+    ]
+    if len(keyed) < 2:
+        return Report.empty_frame()
+    rule = REGISTRY["D103"]
+    every = pl.concat(keyed).with_columns(_key=pl.struct("e164", "message").hash(seed=0x5A17))
+    first = every.group_by("_key", maintain_order=True).agg(
+        first_file=c("file_index").first(),
+        first_path=c("path").first(),
+        first_line=c("line").first(),
+    )
+    later = every.join(first, on="_key").filter(c("file_index") != c("first_file"))
+    # Confirm the hash hit exactly, as for D101.
+    original = every.select(
+        first_path="path", first_line="line", first_e164="e164", first_message="message"
+    )
+    later = later.join(original, on=["first_path", "first_line"]).filter(
+        (c("e164") == c("first_e164")) & (c("message") == c("first_message"))
+    )
+    return later.select(
+        path=c("path"),
+        line=c("line"),
+        row=pl.lit(None, pl.Int64),
+        code=pl.lit(rule.code),
+        name=pl.lit(rule.name),
+        severity=pl.lit(plan.severity_of(rule)),
+        message=pl.format("same recipient and message as {}:{}", c("first_path"), c("first_line")),
+        field=pl.lit(None, pl.String),
+        column=pl.lit(None, pl.Int64),
+        value=c("e164"),
+        related_line=c("first_line").cast(pl.Int64),
+        fix_applicability=pl.lit(None, pl.String),
+        fix_message=pl.lit(None, pl.String),
+        fix_replacement=pl.lit(None, pl.String),
+    ).cast(FINDING_SCHEMA)
+
+
+def check_files(
+    sources: Iterable[Source],
+    plan: CheckPlan,
+    *,
+    on_file: Callable[[str], None] | None = None,
+) -> Report:
+    """Check files in order; ``on_file`` is called before each one (progress)."""
+    items = list(sources)
+    checked: list[_Checked] = []
+    for source in items:
+        if on_file is not None:
+            on_file(source[0] if isinstance(source, tuple) else source)
+        checked.append(_check_one(source, plan, want_keys=len(items) > 1))
+    frames = [ch.findings for ch in checked]
+    cross = _cross_file_duplicates(checked, plan)
+    if cross.height:
+        frames.append(cross)
+        counts = cross.group_by("path").agg(n=pl.len(), errors=(c("severity") == "error").sum())
+        by_path = {r["path"]: r for r in counts.iter_rows(named=True)}
+        for ch in checked:
+            extra = by_path.get(ch.summary.path)
+            if extra:
+                ch.summary = FileSummary(
+                    ch.summary.path,
+                    ch.summary.format,
+                    ch.summary.rows,
+                    ch.summary.errors + extra["errors"],
+                    ch.summary.warnings + extra["n"] - extra["errors"],
+                    ch.summary.encoding,
+                )
+    frame = pl.concat(frames) if frames else Report.empty_frame()
+    return Report(tuple(ch.summary for ch in checked), frame)
+
+
+#: File names ``check`` picks up inside a directory.
+CHECKED_SUFFIXES = (".csv", ".xlsx")
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files as given, and directories searched (recursively, sorted) for CSV and XLSX files.
+
+    Hidden directories (``.git``, ``.venv``) are skipped. A path that does
+    not exist is kept: reading it gives an F101 finding, never a traceback.
+    """
+    out: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(os.fspath(raw))
+            continue
+        found = [
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in CHECKED_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+        ]
+        out.extend(str(p) for p in sorted(found))
+    return out
+
+
+def plan_from_settings(settings: Settings) -> CheckPlan:
+    """The check plan the settings describe; raises ConfigError for a selector naming no rule."""
+    known = rule_names()
+    defaults = default_selection()
+    levels = severity_overrides(settings, known)
+    selected_codes(settings, known, defaults, None)  # validate every selector up front
+
+    @cache
+    def selected(path: str) -> frozenset[str]:
+        return selected_codes(settings, known, defaults, path)
+
+    return CheckPlan(
+        options=Options(
+            max_parts=settings.max_parts,
+            max_length=settings.max_length,
+            suffix=settings.suffix,
+            allow_foreign=settings.allow_foreign,
+            allowed_regions=settings.allowed_regions,
+            number_format=settings.number_format,
+        ),
+        selected=selected,
+        severity={code: level for code, level in levels.items() if level != "off"},
+        max_rows=settings.max_rows,
+        max_bytes=settings.max_bytes,
+    )
+
+
+def _start_dir(paths: list[str]) -> Path:
+    parents = [Path(os.path.abspath(p)).parent if not Path(p).is_dir() else Path(p) for p in paths]
+    try:
+        return Path(os.path.commonpath([str(p) for p in parents])) if parents else Path.cwd()
+    except ValueError:  # different drives
+        return Path.cwd()
+
+
+def check(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    isolated: bool = False,
+    **settings: object,
+) -> Report:
+    """Check recipient files; the library face of ``p2pfile check``.
+
+    ``paths`` are files or directories (searched for ``*.csv``/``*.xlsx``).
+    Settings come from the closest ``p2pfile.toml``/``pyproject.toml`` (or
+    ``config``; none with ``isolated``), then keyword overrides named as the
+    config keys in snake_case: ``select``, ``extend_select``, ``ignore``,
+    ``per_file_ignores``, ``severity``, ``allow_foreign``, ``allowed_regions``,
+    ``max_parts``, ``max_length``, ``suffix``, ``max_rows``, ``max_bytes``.
+    Raises :class:`~p2pfile.errors.ConfigError` for bad settings; a bad input
+    file is a finding in the report, never an exception.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    names = expand_paths(paths)
+    base = discover(
+        _start_dir(names),
+        explicit=Path(config) if config is not None else None,
+        isolated=isolated,
+    )
+    return check_files(names, plan_from_settings(base.merged(**settings)))

@@ -1,0 +1,176 @@
+"""`check`: every rule fires on a case made for it, at its line; clean files stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p2pfile.check import check
+from p2pfile.report import Report
+from p2pfile.rules import all_rules
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CLEAN_ROW = "+989121112233,سلام"
+
+# code -> (recipient cell, message cell) as CSV text; the case is on line 3.
+ROW_CASES: dict[str, tuple[str, str]] = {
+    "P101": ("۰۹۳۵۱۲۳۴۵۶۷", "hi"),
+    "P102": ("0935 123 4567", "hi"),
+    "P103": ("09351234567", "hi"),
+    "P104": ("9351234567", "hi"),
+    "P105": ("9351234567.0", "hi"),
+    "P106": ("'09351234567", "hi"),
+    "P201": ("#N/A", "hi"),
+    "P202": ("0935123456", "hi"),
+    "P203": ("+971501234567", "hi"),
+    "P204": ("02188776655", "hi"),
+    "P205": ("09061234567", "hi"),
+    "P206": ("9.35123E+09", "hi"),
+    "P207": ("tel:09351234567", "hi"),
+    "P208": ("=A1", "hi"),
+    "P209": ("+983000505", "hi"),
+    "P210": ("+15550100", "hi"),
+    "M101": ("+989351234567", '"   "'),
+    "M102": ("+989351234567", '"hi "'),
+    "M103": ("+989351234567", '"a\tb"'),
+    "M104": ("+989351234567", "Ø³Ù„Ø§Ù…"),
+    "M105": ("+989351234567", "\u202bسلام\u202c"),
+    "M201": ("+989351234567", "س" * 1345),
+    "M202": ("+989351234567", "a" * 1401),
+    "M203": ("+989351234567", "\u201c" + "a" * 150 + "\u201d"),
+    "M204": ("+989351234567", '"a\r\nb"'),
+    "M205": ("+989351234567", "a" * 161),
+    "M301": ("+989351234567", "كتاب ی"),
+    "M302": ("+989351234567", "code 12 ۳۴"),
+    "M401": ("+989351234567", "Dear {نام}"),
+    "M402": ("+989351234567", "#VALUE!"),
+    "D101": ("09121112233", "سلام"),
+    "D102": ("09121112233", "another message"),
+}
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _codes_at(report: Report, line: int) -> set[str]:
+    return {d.code for d in report if d.line == line}
+
+
+def test_every_row_rule_has_a_case() -> None:
+    row_rules = {r.code for r in all_rules() if r.check is not None}
+    assert row_rules == set(ROW_CASES)
+
+
+@pytest.mark.parametrize("code", sorted(ROW_CASES))
+def test_row_rule_fires_on_its_case(tmp_path: Path, code: str) -> None:
+    recipient, message = ROW_CASES[code]
+    path = _write(tmp_path, "f.csv", f"recipient,message\n{CLEAN_ROW}\n{recipient},{message}\n")
+    report = check(path, isolated=True, select=["ALL"])
+    assert code in _codes_at(report, 3), [(d.line, d.code) for d in report]
+    assert _codes_at(report, 2) == set(), "the clean row stays clean"
+
+
+def test_clean_example_is_silent_with_every_rule_but_the_national_form() -> None:
+    report = check(EXAMPLES / "clean.csv", isolated=True, select=["ALL"], ignore=["P103"])
+    assert [d.code for d in report] == []
+    assert report.rows == 5
+
+
+def test_messy_example_shows_most_rules() -> None:
+    report = check(EXAMPLES / "messy.csv", isolated=True)
+    assert len(report.counts()) >= 20
+    assert report.failed()
+
+
+def test_line_numbers_follow_multiline_quoted_messages(tmp_path: Path) -> None:
+    text = (
+        "recipient,message\r\n"
+        '09351234567,"one\r\ntwo\r\nthree"\r\n'
+        "bad,x\r\n"
+        '09351234568,"a\nb"\r\n'
+        "9.1E+09,y\r\n"
+    )
+    report = check(_write(tmp_path, "m.csv", text), isolated=True)
+    by_code = {d.code: (d.line, d.row) for d in report if d.code in {"P207", "P206"}}
+    assert by_code == {"P207": (5, 2), "P206": (8, 4)}
+
+
+def test_duplicates_are_judged_after_normalization(tmp_path: Path) -> None:
+    cells = ["۰۹۱۲ ۳۴۵ ۶۷۸۹", "+98 912 345 6789", "9123456789", "989123456789.0", "'09123456789"]
+    text = "recipient,message\n" + "".join(f"{c},same\n" for c in cells)
+    report = check(_write(tmp_path, "d.csv", text), isolated=True)
+    d101 = [(d.line, d.related_line) for d in report if d.code == "D101"]
+    assert d101 == [(3, 2), (4, 2), (5, 2), (6, 2)]
+
+
+def test_invalid_rows_are_never_duplicates(tmp_path: Path) -> None:
+    text = "recipient,message\nabc,same\nabc,same\n"
+    report = check(_write(tmp_path, "i.csv", text), isolated=True)
+    assert not [d for d in report if d.code.startswith("D")]
+
+
+def test_cross_file_duplicates_name_the_other_file(tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.csv", "recipient,message\n09121234567,hi\n")
+    b = _write(tmp_path, "b.csv", "recipient,message\n09350000000,x\n+989121234567,hi\n")
+    report = check([a, b], isolated=True)
+    (d103,) = [d for d in report if d.code == "D103"]
+    assert (d103.path, d103.line) == (str(b), 3)
+    assert d103.message == f"same recipient and message as {a}:2"
+
+
+def test_selection_ignore_and_severity(tmp_path: Path) -> None:
+    path = _write(tmp_path, "s.csv", "recipient,message\n0935 123 4567,hi\n09061234567,hi\n")
+    assert {d.code for d in check(path, isolated=True)} == {"P102", "P205"}
+    assert {d.code for d in check(path, isolated=True, ignore=["P1"])} == {"P205"}
+    assert {d.code for d in check(path, isolated=True, select=["unknown-prefix"])} == {"P205"}
+    report = check(path, isolated=True, severity={"P205": "warning"})
+    assert not report.failed()
+    assert report.failed("warning")
+
+
+def test_config_file_is_discovered_next_to_the_data(tmp_path: Path) -> None:
+    _write(tmp_path, "p2pfile.toml", 'ignore = ["P205"]\nallow-foreign = true\n')
+    path = _write(tmp_path, "c.csv", "recipient,message\n09061234567,hi\n+971501234567,hi\n")
+    assert [d.code for d in check(path)] == []
+
+
+def test_foreign_regions_can_be_allowed(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.csv", "recipient,message\n+971501234567,hi\n+447400123456,hi\n")
+    report = check(path, isolated=True, allowed_regions=["AE"])
+    assert [(d.line, d.code) for d in report] == [(3, "P203")]
+
+
+def test_suffix_is_counted_in_parts(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x.csv", "recipient,message\n+989351234567," + "a" * 160 + "\n")
+    assert [d.code for d in check(path, isolated=True, select=["M201"], max_parts=1)] == []
+    report = check(path, isolated=True, select=["M201"], max_parts=1, suffix=" لغو11")
+    assert [d.code for d in report] == ["M201"]
+
+
+def test_a_missing_file_is_a_finding_not_an_exception(tmp_path: Path) -> None:
+    report = check(tmp_path / "nope.csv", isolated=True)
+    assert [d.code for d in report] == ["F101"]
+
+
+def test_directories_are_searched_for_csv_and_xlsx(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    _write(tmp_path, "sub/a.csv", "recipient,message\n09061234567,hi\n")
+    _write(tmp_path, ".hidden/b.csv", "recipient,message\n09061234567,hi\n")
+    _write(tmp_path, "notes.txt", "not a recipient file")
+    report = check(tmp_path, isolated=True)
+    assert [Path(f.path).name for f in report.files] == ["a.csv"]
+
+
+def test_report_json_round_trips(tmp_path: Path) -> None:
+    import json
+
+    report = check(EXAMPLES / "messy.csv", isolated=True)
+    data = json.loads(report.to_json())
+    assert data["summary"]["errors"] == report.errors
+    assert len(data["diagnostics"]) == len(report)
+    assert all(d["line"] >= 1 for d in data["diagnostics"])

@@ -1,0 +1,165 @@
+"""`p2pfile check` and `p2pfile rule` as a user (or pre-commit, or CI) runs them."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from p2pfile.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def test_clean_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--isolated", str(EXAMPLES / "clean.csv")]) == 0
+    assert "All checks passed" in capsys.readouterr().out
+
+
+def test_findings_exit_1_with_path_line_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["check", "--isolated", "--output-format", "concise", str(EXAMPLES / "messy.csv")])
+        == 1
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert f"{EXAMPLES / 'messy.csv'}:7: P206 " in lines[8]
+    assert lines[-1].startswith("Found ")
+
+
+def test_exit_zero_and_fail_on_warning(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("recipient,message\n0935 123 4567,hi\n", encoding="utf-8")
+    assert main(["check", "--isolated", str(path)]) == 0  # a warning only
+    assert main(["check", "--isolated", "--fail-on", "warning", str(path)]) == 1
+    assert main(["check", "--isolated", "--fail-on", "warning", "--exit-zero", str(path)]) == 0
+
+
+def test_json_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    args = ["check", "--isolated", "--output-format", "json", "-o", str(out)]
+    assert main([*args, str(EXAMPLES / "messy.csv")]) == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]["errors"] > 0
+    assert {d["code"] for d in data["diagnostics"]} >= {"P206", "D101", "M401"}
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    data = b"recipient,message\n09061234567,hi\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["check", "--isolated", "--output-format", "concise", "-"]) == 1
+    assert capsys.readouterr().out.startswith("-:2: P205 ")
+
+
+def test_statistics(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--isolated", "--statistics", str(EXAMPLES / "messy.csv")])
+    out = capsys.readouterr().out
+    assert "P206" in out
+    assert "scientific-notation" in out
+
+
+def test_github_format_masks_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--isolated", "--output-format", "github", str(EXAMPLES / "messy.csv")])
+    out = capsys.readouterr().out
+    assert out.startswith("::")
+    assert "09061234567" not in out
+
+
+def test_select_ignore_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("recipient,message\n0935 123 4567,hi\n09061234567,hi\n", encoding="utf-8")
+    main(["check", "--isolated", "--output-format", "concise", "--ignore", "P2", str(path)])
+    out = capsys.readouterr().out
+    assert "P102" in out
+    assert "P205" not in out
+
+
+def test_unknown_rule_in_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "p2pfile.toml").write_text('ignore = ["P999"]\n', encoding="utf-8")
+    path = tmp_path / "a.csv"
+    path.write_text("recipient,message\n09121234567,hi\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    assert "P999" in capsys.readouterr().err
+
+
+def test_unknown_config_key_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "p2pfile.toml").write_text("max_parts = 3\n", encoding="utf-8")
+    path = tmp_path / "a.csv"
+    path.write_text("recipient,message\n09121234567,hi\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "max_parts" in err
+    assert "max-parts" in err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00\x01\x02\x03" * 100, b"PK\x03\x04truncated", b"%PDF-1.4\n", b"x" * 1_000_000],
+    ids=["empty", "binary", "truncated-zip", "pdf", "one-long-line"],
+)
+def test_broken_files_are_findings_not_tracebacks(
+    tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(content)
+    assert main(["check", "--isolated", "--output-format", "concise", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert captured.out.startswith(f"{path}:1: F")
+
+
+def test_rule_explains_by_code_and_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rule", "P205"]) == 0
+    by_code = capsys.readouterr().out
+    assert main(["rule", "unknown-prefix"]) == 0
+    assert capsys.readouterr().out == by_code
+    assert by_code.startswith("P205 unknown-prefix (error)")
+
+
+def test_rule_all_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rule", "--all", "--output-format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert len(rules) >= 40
+    assert all(r["doc"] and r["name"] for r in rules)
+
+
+def test_rule_unknown_exits_2() -> None:
+    assert main(["rule", "Z999"]) == 2
+
+
+def _hook(hook_id: str) -> dict[str, str]:
+    """The hook's keys from .pre-commit-hooks.yaml (flat scalars; no YAML library needed)."""
+    hooks: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for raw in (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #")[0].rstrip()
+        if not line or line.lstrip().startswith("#"):
+            continue
+        if line.startswith("- "):
+            current = {}
+            line = line[2:]
+        key, _, value = line.strip().partition(":")
+        current[key] = value.strip().strip("'")
+        if key == "id":
+            hooks[value.strip()] = current
+    return hooks[hook_id]
+
+
+def test_pre_commit_hook_entry_runs_on_a_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    """Run the hook as pre-commit would: its entry, then the matching file names."""
+    import re
+
+    hook = _hook("p2pfile-check")
+    assert hook["require_serial"] == "true"
+    pattern = re.compile(hook["files"])
+    files = [str(p) for p in sorted(EXAMPLES.iterdir()) if pattern.search(p.name)]
+    assert any(f.endswith(".csv") for f in files)
+    assert not pattern.search("notes.txt")
+    program, *args = shlex.split(hook["entry"])
+    assert program == "p2pfile"
+    assert main([*args, "--isolated", str(EXAMPLES / "clean.csv")]) == 0
+    assert main([*args, "--isolated", *files]) == 1
+    assert "messy.csv" in capsys.readouterr().out
