@@ -20,22 +20,11 @@ JSON list for ``json``, one object per line for ``json-lines``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Final, TextIO
+from typing import Final, TextIO, cast
 
 from p2pfile.errors import UsageError
-from p2pfile.formats import (
-    concise,
-    full,
-    github,
-    gitlab,
-    grouped,
-    json_lines,
-    json_report,
-    junit,
-    sarif,
-    statistics,
-)
 from p2pfile.formats._options import RenderOptions, RuleDoc
 from p2pfile.formats._redact import mask_phone, redact_frame
 from p2pfile.report import Report
@@ -59,24 +48,27 @@ OUTBOUND: Final = frozenset({"github", "sarif", "gitlab", "junit"})
 
 Renderer = Callable[[Report, TextIO, RenderOptions], None]
 
-_RENDERERS: Final[dict[str, Renderer]] = {
-    "full": full.render,
-    "concise": concise.render,
-    "grouped": grouped.render,
-    "json": json_report.render,
-    "json-lines": json_lines.render,
-    "github": github.render,
-    "sarif": sarif.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
+#: Format -> module; imported on first use, so a pre-commit run that prints ``full``
+#: does not pay for the XML, SARIF and hashing machinery of the others.
+_MODULES: Final = {
+    "full": "full",
+    "concise": "concise",
+    "grouped": "grouped",
+    "json": "json_report",
+    "json-lines": "json_lines",
+    "github": "github",
+    "sarif": "sarif",
+    "gitlab": "gitlab",
+    "junit": "junit",
 }
+
+
+def _renderer(module: str, name: str = "render") -> Renderer:
+    return cast("Renderer", getattr(importlib.import_module(f"p2pfile.formats.{module}"), name))
 #: ``RenderOptions()``: frozen, so one shared default is safe.
 DEFAULT_OPTIONS: Final = RenderOptions()
 
-_STATISTICS: Final[dict[str, Renderer]] = {
-    "json": statistics.render_json,
-    "json-lines": statistics.render_json_lines,
-}
+_STATISTICS: Final = {"json": "render_json", "json-lines": "render_json_lines"}
 
 
 def render(report: Report, fmt: str, out: TextIO, options: RenderOptions = DEFAULT_OPTIONS) -> None:
@@ -84,15 +76,16 @@ def render(report: Report, fmt: str, out: TextIO, options: RenderOptions = DEFAU
 
     Raises :class:`~p2pfile.errors.UsageError` for a format not in :data:`FORMATS`.
     """
-    renderer = _RENDERERS.get(fmt)
-    if renderer is None:
+    module = _MODULES.get(fmt)
+    if module is None:
         msg = f"unknown output format {fmt!r}; expected one of: {', '.join(FORMATS)}"
         raise UsageError(msg)
     if options.statistics:
         # Counts only: nothing to redact. Like ruff, formats without a
         # statistics shape of their own print the text table.
-        _STATISTICS.get(fmt, statistics.render_text)(report, out, options)
+        _renderer("statistics", _STATISTICS.get(fmt, "render_text"))(report, out, options)
         return
+    renderer = _renderer(module)
     redact = options.redact if options.redact is not None else fmt in OUTBOUND
     if redact:
         report = Report(report.files, redact_frame(report.frame))
