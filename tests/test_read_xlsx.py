@@ -1,0 +1,231 @@
+"""Reading XLSX workbooks: Excel row numbers, numbers stored as numbers, sheets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from p2pfile.read import FileIssue, ReadResult, read_bytes, read_file
+
+Fill = Callable[[Worksheet], None]
+
+
+def workbook(tmp_path: Path, *sheets: tuple[str, Fill], name: str = "book.xlsx") -> Path:
+    path = tmp_path / name
+    wb = xlsxwriter.Workbook(str(path))
+    for title, fill in sheets:
+        fill(wb.add_worksheet(title))
+    wb.close()
+    return path
+
+
+def issue(result: ReadResult, code: str) -> FileIssue:
+    found = [i for i in result.issues if i.code == code]
+    assert len(found) == 1, result.issues
+    return found[0]
+
+
+def header(ws: Worksheet) -> None:
+    ws.write_row(0, 0, ["recipient", "message"])
+
+
+def test_clean_workbook(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "سلام"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.issues == ()
+    assert r.format == "xlsx"
+    assert (r.encoding, r.delimiter) == (None, None)
+    assert r.header == ("recipient", "message")
+    assert r.frame.rows() == [(2, 1, "09121234567", "سلام")]
+
+
+def test_lines_are_excel_rows_and_empty_rows_are_f206(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        ws.write_row(2, 0, ["recipient", "message"])  # rows 1-2 empty
+        ws.write_row(3, 0, ["09121234567", "a"])
+        ws.write_row(5, 0, ["09121234568", "b"])  # row 5 empty
+        ws.write_row(6, 0, ["  ", ""])  # whitespace only: empty too
+        ws.write_row(7, 0, ["09121234569", "c"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [(i.code, i.line, i.fixable) for i in r.issues] == [
+        ("F206", 1, True),
+        ("F206", 2, True),
+        ("F206", 5, True),
+        ("F206", 7, True),
+    ]
+    assert r.issues[2].message == "row 5 is empty"
+    assert [(line, row) for line, row, *_ in r.frame.rows()] == [(4, 1), (6, 2), (8, 3)]
+
+
+def test_numbers_keep_their_exact_digits_and_are_f109(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_string(1, 0, "09121234567")
+        ws.write_number(2, 0, 9123456789)
+        ws.write_number(3, 0, 9.5)
+        ws.write_string(4, 0, "9123456780")  # text that looks like a number: not F109
+        ws.write_boolean(5, 0, True)  # a boolean is not a number
+        ws.write_number(6, 0, 989123456789)
+        for row in range(1, 7):
+            ws.write_number(row, 1, 12)  # numbers in the message column are not counted
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.frame["recipient"].to_list() == [
+        "09121234567",
+        "9123456789",
+        "9.5",
+        "9123456780",
+        "true",
+        "989123456789",
+    ]
+    assert r.frame["message"].to_list() == ["12"] * 6
+    assert r.numeric_recipient_rows == 3
+    f109 = issue(r, "F109")
+    assert (f109.line, f109.row) == (3, 2)
+    assert f109.message.startswith("3 recipient cells are stored as numbers")
+
+
+def test_no_second_load_without_number_like_recipients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+        ws.write_row(2, 0, ["+989121234567", "b"])
+
+    loads: list[object] = []
+    import fastexcel
+
+    original = fastexcel.ExcelReader.load_sheet
+
+    def counting(self: fastexcel.ExcelReader, *args: object, **kwargs: object) -> object:
+        loads.append(kwargs.get("dtypes"))
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", counting)
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.numeric_recipient_rows == 0
+    assert loads == ["string"]
+
+
+def test_other_sheets_with_data_are_f107(tmp_path: Path) -> None:
+    def other(ws: Worksheet) -> None:
+        ws.write_string(9, 3, "forgotten rows")
+
+    def empty(ws: Worksheet) -> None:
+        ws.set_column(0, 3, 20)
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+
+    r = read_file(workbook(tmp_path, ("Upload", fill), ("Notes", other), ("Blank", empty)))
+    f107 = issue(r, "F107")
+    assert "'Notes'" in f107.message
+    assert "'Blank'" not in f107.message
+    assert "'Upload'" in f107.message
+
+
+def test_cells_beyond_column_b(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a", "", "note"])
+        ws.write_row(2, 0, ["09121234568", "b"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    f205 = issue(r, "F205")
+    assert (f205.line, f205.row) == (2, 1)
+    assert "up to column D" in f205.message
+    assert r.frame["message"].to_list() == ["a", "b"]
+
+
+def test_header_with_more_columns_is_f203(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        ws.write_row(0, 0, ["recipient", "message", "name"])
+        ws.write_row(1, 0, ["09121234567", "a", "Ali"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [i.code for i in r.issues] == ["F203"]
+    assert r.header == ("recipient", "message", "name")
+
+
+def test_data_starting_in_column_b_is_not_shifted(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        ws.write_row(0, 1, ["recipient", "message"])
+        ws.write_row(1, 1, ["09121234567", "a"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.header == ("", "recipient", "message")
+    assert "F202" in [i.code for i in r.issues]
+    assert r.frame.rows() == [(2, 1, None, "09121234567")]
+
+
+def test_numeric_first_row_is_data_f201(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        ws.write_number(0, 0, 9121234567)
+        ws.write_string(0, 1, "سلام")
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [i.code for i in r.issues] == ["F201", "F109"]
+    assert r.frame.rows() == [(1, 1, "9121234567", "سلام")]
+    assert r.numeric_recipient_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("fill", "message"),
+    [
+        (lambda ws: None, "the first sheet holds no data"),
+        (header, "the file has a header and no data rows"),
+    ],
+)
+def test_empty_sheets_are_f106(tmp_path: Path, fill: Fill, message: str) -> None:
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert issue(r, "F106").message == message
+    assert r.frame.height == 0
+
+
+def test_truncated_and_corrupt_workbooks_are_f102(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+
+    data = workbook(tmp_path, ("Sheet1", fill)).read_bytes()
+    truncated = read_bytes(data[: len(data) // 2], "cut.xlsx")
+    assert "damaged or truncated" in issue(truncated, "F102").message
+    assert truncated.format is None
+    mangled = bytearray(data)
+    start = data.index(b"xl/worksheets/sheet1.xml") + 60
+    mangled[start : start + 300] = b"\x00" * 300
+    corrupt = read_bytes(bytes(mangled), "bad.xlsx")
+    assert issue(corrupt, "F102").code == "F102"
+    assert corrupt.frame.height == 0
+
+
+def test_workbook_named_csv_is_read_as_xlsx_with_f102(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill), name="jan.csv"))
+    assert "named .csv but is an XLSX workbook" in issue(r, "F102").message
+    assert r.format == "xlsx"
+    assert r.frame.rows() == [(2, 1, "09121234567", "a")]
+
+
+def test_max_rows_on_a_workbook(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        for i in range(1, 6):
+            ws.write_row(i, 0, [f"0912123456{i}", "a"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)), max_rows=3)
+    assert [(i.code, i.line) for i in r.issues] == [("F108", 5)]
+    assert r.frame.height == 3
