@@ -15,22 +15,28 @@ import os
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import click
 
 from p2pfile._version import __version__
 from p2pfile.check import Source, check_files, expand_paths, plan_from_settings
-from p2pfile.config import discover
+from p2pfile.config import NumberFormat, Settings, Tariff, discover
 from p2pfile.errors import P2PFileError
+from p2pfile.fix import FixResult
+from p2pfile.fix import diff as fix_diff
+from p2pfile.fix import fix as fix_file
 from p2pfile.formats import FORMATS, RenderOptions, render
 from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_number
 from p2pfile.report import Report
 from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
+from p2pfile.stats import render_stats_text
+from p2pfile.stats import stats as compute_stats
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
 HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
@@ -418,6 +424,201 @@ def _write_report(
             render(report, fmt, out, options)
     except OSError as exc:
         raise click.FileError(output_file, hint=exc.strerror or str(exc)) from None
+
+
+# -- fix -------------------------------------------------------------------------------
+
+_DIFF_LIMIT = 50
+
+
+def _settings_for(paths: Sequence[str], config_path: str | None, isolated: bool) -> Settings:
+    start = Path(os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()]))
+    return discover(
+        start if start.is_dir() else start.parent,
+        explicit=Path(config_path) if config_path else None,
+        isolated=isolated,
+    )
+
+
+def _fix_summary(result: FixResult) -> list[str]:
+    target = result.output or f"{result.path} (in place)"
+    lines = [
+        f"{result.path}: {result.rows_in:,} rows in, {result.rows_written:,} written to {target}, "
+        f"{result.rows_rejected:,} rejected, {result.duplicates_dropped:,} duplicates dropped",
+    ]
+    if result.rejects and result.rows_rejected:
+        by_code = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.rejected_by_code.items()))
+        lines.append(f"  rejected rows are in {result.rejects} ({by_code})")
+    if result.unfixable:
+        lines.append(f"  {result.unfixable:,} rows no fix can save stay in the file (see check)")
+    for dropped, kept in result.duplicates[: _DIFF_LIMIT // 5]:
+        lines.append(f"  dropped line {dropped}: duplicate of line {kept}")
+    if len(result.duplicates) > _DIFF_LIMIT // 5:
+        lines.append(f"  ... and {len(result.duplicates) - _DIFF_LIMIT // 5:,} more duplicates")
+    if result.fixes:
+        fixed = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.fixes.items()))
+        lines.append(f"  fixes applied: {fixed}")
+    if result.remaining:
+        lines.append(f"  {result.remaining:,} findings remain: run p2pfile check on the output")
+    return lines
+
+
+@cli.command("fix")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the clean file here (.csv or .xlsx) instead of rewriting the CSV in place.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="Write rows no fix can save here (CSV with codes and reasons).",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply unsafe fixes (transcoding, GSM look-alike rewrite, bidi removal).",
+)
+@click.option(
+    "--number-format",
+    type=click.Choice(["e164", "national"]),
+    help="How recipients are written [default: e164].",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Show what would change and write nothing; exit 1 if anything would.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
+)
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+def fix_command(  # noqa: PLR0917
+    paths: tuple[str, ...],
+    output: str | None,
+    rejects: str | None,
+    unsafe_fixes: bool,
+    number_format: str | None,
+    show_diff: bool,
+    as_json: bool,
+    config_path: str | None,
+    isolated: bool,
+) -> int:
+    """Write upload-ready files: safe fixes applied, duplicates dropped, nothing lost.
+
+    Rows no fix can save go to --rejects (required with -o when there are
+    any). Without -o a CSV is rewritten in place with the fixes and keeps
+    the rows no fix can save. Exit 0 when the output is clean, 1 when
+    findings remain (or, with --diff, when anything would change), 2 on
+    usage errors.
+    """
+    if (output or rejects) and len(paths) > 1:
+        raise click.UsageError("-o and --rejects take one input file")
+    settings = _settings_for(paths, config_path, isolated)
+    fmt = cast("NumberFormat | None", number_format)
+    if show_diff:
+        return _show_diff(paths, output, rejects, unsafe_fixes, fmt, settings)
+    results = [
+        fix_file(path, output, rejects, unsafe=unsafe_fixes, number_format=fmt, settings=settings)
+        for path in paths
+    ]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            for line in _fix_summary(result):
+                click.echo(line)
+    return EXIT_FINDINGS if any(r.remaining for r in results) else EXIT_CLEAN
+
+
+def _show_diff(  # noqa: PLR0917
+    paths: tuple[str, ...],
+    output: str | None,
+    rejects: str | None,
+    unsafe: bool,
+    number_format: NumberFormat | None,
+    settings: Settings,
+) -> int:
+    changed = False
+    for path in paths:
+        changes = fix_diff(
+            path,
+            output,
+            rejects,
+            unsafe=unsafe,
+            number_format=number_format,
+            settings=settings,
+            limit=None,
+        )
+        changed = changed or bool(changes)
+        for change in changes[:_DIFF_LIMIT]:
+            click.echo(
+                f"{path}:{change.line}: {change.kind} ({' '.join(change.codes)}) {change.why}"
+            )
+            click.echo(f"-  {change.old[0]!r},{change.old[1]!r}")
+            if change.new is not None:
+                click.echo(f"+  {change.new[0]!r},{change.new[1]!r}")
+        if len(changes) > _DIFF_LIMIT:
+            click.echo(f"... and {len(changes) - _DIFF_LIMIT:,} more rows would change in {path}")
+    if not changed:
+        click.echo("nothing to fix")
+    return EXIT_FINDINGS if changed else EXIT_CLEAN
+
+
+# -- stats -----------------------------------------------------------------------------
+
+
+@cli.command("stats")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--tariff",
+    "tariff_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="TOML with persian_mci, english_mci, persian_other, english_other (rials per part).",
+)
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
+)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
+)
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+def stats_command(  # noqa: PLR0917
+    paths: tuple[str, ...],
+    tariff_path: str | None,
+    output_format: str,
+    color: str,
+    config_path: str | None,
+    isolated: bool,
+) -> int:
+    """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost."""
+    settings = _settings_for(paths, config_path, isolated)
+    tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
+    result = compute_stats(list(paths), tariff=tariff, settings=settings)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        text = render_stats_text(result, color=_use_color(color, sys.stdout))
+        click.echo(text, nl=not text.endswith("\n"))
+    return EXIT_CLEAN
+
+
+def _load_tariff(path: str) -> Tariff | None:
+    """A tariff file: the four fields at the top level or under [tariff]."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--tariff") from None
+    table = data.get("tariff", data)
+    return Settings().merged(tariff=table).tariff
 
 
 # -- rule ------------------------------------------------------------------------------
