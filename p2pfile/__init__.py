@@ -6,6 +6,7 @@ command (``p2pfile.cli``) is the only part that does.
 """
 
 from p2pfile._version import __version__
+from p2pfile.check import check
 from p2pfile.errors import (
     AuthError,
     ConfigError,
@@ -18,12 +19,20 @@ from p2pfile.errors import (
     TransportError,
     UsageError,
 )
+from p2pfile.fix import FixResult, fix, split
 from p2pfile.phone import NumberResult, normalize_number, normalize_numbers, number_expr
+from p2pfile.reader import read
+from p2pfile.report import Diagnostic, FileSummary, Fix, Report
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message, analyze_messages, message_expr
+from p2pfile.stats import Stats, stats
 
 __all__ = [
     "AuthError",
     "ConfigError",
+    "Diagnostic",
+    "FileSummary",
+    "Fix",
+    "FixResult",
     "InputFileError",
     "MessageInfo",
     "NonGsmChar",
@@ -32,16 +41,23 @@ __all__ = [
     "P2PFileError",
     "ProviderError",
     "RefusedError",
+    "Report",
     "SendError",
+    "Stats",
     "TransportError",
     "UsageError",
     "__version__",
     "analyze_message",
     "analyze_messages",
+    "check",
+    "fix",
     "message_expr",
     "normalize_number",
     "normalize_numbers",
     "number_expr",
+    "read",
+    "split",
+    "stats",
 ]
 
 # Public names report the package, not the private module they live in (as httpx does),

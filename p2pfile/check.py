@@ -1,6 +1,6 @@
 """``check``: files in, a :class:`~p2pfile.report.Report` out.
 
-For each file: read it (``p2pfile.read``) into ``line, row, recipient,
+For each file: read it (``p2pfile.reader``) into ``line, row, recipient,
 message`` plus file-level findings; analyze the frame once (numbers,
 messages, duplicate keys: whole-column expressions); then every selected row
 rule is a filter over the analyzed frame, and all of them run in one polars
@@ -20,7 +20,7 @@ import polars as pl
 
 from p2pfile.config import Settings, discover, selected_codes, severity_overrides
 from p2pfile.phone import number_expr
-from p2pfile.read import ReadResult, read_bytes, read_file
+from p2pfile.reader import ReadResult, read_bytes, read_file
 from p2pfile.report import FINDING_SCHEMA, FileSummary, Report, Severity
 from p2pfile.rules import REGISTRY, Options, Rule, all_rules, default_selection
 from p2pfile.rules import names as rule_names

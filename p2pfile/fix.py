@@ -59,7 +59,7 @@ from p2pfile.check import CheckPlan, analyze, findings_for, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.phone import FORM_CODES, number_expr
-from p2pfile.read import FileIssue, ReadResult, read_file
+from p2pfile.reader import FileIssue, ReadResult, read_file
 from p2pfile.rules import Finding, Options, Rule, all_rules, default_selection, get_rule
 from p2pfile.sms import MESSAGE_DTYPE
 

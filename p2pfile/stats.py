@@ -31,7 +31,7 @@ from p2pfile.check import expand_paths, plan_from_settings
 from p2pfile.config import Settings, Tariff, discover
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
-from p2pfile.read import read_file
+from p2pfile.reader import read_file
 from p2pfile.rules import Options, get_rule
 
 __all__ = [

@@ -22,7 +22,7 @@ from p2pfile.fix import (
     fix,
     split,
 )
-from p2pfile.read import read_file
+from p2pfile.reader import read_file
 from p2pfile.rules import Options, all_rules
 
 ROOT = Path(__file__).resolve().parent.parent

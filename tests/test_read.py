@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from p2pfile import _read_csv, _sniff
-from p2pfile.read import FRAME_SCHEMA, FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.reader import FRAME_SCHEMA, FileIssue, ReadResult, read_bytes, read_file
 
 CLEAN = "recipient,message\n09121234567,سلام\n"
 

@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from p2pfile.read import FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
 
 Fill = Callable[[Worksheet], None]
 

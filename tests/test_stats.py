@@ -13,7 +13,7 @@ from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError
 from p2pfile.fix import fix
 from p2pfile.phone import normalize_numbers
-from p2pfile.read import read_file
+from p2pfile.reader import read_file
 from p2pfile.sms import analyze_messages
 from p2pfile.stats import OPERATOR_GROUPS, Stats, render_stats_text, stats
 

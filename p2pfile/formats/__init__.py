@@ -65,6 +65,8 @@ _MODULES: Final = {
 
 def _renderer(module: str, name: str = "render") -> Renderer:
     return cast("Renderer", getattr(importlib.import_module(f"p2pfile.formats.{module}"), name))
+
+
 #: ``RenderOptions()``: frozen, so one shared default is safe.
 DEFAULT_OPTIONS: Final = RenderOptions()
 

@@ -1,7 +1,7 @@
 """F1xx (file and container) and F2xx (table structure): found by the reader.
 
 These rules have documentation here; the findings themselves come from
-``p2pfile.read`` (bytes, encoding, structure) and ``p2pfile.check``
+``p2pfile.reader`` (bytes, encoding, structure) and ``p2pfile.check``
 (file size limits).
 """
 

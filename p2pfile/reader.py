@@ -50,6 +50,7 @@ import polars as pl
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import Records, Source, classify_header, delimiter_name, sniff_container
+from p2pfile.errors import InputFileError
 
 __all__ = ["FRAME_SCHEMA", "FileIssue", "ReadResult", "read_bytes", "read_file"]
 
@@ -360,3 +361,21 @@ def _attach_rows(sink: _Collector, data: pl.DataFrame, cut_line: int | None) -> 
             for i in issues
         ]
     sink.issues = issues
+
+
+def read(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """The data rows of a recipient file: ``line``, ``row``, ``recipient``, ``message``, all text.
+
+    For programs that want the rows without the findings. Raises
+    :class:`~p2pfile.errors.InputFileError` when the file cannot be read at all
+    (missing, not CSV/XLSX, undecodable); use :func:`read_file` to get the
+    file-level findings as well.
+    """
+    result = read_file(path)
+    fatal = [i for i in result.issues if i.code in {"F101", "F102"} and result.format is None]
+    if result.format is None:
+        issue = fatal[0] if fatal else next(iter(result.issues), None)
+        reason = issue.message if issue is not None else "cannot be read"
+        msg = f"{os.fspath(path)}: {reason}"
+        raise InputFileError(msg)
+    return result.frame
