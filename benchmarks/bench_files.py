@@ -28,6 +28,7 @@ is a Markdown table plus the issue's targets next to the measured ratios.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -659,6 +660,24 @@ def _git_dirty() -> list[str]:
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
 
 
+def _sources() -> dict[str, str]:
+    """sha256 of every file under p2pfile/, by path.
+
+    Others edit the tree while a run takes half an hour; comparing this at the start
+    and the end tells whether every row measured the same code.
+    """
+    pkg = ROOT / "p2pfile"
+    return {
+        str(f.relative_to(ROOT)): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in sorted(pkg.rglob("*"))
+        if f.is_file() and "__pycache__" not in f.parts
+    }
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="p2pfile file benchmark: check and fix vs floors")
     p.add_argument("--quick", action="store_true", help="no 10M file, 1 run each, 3 start-up runs")
@@ -689,6 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     facts = facts_in_child()
     facts["p2pfile_dirty"] = _git_dirty()
+    sources = _sources()
     started = time.perf_counter()
     DATA.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DATA, prefix="bench-files-") as tmp_dir:
@@ -700,6 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"{title}: {len(specs)} commands × {repeat} runs ...")
             measured += measure_group(specs, repeat=repeat, timeout_s=args.timeout, log=log)
     facts["loadavg_end"] = list(os.getloadavg())
+    facts["p2pfile_changed_during_run"] = changed = _changed(sources, _sources())
     total_s = time.perf_counter() - started
 
     goals = targets(measured)
@@ -717,6 +738,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"; uncommitted changes under p2pfile/ were measured too: {', '.join(dirty)}"
             if dirty
             else "; p2pfile/ clean"
+        )
+        + (
+            f". **p2pfile/ changed during the run** ({', '.join(changed)}): rows measured "
+            "different code"
+            if changed
+            else "; p2pfile/ unchanged from start to end of the run"
         ),
         f"- machine: {facts['usable_cores']} usable cores ({facts['cpu_model']}), "
         f"{(facts['mem_total_bytes'] or 0) / 2**30:.0f} GiB RAM, polars threads "
