@@ -4,8 +4,10 @@ Two ways to read a CSV, one answer:
 
 * **Fast path.** ``pl.read_csv`` with every cell as text, then checks that
   prove the parse is the file, each cheap or run only on the rare rows that
-  need it: no value holds a quote or a bare CR (polars would have accepted a
-  stray quote or a CR-only line break silently); the lines the records span
+  need it: no value holds a bare CR (polars would have accepted a CR-only
+  line break silently); every record whose values hold a quote is compared
+  with its raw bytes (an escaped ``""`` is fine, a stray quote polars kept is
+  an F207, anything else declines); the lines the records span
   add up to the file's real LF count; every CR is half of a CRLF pair (polars
   drops a CR at the end of any unquoted field); no record is short (``0912``
   and ``0912,`` look alike in the frame, so if any last cell is empty the
@@ -248,11 +250,13 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
     """Read with polars and prove the parse right, or return None for the exact pass."""
     if len(sep.encode("utf-8")) != 1 or src.size == 0:
         return None  # polars takes one-byte delimiters only (not the Arabic comma)
-    # Count the raw line breaks first: the counting maps the file, and doing it before
-    # the frame exists keeps that mapping out of the peak memory.
-    raw = _LineBreaks.of(src)
-    if raw is None:
-        return None
+    last_byte = src.last_byte()
+    if last_byte == b"\r":
+        return None  # a CR-terminated last line: polars drops the CR silently
+    # Before the frame exists: the search maps the file, and the mapping must not
+    # add to the peak memory.
+    has_cr = src.contains(b"\r")
+    lf_raw = src.count_lf()
     df = _polars_frame(src, sep)
     if df is None:
         return None
@@ -269,31 +273,48 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
         )
     ).to_series()
     sub = df[near].select(
-        # quotes in values or CR-only line breaks: the exact pass decides
-        pl.any_horizontal(c.str.contains('"|\r(?:[^\n]|$)') for c in cols).alias("doubtful"),
+        # CR-only line breaks in values: the exact pass decides
+        pl.any_horizontal(c.str.contains("\r(?:[^\n]|$)") for c in cols).alias("doubtful"),
+        pl.any_horizontal(c.str.contains('"', literal=True) for c in cols).alias("quoted"),
         pl.sum_horizontal(c.str.count_matches("\n", literal=True) for c in cols).alias("lf"),
         pl.sum_horizontal(c.str.count_matches("\r", literal=True) for c in cols).alias("cr"),
         pl.all_horizontal(~c.str.contains(NONSPACE_PATTERN) for c in cols).alias("blank"),
     )
     if sub["doubtful"].any():
         return None
-    lf_in_values, cr_in_values = int(sub["lf"].sum()), int(sub["cr"].sum())
-    if not raw.agree(n, lf_in_values, cr_in_values, issues):
-        return None
     blank = pl.repeat(False, n, dtype=pl.Boolean, eager=True).scatter(
         near.filter(sub["blank"]), True
     )
-    if k > 1 and not _no_short_records(src, df, cols, sep, blank):
-        return None
-    if src.last_byte() != b"\n":
-        last_lf = int(sub["lf"][-1]) if near.len() and near[-1] == n - 1 else 0
-        if not _last_record_agrees(src, df.row(n - 1), sep, last_lf):
-            return None
     line = pl.int_range(1, n + 1, dtype=pl.Int64, eager=True)
+    lf_in_values = int(sub["lf"].sum())
     if lf_in_values:
         # A record starts 1 + (line breaks inside earlier records) lines after the previous.
         extra = pl.zeros(n, dtype=pl.Int64, eager=True).scatter(near, sub["lf"].cast(pl.Int64))
         line = line + extra.cum_sum() - extra
+    # What only the raw bytes can tell, in one pass: CRs (all must be CRLF halves),
+    # delimiters (when a record may be short) and the lines of quote-bearing records.
+    quoted = sub["quoted"]
+    q_first = line.gather(near.filter(quoted))
+    q_last = q_first + sub["lf"].filter(quoted).cast(pl.Int64)
+    maybe_short = k > 1 and _has_empty_last_cell(df, cols, blank)
+    needles = (b"\r" if has_cr else b"") + (sep.encode("utf-8") if maybe_short else b"")
+    facts = src.scan(needles, q_first.to_list(), q_last.to_list())
+    if facts.bare_cr:
+        return None  # a bare CR (a CR-only line break) that polars may have dropped
+    counts = dict(zip(needles, facts.counts, strict=True))
+    breaks = _LineBreaks(last_byte == b"\n", lf_raw, counts.get(ord("\r"), 0))
+    if not breaks.agree(n, lf_in_values, int(sub["cr"].sum()), issues):
+        return None
+    if maybe_short and not _delimiters_agree(df, cols, sep, counts[ord(sep)]):
+        return None
+    if last_byte != b"\n":
+        last_lf = int(sub["lf"][-1]) if near.len() and near[-1] == n - 1 else 0
+        if not _last_record_agrees(src, df.row(n - 1), sep, last_lf):
+            return None
+    if facts.spans and not _quoted_records_agree(
+        df[near.filter(quoted)], q_first, facts.spans, sep, issues
+    ):
+        return None
     first = None if blank.all() else int(blank.arg_min() or 0)
     return Records(
         table=df.select(
@@ -308,6 +329,60 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
         kind="csv",
         delimiter=sep,
     )
+
+
+def _quoted_records_agree(
+    cells: pl.DataFrame, first: pl.Series, raw: list[bytes], sep: str, issues: list[_Issue]
+) -> bool:
+    """Prove the records whose values hold a quote against their raw bytes.
+
+    polars accepts a stray quote in unquoted text silently, so such a value is
+    either an escaped quote (``""`` inside a quoted field: fine) or broken
+    quoting (F207). Each record's raw lines (``raw``, starting at line
+    ``first``) are compared, in one vectorized step, with the record written
+    back in RFC 4180 form (each field bare, where it can be, or quoted with
+    ``""`` escapes). The few that differ (text after a closing quote, a stray
+    quote) are parsed exactly from their bytes: the same values and nothing
+    fatal is agreement (with an F207 where the quoting was wrong); anything
+    else sends the whole file to the exact pass.
+    """
+    texts = pl.Series("raw", raw, dtype=pl.Binary).cast(pl.String, strict=False)
+    body = texts.str.strip_suffix("\n").str.strip_suffix("\r")
+    unproven = pl.int_range(0, cells.height, eager=True)
+    if cells.width <= 3:  # 2**k ways to write a record; wider ones are parsed one by one
+        matched = cells.select(_written_forms([pl.col(c) for c in cells.columns], sep, body))
+        unproven = unproven.filter(~matched.to_series().fill_null(value=False))
+    for i in unproven.to_list():
+        text = texts[i]
+        if text is None:
+            return False
+        raw_lines = text.split("\n")  # LF only: str.splitlines also splits at U+2028 & co.
+        raw_lines = [line + "\n" for line in raw_lines[:-1]] + [raw_lines[-1]] * bool(raw_lines[-1])
+        head, eol = _split_eol(raw_lines[0])
+        more = _Lines(iter(raw_lines[1:]))
+        parsed = _parse(head, eol, sep, more)
+        if parsed.fatal or more.next() is not None or tuple(parsed.fields) != cells.row(i):
+            return False
+        if parsed.problem:
+            issues.append(_Issue("F207", int(first[i]), parsed.problem))
+    return True
+
+
+def _written_forms(cols: list[pl.Expr], sep: str, body: pl.Series) -> pl.Expr:
+    """Whether ``body`` is the record written in one of its RFC 4180 forms."""
+    quoted = [pl.lit('"') + c.str.replace_all('"', '""', literal=True) + pl.lit('"') for c in cols]
+    bare_ok = [~c.str.contains(f'["\r\n]|{re.escape(sep)}') for c in cols]
+    matches: list[pl.Expr] = []
+    for mask in range(1 << len(cols)):
+        bare = [bool(mask >> i & 1) for i in range(len(cols))]
+        form = pl.concat_str(
+            [c if b else q for c, q, b in zip(cols, quoted, bare, strict=True)], separator=sep
+        )
+        allowed = pl.all_horizontal(
+            [ok for ok, b in zip(bare_ok, bare, strict=True) if b] or [True]
+        )
+        matches.append(allowed & (form == pl.lit(body)))
+    return pl.any_horizontal(matches)
 
 
 def _polars_frame(src: Source, sep: str) -> pl.DataFrame | None:
@@ -339,18 +414,6 @@ class _LineBreaks(NamedTuple):
     ends_with_lf: bool
     lf: int
     cr: int  # CR bytes, all of them halves of CRLF pairs (else the fast path declines)
-
-    @classmethod
-    def of(cls, src: Source) -> _LineBreaks | None:
-        last = src.last_byte()
-        if last == b"\r":
-            return None  # a CR-terminated last line: polars drops the CR silently
-        cr = 0
-        if src.contains(b"\r"):
-            cr, bare = src.count_cr()
-            if bare:
-                return None  # a bare CR (a CR-only line break) that polars may have dropped
-        return cls(last == b"\n", src.count_lf(), cr)
 
     def agree(self, n: int, lf_in_values: int, cr_in_values: int, issues: list[_Issue]) -> bool:
         """Every LF outside values ends a record, and the CRLF pairs outside values are
@@ -384,25 +447,18 @@ def _last_record_agrees(src: Source, cells: tuple[str, ...], sep: str, line_brea
     )
 
 
-def _no_short_records(
-    src: Source, df: pl.DataFrame, cols: list[pl.Expr], sep: str, blank: pl.Series
-) -> bool:
-    """polars pads a short record with empty cells, so ``0912`` and ``0912,`` look alike.
+def _has_empty_last_cell(df: pl.DataFrame, cols: list[pl.Expr], blank: pl.Series) -> bool:
+    """polars pads a short record with empty cells, so ``0912`` and ``0912,`` look alike:
+    only records whose last cell is empty can be short."""
+    return bool(df.select(((cols[-1].str.len_bytes() == 0) & ~pl.lit(blank)).any()).item())
 
-    Only records with an empty last cell can be short. If there are any, the
-    delimiters outside values must number exactly (fields - 1) per record.
-    """
-    n, k = df.height, df.width
-    empty_last = df.select((cols[-1].str.len_bytes() == 0) & ~pl.lit(blank)).to_series().sum()
-    if not empty_last:
-        return True
-    (raw,) = src.count_bytes([sep.encode("utf-8")])
-    inside = int(
-        df.select(pl.sum_horizontal([c.str.count_matches(sep, literal=True) for c in cols]))
-        .to_series()
-        .sum()
-    )
-    return raw - inside == (k - 1) * n
+
+def _delimiters_agree(df: pl.DataFrame, cols: list[pl.Expr], sep: str, raw: int) -> bool:
+    """No record is short: the delimiters outside values number (fields - 1) per record."""
+    inside = df.select(
+        pl.sum_horizontal([c.str.count_matches(sep, literal=True).sum() for c in cols])
+    ).item()
+    return raw - int(inside) == (df.width - 1) * df.height
 
 
 # ---------------------------------------------------------------------------

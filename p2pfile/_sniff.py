@@ -27,7 +27,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Literal, Protocol, cast
+from typing import BinaryIO, Literal, NamedTuple, Protocol, cast
 
 import polars as pl
 
@@ -38,6 +38,7 @@ __all__ = [
     "RECORD_SCHEMA",
     "WHITESPACE",
     "BadUtf8",
+    "ByteScan",
     "Container",
     "HeaderVerdict",
     "IssueSink",
@@ -223,30 +224,51 @@ class Source:
         )
         return int(lines) - (0 if self.last_byte() == b"\n" else 1)
 
-    def count_cr(self) -> tuple[int, bool]:
-        """How many CR bytes there are, and whether any is not followed by LF (streamed)."""
-        if self.data is not None:
-            return self.data.count(b"\r"), _BARE_CR.search(self.data) is not None
-        cr, bare, pending = 0, False, False
-        for chunk in self._chunks():
-            if pending and not chunk.startswith(b"\n"):
-                bare = True
-            cr += chunk.count(b"\r")
-            found = None if bare else _BARE_CR.search(chunk)
-            # A CR ending the chunk may be half of a CRLF split across chunks.
-            pending = found is not None and found.start() == len(chunk) - 1
-            bare = bare or (found is not None and not pending)
-        return cr, bare or pending
+    def scan(
+        self, needles: bytes = b"", first: Sequence[int] = (), last: Sequence[int] = ()
+    ) -> ByteScan:
+        """One streamed pass for what the CSV fast path must know of the raw bytes.
 
-    def count_bytes(self, needles: Sequence[bytes]) -> list[int]:
-        """How often each single byte in ``needles`` occurs, streamed."""
-        if self.data is not None:
-            return [self.data.count(n) for n in needles]
-        totals = [0] * len(needles)
+        Counts each byte of ``needles``; when ``needles`` holds CR, whether any CR
+        is not followed by LF; and the raw bytes of physical lines ``first[i]`` to
+        ``last[i]`` (1-based, inclusive, line ends included; ``first`` ascending)
+        for the few records that must be proven against the file. Large files are
+        scanned 16 MB at a time with numpy (a Python loop over lines would cost more
+        than the whole read); small ones in memory with the bytes methods.
+        """
+        if self.data is not None or self.size <= _SMALL:
+            return _scan_bytes(self.read_all(), needles, first, last)
+        import numpy as np  # noqa: PLC0415 - only large files with CRs, quotes or short rows
+
+        wanted = np.unique(np.asarray([*(a - 1 for a in first), *last], dtype=np.int64))
+        offsets = np.full(wanted.size, self.size, dtype=np.int64)  # past the end: EOF
+        offsets[wanted == 0] = 0
+        counts = [0] * len(needles)
+        check_cr = b"\r" in needles
+        bare_cr = pending_cr = False
+        seen = base = 0
         for chunk in self._chunks():
-            for i, n in enumerate(needles):
-                totals[i] += chunk.count(n)
-        return totals
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            for i, byte in enumerate(needles):
+                counts[i] += int(np.count_nonzero(arr == byte))
+            if check_cr and not bare_cr:
+                bare_cr = pending_cr and arr[0] != _LF
+                cr_at = np.flatnonzero(arr == _CR)
+                inner = cr_at[cr_at < arr.size - 1]
+                bare_cr = bare_cr or bool(np.any(arr[inner + 1] != _LF))
+                pending_cr = bool(cr_at.size) and cr_at[-1] == arr.size - 1
+            if wanted.size:
+                lf_at = np.flatnonzero(arr == _LF)
+                lo, hi = np.searchsorted(wanted, [seen + 1, seen + lf_at.size + 1])
+                offsets[lo:hi] = lf_at[wanted[lo:hi] - seen - 1] + base + 1
+                seen += lf_at.size
+            base += arr.size
+        spans: list[bytes] = []
+        if wanted.size:
+            where = dict(zip(wanted.tolist(), offsets.tolist(), strict=True))
+            with self.open() as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                spans = [mm[where[a - 1] : where[b]] for a, b in zip(first, last, strict=True)]
+        return ByteScan(tuple(counts), bare_cr or pending_cr, spans)
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
         """The file in CHUNK pieces, read into one reused buffer (fresh 16 MB allocations
@@ -256,6 +278,32 @@ class Source:
             reader = cast(io.BufferedIOBase, f)  # open(..., "rb") and BytesIO both are
             while size := reader.readinto(buf):
                 yield buf if size == len(buf) else buf[:size]
+
+
+class ByteScan(NamedTuple):
+    """What :meth:`Source.scan` found."""
+
+    counts: tuple[int, ...]  # occurrences of each needle byte
+    bare_cr: bool  # a CR not followed by LF (only looked for when CR is a needle)
+    spans: list[bytes]  # the raw lines asked for
+
+
+_SMALL = 4 * 1024 * 1024  # inputs up to this size are scanned in memory, without numpy
+_LF, _CR = 10, 13
+
+
+def _scan_bytes(data: bytes, needles: bytes, first: Sequence[int], last: Sequence[int]) -> ByteScan:
+    counts = tuple(data.count(bytes([b])) for b in needles)
+    bare_cr = b"\r" in needles and _BARE_CR.search(data) is not None
+    spans: list[bytes] = []
+    if first:
+        starts = [0, *(m.end() for m in re.finditer(b"\n", data)), len(data)]
+        end = len(starts) - 1
+        spans = [
+            data[starts[min(a - 1, end)] : starts[min(b, end)]]
+            for a, b in zip(first, last, strict=True)
+        ]
+    return ByteScan(counts, bare_cr, spans)
 
 
 # ---------------------------------------------------------------------------
