@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import polars as pl
 
@@ -228,16 +228,19 @@ class Report:
         }
         text = json.dumps(head, ensure_ascii=False, indent=indent)
         out.write(text[:-1].rstrip() + ', "diagnostics": [')
-        first = True
-        for line in _ndjson_lines(self.frame):
-            out.write(("\n" if first else ",\n") + line)
-            first = False
-        out.write("\n]}\n" if not first else "]}\n")
+        write = _byte_writer(out)
+        separator = b"\n"
+        for lines in _ndjson_chunks(self.frame):
+            # Inside a JSON string a line break is escaped, so every raw LF ends a record.
+            write(separator + lines[:-1].replace(b"\n", b",\n"))
+            separator = b",\n"
+        write(b"]}\n" if separator == b"\n" else b"\n]}\n")
 
     def write_json_lines(self, out: io.TextIOBase | Any) -> None:
         """One diagnostic per line (``json-lines``)."""
-        for line in _ndjson_lines(self.frame):
-            out.write(line + "\n")
+        write = _byte_writer(out)
+        for lines in _ndjson_chunks(self.frame):
+            write(lines)
 
 
 def _diagnostics_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -269,8 +272,26 @@ def _diagnostics_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _ndjson_lines(frame: pl.DataFrame, chunk: int = 200_000) -> Iterator[str]:
+def _byte_writer(out: io.TextIOBase | Any) -> Callable[[bytes], object]:
+    """Write UTF-8 bytes to a text stream: straight to its binary buffer when it is
+    UTF-8 (decoding and re-encoding 100 MB of JSON cost seconds), else decoded."""
+    buffer = getattr(out, "buffer", None)
+    if (
+        buffer is not None
+        and (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8"
+    ):
+        out.flush()
+        return cast(Callable[[bytes], object], buffer.write)
+    return lambda data: out.write(data.decode("utf-8"))
+
+
+def _ndjson_chunks(frame: pl.DataFrame, chunk: int = 200_000) -> Iterator[bytes]:
+    """The diagnostics as NDJSON, ``chunk`` records per piece, each ending with LF.
+
+    Never split with ``str.splitlines``: polars leaves U+2028, U+0085 and the
+    like raw inside strings, and those are line breaks to Python.
+    """
     for offset in range(0, frame.height, chunk):
-        part = _diagnostics_frame(frame.slice(offset, chunk))
-        text = part.write_ndjson()
-        yield from text.splitlines()
+        buffer = io.BytesIO()
+        _diagnostics_frame(frame.slice(offset, chunk)).write_ndjson(buffer)
+        yield buffer.getvalue()

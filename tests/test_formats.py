@@ -349,6 +349,21 @@ def test_json_lines_items_are_schema_diagnostics() -> None:
         jsonschema.validate(json.loads(line), diagnostic, cls=jsonschema.Draft202012Validator)
 
 
+def test_json_survives_values_python_calls_line_breaks() -> None:
+    """U+2028, U+0085 and friends stay raw in polars' JSON; they must not split records."""
+    odd = "a\u2028b\x85c\x1cd\re\nf"
+    rows = [
+        finding("x.csv", n, "M103 control-characters", "error", "m", row=n - 1, value=odd)
+        for n in (2, 3, 4)
+    ]
+    report = make_report(rows, (FileSummary("x.csv", "csv", 3, 3, 0, "utf-8"),))
+    document = json.loads(rendered(report, "json"))
+    assert [d["value"] for d in document["diagnostics"]] == [odd] * 3
+    lines = rendered(report, "json-lines").split("\n")
+    assert lines[-1] == ""
+    assert [json.loads(line)["line"] for line in lines[:-1]] == [2, 3, 4]
+
+
 def test_json_redacted_on_request_still_validates() -> None:
     text = rendered(sample(), "json", redact=True)
     document = json.loads(text)
