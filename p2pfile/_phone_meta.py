@@ -9,13 +9,16 @@ here is a hand-written list of prefixes: when the metadata moves, so do we.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Final
 
 import phonenumbers
 import polars as pl
-from phonenumbers import carrier, carrierdata
 from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
 IR_COUNTRY_CODE: Final = 98
@@ -59,6 +62,8 @@ def iranian_kind(nsn: str) -> str | None:
 
 def iranian_carrier(nsn: str) -> str:
     """Scalar reference: the carrier ``phonenumbers`` names for a valid Iranian mobile NSN."""
+    from phonenumbers import carrier  # noqa: PLC0415 - loads every country's carriers (0.1 s)
+
     number = phonenumbers.PhoneNumber(country_code=IR_COUNTRY_CODE, national_number=int(nsn))
     return display_carrier(carrier.name_for_number(number, "en"))
 
@@ -158,13 +163,61 @@ def mobile_pattern_for_ten_digits() -> str | None:
     return mobile.pattern
 
 
+CarrierTables = tuple[tuple[int, dict[str, str]], ...]
+
+
 @cache
-def _carrier_tables() -> tuple[tuple[int, dict[str, str]], ...]:
+def _carrier_tables() -> CarrierTables:
     """NSN-prefix -> carrier tables, longest prefix first, from phonenumbers' carrier data.
 
-    Mirrors phonenumbers' lookup: the longest key that prefixes ``98 + NSN``
-    and has an English name wins.
+    Importing that data loads every country's carriers, a tenth of a second
+    on each run for the 23 Iranian entries; so the Iranian tables are kept in
+    the user's cache directory, keyed by the phonenumbers version (a new
+    version rebuilds them). A cache that cannot be read or written is rebuilt
+    or skipped, never trusted.
     """
+    path = _carrier_cache_path()
+    try:
+        return _tables_from_json(path.read_text("utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    tables = _carrier_tables_from_phonenumbers()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+        ) as tmp:
+            json.dump([[length, table] for length, table in tables], tmp, ensure_ascii=False)
+        Path(tmp.name).replace(path)
+    except OSError:
+        pass
+    return tables
+
+
+def _carrier_cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "p2pfile" / f"ir-carriers-phonenumbers-{phonenumbers.__version__}.json"
+
+
+def _tables_from_json(text: str) -> CarrierTables:
+    data = json.loads(text)
+    if not isinstance(data, list) or not data:
+        raise TypeError("not a carrier table")
+    tables: list[tuple[int, dict[str, str]]] = []
+    for length, table in data:
+        if not isinstance(length, int) or not isinstance(table, dict):
+            raise TypeError("not a carrier table")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
+            raise TypeError("not a carrier table")
+        tables.append((length, table))
+    return tuple(tables)
+
+
+def _carrier_tables_from_phonenumbers() -> CarrierTables:
+    """Mirrors phonenumbers' lookup: the longest key that prefixes ``98 + NSN``
+    and has an English name wins."""
+    from phonenumbers import carrierdata  # noqa: PLC0415 - see _carrier_tables
+
     by_length: dict[int, dict[str, str]] = {}
     cc = str(IR_COUNTRY_CODE)
     for key, names in carrierdata.CARRIER_DATA.items():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import phonenumbers
 import polars as pl
 import pytest
 
-from p2pfile import normalize_number, normalize_numbers, number_expr
+from p2pfile import _phone_meta, normalize_number, normalize_numbers, number_expr
 
 MCI = "+989123456789"
 
@@ -219,3 +222,28 @@ def test_expression_form_works_inside_a_lazy_pipeline() -> None:
 def test_scalar_face_refuses_non_strings() -> None:
     with pytest.raises(TypeError, match="str"):
         normalize_number(9123456789)  # type: ignore[arg-type]
+
+
+def test_carrier_tables_are_cached_per_phonenumbers_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache saves loading every country's carriers on each run; a damaged or
+    foreign cache file is rebuilt from phonenumbers, never trusted."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fresh = _phone_meta._carrier_tables_from_phonenumbers()
+    assert any("IR-MCI" in table.values() for _, table in fresh)
+    _phone_meta._carrier_tables.cache_clear()
+    try:
+        assert _phone_meta._carrier_tables() == fresh
+        (cached,) = (tmp_path / "p2pfile").glob("ir-carriers-phonenumbers-*.json")
+        assert phonenumbers.__version__ in cached.name
+        _phone_meta._carrier_tables.cache_clear()
+        assert _phone_meta._carrier_tables() == fresh  # read back from the file
+        for damaged in ("{not json", '[[4, {"912": 7}]]', '[["4", {}]]', "{}"):
+            cached.write_text(damaged, "utf-8")
+            _phone_meta._carrier_tables.cache_clear()
+            assert _phone_meta._carrier_tables() == fresh
+            assert _phone_meta._tables_from_json(cached.read_text("utf-8")) == fresh
+    finally:
+        _phone_meta._carrier_tables.cache_clear()
+        _phone_meta._carrier_by_prefix.cache_clear()
