@@ -163,3 +163,29 @@ def test_pre_commit_hook_entry_runs_on_a_sample(capsys: pytest.CaptureFixture[st
     assert main([*args, "--isolated", str(EXAMPLES / "clean.csv")]) == 0
     assert main([*args, "--isolated", *files]) == 1
     assert "messy.csv" in capsys.readouterr().out
+
+
+def test_pre_commit_fix_hook_rewrites_csvs_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fix hook as pre-commit runs it: the file is rewritten (pre-commit then fails
+    the commit because a file changed), and a second run changes nothing."""
+    import re
+
+    hook = _hook("p2pfile-fix")
+    assert hook["require_serial"] == "true"
+    pattern = re.compile(hook["files"])
+    assert pattern.search("to/jan.csv")
+    assert not pattern.search("jan.xlsx")
+    program, *args = shlex.split(hook["entry"])
+    assert program == "p2pfile"
+    sample = tmp_path / "jan.csv"
+    sample.write_bytes(
+        "\ufeffrecipient,message\r\n۰۹۱۲ ۳۴۵ ۶۷۸۹,سلام\r\n+98 912 345 6789,سلام\r\n".encode()
+    )
+    assert main([*args, "--isolated", str(sample)]) == 0
+    fixed = sample.read_bytes()
+    assert fixed == "recipient,message\n+989123456789,سلام\n".encode()
+    assert "1 duplicates dropped" in capsys.readouterr().out
+    assert main([*args, "--isolated", str(sample)]) == 0
+    assert sample.read_bytes() == fixed
