@@ -256,63 +256,64 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
     # Before the frame exists: the search maps the file, and the mapping must not
     # add to the peak memory.
     has_cr = src.contains(b"\r")
-    lf_raw = src.count_lf()
+    lf_raw = src.count_byte(b"\n")
     df = _polars_frame(src, sep)
     if df is None:
         return None
     n, k = df.shape
     cols = [pl.col(c) for c in df.columns]
-    # One pass per column finds the few rows that need a closer look: values holding a
-    # quote, CR or LF, and blank recipient cells (a blank record starts with one).
-    near = df.select(
-        pl.arg_where(
-            pl.any_horizontal(
-                cols[0].str.contains(f'["\r\n]|^[{WHITESPACE}]*$'),
-                *(c.str.contains('["\r\n]') for c in cols[1:]),
-            )
+    # Per record, in one select of literal searches (memchr-fast, unlike regex): line
+    # breaks and quotes in values, and whether the recipient cell is blank (a blank
+    # record starts with one). The rare rows with a CR or a blank recipient get a
+    # closer look below.
+    per_row = df.select(
+        lf=pl.sum_horizontal(c.str.count_matches("\n", literal=True) for c in cols),
+        cr=pl.sum_horizontal(c.str.count_matches("\r", literal=True) for c in cols),
+        quoted=pl.any_horizontal(c.str.contains('"', literal=True) for c in cols),
+        maybe_blank=cols[0].str.contains(f"^[{WHITESPACE}]*$"),
+    )
+    lf, cr_in_values = per_row.get_column("lf"), int(per_row.get_column("cr").sum())
+    if cr_in_values and _has_lone_cr(df.filter(per_row.get_column("cr") > 0), cols):
+        return None  # CR-only line breaks in values: the exact pass decides
+    maybe_blank = per_row.get_column("maybe_blank").arg_true()
+    blank = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+    if maybe_blank.len():
+        blank = blank.scatter(
+            maybe_blank,
+            df[maybe_blank]
+            .select(pl.all_horizontal(~c.str.contains(NONSPACE_PATTERN) for c in cols))
+            .to_series(),
         )
-    ).to_series()
-    sub = df[near].select(
-        # CR-only line breaks in values: the exact pass decides
-        pl.any_horizontal(c.str.contains("\r(?:[^\n]|$)") for c in cols).alias("doubtful"),
-        pl.any_horizontal(c.str.contains('"', literal=True) for c in cols).alias("quoted"),
-        pl.sum_horizontal(c.str.count_matches("\n", literal=True) for c in cols).alias("lf"),
-        pl.sum_horizontal(c.str.count_matches("\r", literal=True) for c in cols).alias("cr"),
-        pl.all_horizontal(~c.str.contains(NONSPACE_PATTERN) for c in cols).alias("blank"),
-    )
-    if sub["doubtful"].any():
-        return None
-    blank = pl.repeat(False, n, dtype=pl.Boolean, eager=True).scatter(
-        near.filter(sub["blank"]), True
-    )
+    lf_in_values = int(lf.sum())
+    # A record starts 1 + (line breaks inside earlier records) lines after the previous.
     line = pl.int_range(1, n + 1, dtype=pl.Int64, eager=True)
-    lf_in_values = int(sub["lf"].sum())
     if lf_in_values:
-        # A record starts 1 + (line breaks inside earlier records) lines after the previous.
-        extra = pl.zeros(n, dtype=pl.Int64, eager=True).scatter(near, sub["lf"].cast(pl.Int64))
-        line = line + extra.cum_sum() - extra
-    # What only the raw bytes can tell, in one pass: CRs (all must be CRLF halves),
-    # delimiters (when a record may be short) and the lines of quote-bearing records.
-    quoted = sub["quoted"]
-    q_first = line.gather(near.filter(quoted))
-    q_last = q_first + sub["lf"].filter(quoted).cast(pl.Int64)
-    maybe_short = k > 1 and _has_empty_last_cell(df, cols, blank)
-    needles = (b"\r" if has_cr else b"") + (sep.encode("utf-8") if maybe_short else b"")
-    facts = src.scan(needles, q_first.to_list(), q_last.to_list())
-    if facts.bare_cr:
+        lf = lf.cast(pl.Int64)
+        line = line + lf.cum_sum() - lf
+    # What only the raw lines can tell, in one pass: the CRLF pairs (every CR must be
+    # half of one) and the lines of the records whose values hold a quote.
+    q_rows = per_row.get_column("quoted").arg_true()
+    q_first = line.gather(q_rows)
+    q_last = q_first + lf.gather(q_rows).cast(pl.Int64)
+    cr = src.count_byte(b"\r") if has_cr else 0
+    facts = src.scan(q_first.to_list(), q_last.to_list()) if cr or q_first.len() else None
+    if facts is not None and facts.crlf != cr:
         return None  # a bare CR (a CR-only line break) that polars may have dropped
-    counts = dict(zip(needles, facts.counts, strict=True))
-    breaks = _LineBreaks(last_byte == b"\n", lf_raw, counts.get(ord("\r"), 0))
-    if not breaks.agree(n, lf_in_values, int(sub["cr"].sum()), issues):
+    breaks = _LineBreaks(last_byte == b"\n", lf_raw, cr)
+    if not breaks.agree(n, lf_in_values, cr_in_values, issues):
         return None
-    if maybe_short and not _delimiters_agree(df, cols, sep, counts[ord(sep)]):
+    if (
+        k > 1
+        and _has_empty_last_cell(df, cols, blank)
+        and not _delimiters_agree(df, cols, sep, src.count_byte(sep.encode("utf-8")))
+    ):
         return None
-    if last_byte != b"\n":
-        last_lf = int(sub["lf"][-1]) if near.len() and near[-1] == n - 1 else 0
-        if not _last_record_agrees(src, df.row(n - 1), sep, last_lf):
-            return None
-    if facts.spans and not _quoted_records_agree(
-        df[near.filter(quoted)], q_first, facts.spans, sep, issues
+    if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
+        return None
+    if (
+        facts is not None
+        and facts.spans
+        and not _quoted_records_agree(df[q_rows], q_first, facts.spans, sep, issues)
     ):
         return None
     first = None if blank.all() else int(blank.arg_min() or 0)
@@ -444,6 +445,13 @@ def _last_record_agrees(src: Source, cells: tuple[str, ...], sep: str, line_brea
         and parsed.problem is None
         and rest.next() is None
         and tuple(parsed.fields) == cells
+    )
+
+
+def _has_lone_cr(rows: pl.DataFrame, cols: list[pl.Expr]) -> bool:
+    """A CR not followed by LF in a value (polars may have taken it as a line break)."""
+    return bool(
+        rows.select(pl.any_horizontal(c.str.contains("\r(?:[^\n]|$)") for c in cols).any()).item()
     )
 
 

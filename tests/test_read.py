@@ -632,22 +632,37 @@ def test_byte_scan_across_chunk_boundaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     """The streamed (numpy) scan of large files agrees with the in-memory one, whatever
-    the chunk boundaries split: CR pairs, LF positions, counted bytes."""
+    the chunk boundaries split: CRLF pairs, LF positions."""
     monkeypatch.setattr(_sniff, "CHUNK", chunk)
     monkeypatch.setattr(_sniff, "_SMALL", 0)
     p = tmp_path / "x.csv"
 
     def scan(data: bytes, first: list[int], last: list[int]) -> _sniff.ByteScan:
         p.write_bytes(data)
-        streamed = _sniff.Source("x", fs_path=str(p)).scan(b"\r,", first, last)
-        assert streamed == _sniff.Source("x", data=data).scan(b"\r,", first, last)
+        streamed = _sniff.Source("x", fs_path=str(p)).scan(first, last)
+        assert streamed == _sniff.Source("x", data=data).scan(first, last)
         return streamed
 
     assert scan(b"ab\r\ncd\r\n\r\nef\r\n", [1, 3], [1, 4]) == (
-        (4, 0),
-        False,
+        4,
         [b"ab\r\n", b"\r\nef\r\n"],
     )
-    assert scan(b"a,b\r\ncd\rx\r\n", [2], [2]) == ((3, 1), True, [b"cd\rx\r\n"])
-    assert scan(b"ab\r\ncd\r", [1, 2], [2, 2]) == ((2, 0), True, [b"ab\r\ncd\r", b"cd\r"])
-    assert scan(b"x\n\ny", [1, 3], [3, 3]) == ((0, 0), False, [b"x\n\ny", b"y"])
+    assert scan(b"a,b\r\ncd\rx\r\n", [2], [2]) == (2, [b"cd\rx\r\n"])
+    assert scan(b"ab\r\ncd\r", [1, 2], [2, 2]) == (1, [b"ab\r\ncd\r", b"cd\r"])
+    assert scan(b"x\n\ny", [1, 3], [3, 3]) == (0, [b"x\n\ny", b"y"])
+    assert scan(b"\n\r\n", [], []) == (1, [])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"a")),
+    byte=st.sampled_from([b"\n", b"\r", b",", b";", b"\t"]),
+)
+def test_count_byte_of_a_file_agrees_with_bytes_count(data: bytes, byte: bytes) -> None:
+    """polars' line counter, used as a parallel byte counter, counts exactly."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".csv") as f:
+        f.write(data)
+        f.flush()
+        assert _sniff.Source("x", fs_path=f.name).count_byte(byte) == data.count(byte)
