@@ -60,13 +60,21 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_CONTENT_TYPE",
     "DEFAULT_BASE_URL",
+    "FILE_FIELD",
     "TOKEN_ENV",
     "XLSX_CONTENT_TYPE",
+    "ChunkAction",
     "ChunkOutcome",
+    "ChunkPlan",
     "ChunkStatus",
     "Client",
     "SendResult",
+    "check_base_url",
+    "check_from_number",
+    "form_fields",
     "load_token",
+    "plan_clean_csv",
+    "request_headers",
     "send_clean_csv",
 ]
 
@@ -76,6 +84,8 @@ CSV_CONTENT_TYPE: Final = "text/csv"
 XLSX_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CONTENT_TYPES: Final = {".csv": CSV_CONTENT_TYPE, ".xlsx": XLSX_CONTENT_TYPE}
 USER_AGENT: Final = f"p2pfile/{__version__} (+httpx)"
+#: The multipart field that carries the file, as documented.
+FILE_FIELD: Final = "files[]"
 
 #: A sender line of the account, E.164: +98 then 4 to 14 digits (ASCII only).
 _FROM_NUMBER: Final = re.compile(r"\+98[0-9]{4,14}")
@@ -133,6 +143,36 @@ class ChunkOutcome:
     outbox_ids: tuple[int, ...] = ()
     earlier: tuple[JournalRecord, ...] = ()
     error: SendError | None = None
+
+    @property
+    def last_row(self) -> int:
+        """The 1-based data row of the source file this chunk ends with."""
+        return self.first_row + self.rows - 1
+
+
+ChunkAction = Literal["send", "skip", "refuse"]
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """What :func:`send_clean_csv` would do with one chunk; see :func:`plan_clean_csv`.
+
+    ``action``:
+
+    - ``send``: no earlier upload blocks it; it would be uploaded.
+    - ``skip``: an earlier run sent these exact bytes (``earlier``).
+    - ``refuse``: an earlier upload's outcome is unknown (``earlier``); the
+      whole run would be refused with :class:`RefusedError`.
+    """
+
+    index: int
+    count: int
+    first_row: int
+    rows: int
+    sha256: str
+    filename: str
+    action: ChunkAction
+    earlier: tuple[JournalRecord, ...] = ()
 
     @property
     def last_row(self) -> int:
@@ -277,7 +317,7 @@ class Client:
         a time in the past, and :class:`SendError` subclasses for everything
         the network or the provider did.
         """
-        fields = _form_fields(from_number, send_time)
+        fields = form_fields(from_number, send_time)
         file_path = Path(path)
         content_type = _content_type(file_path)
         _check_upload(file_path)
@@ -301,11 +341,7 @@ class Client:
     def _attempt(
         self, path: Path, fields: dict[str, str], content_type: str
     ) -> httpx.Response | _Failure:
-        headers = {
-            "Authorization": self._token,  # raw, no "Bearer": as documented
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        headers = request_headers(self._token)
         try:
             # An open file object makes httpx stream it in 64 KiB blocks with a
             # Content-Length from fstat, instead of reading it into memory.
@@ -313,13 +349,36 @@ class Client:
                 return self._http.post(
                     self.send_url,
                     data=fields,
-                    files={"files[]": (path.name, upload, content_type)},
+                    files={FILE_FIELD: (path.name, upload, content_type)},
                     headers=headers,
                 )
         except OSError as exc:
             raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         except httpx.RequestError as exc:
             return _classify(exc, self._token, self.timeout, self.send_url)
+
+
+def request_headers(token: str | None = None) -> dict[str, str]:
+    """The headers of every upload, as :class:`Client` sends them.
+
+    ``token=None`` shows ``Authorization`` as ``<redacted>``: what a dry run
+    prints, so the request can be shown without the secret. httpx adds
+    ``Content-Type: multipart/form-data; boundary=...`` and ``Content-Length``.
+    """
+    return {
+        "Authorization": token if token is not None else "<redacted>",  # raw, no "Bearer"
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, or :class:`UsageError`.
+
+    The same check :class:`Client` makes, for callers that must refuse a bad
+    URL before doing any work (``https://`` only; ``http://`` for loopback).
+    """
+    return _check_base_url(base_url)[0]
 
 
 def _check_base_url(base_url: str) -> tuple[str, bool]:
@@ -359,14 +418,28 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     return float(value)
 
 
-def _form_fields(from_number: str, send_time: datetime | None) -> dict[str, str]:
-    """The multipart text fields, in the documented order; validates both values."""
+def check_from_number(from_number: object) -> str:
+    """``from_number`` if it is a sender line in E.164, else :class:`UsageError`.
+
+    The provider wants the account's line as ``+98`` then 4 to 14 ASCII digits
+    (``+983000505``); anything else would only fail there, after the upload.
+    """
     if not isinstance(from_number, str) or not _FROM_NUMBER.fullmatch(from_number):
         raise UsageError(
             f"from_number must be a sender line in E.164, '+98' then 4 to 14 digits "
             f"(e.g. +983000505), not {str(from_number)[:40]!r}"
         )
-    fields = {"sending_type": "peer_to_peer_file", "from_number": from_number}
+    return from_number
+
+
+def form_fields(from_number: str, send_time: datetime | None = None) -> dict[str, str]:
+    """The multipart text fields of an upload, in the documented order.
+
+    Validates both values as :meth:`Client.send_file` does (it sends exactly
+    these): :class:`UsageError` for a bad sender line or a naive time,
+    :class:`RefusedError` for a time in the past.
+    """
+    fields = {"sending_type": "peer_to_peer_file", "from_number": check_from_number(from_number)}
     when = format_send_time(send_time)
     if send_time is not None and when is not None:
         if send_time < datetime.now(UTC):
@@ -667,16 +740,80 @@ def send_clean_csv(
     its request; the run stops at the first chunk that does not succeed, and
     the remaining chunks are ``not_attempted``. Returns one outcome per chunk.
     """
-    _form_fields(from_number, send_time)  # fail on bad arguments before any work
-    if chunk_rows is not None and (
-        isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
-    ):
-        raise UsageError(f"chunk_rows must be an int >= 1 or None, not {chunk_rows!r}")
+    form_fields(from_number, send_time)  # fail on bad arguments before any work
+    _check_chunk_rows(chunk_rows)
     source = Path(path)
     with tempfile.TemporaryDirectory(prefix="p2pfile-send-", dir=tmp_dir) as work:
         chunks = _split_csv(source, Path(work), chunk_rows)
         run = _Run(client, journal, from_number, send_time, resend)
         return _send_chunks(run, chunks, _check_journal(run, chunks))
+
+
+def plan_clean_csv(
+    path: str | os.PathLike[str],
+    from_number: str,
+    send_time: datetime | None = None,
+    *,
+    chunk_rows: int | None = None,
+    journal: Journal | None = None,
+    resend: bool = False,
+    tmp_dir: str | os.PathLike[str] | None = None,
+) -> list[ChunkPlan]:
+    """What :func:`send_clean_csv` would do with the same arguments; sends and writes nothing.
+
+    The file is split exactly as for a send (same chunk names, same sha256
+    keys) into a private temporary directory, which is removed. With a
+    ``journal``, each chunk is looked up as a send would look it up; without
+    one (nothing journaled yet), every chunk is ``send``. This is what a dry
+    run shows: the upload itself, short of the request.
+    """
+    form_fields(from_number, send_time)
+    _check_chunk_rows(chunk_rows)
+    with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
+        chunks = _split_csv(Path(path), Path(work), chunk_rows)
+    use = None if resend else journal
+    return [_plan(chunk, use, from_number, send_time) for chunk in chunks]
+
+
+def _plan(
+    chunk: _Chunk, journal: Journal | None, from_number: str, send_time: datetime | None
+) -> ChunkPlan:
+    """One chunk's plan: the same precedence as a send (unknown refuses, sent skips)."""
+    action: ChunkAction = "send"
+    earlier: tuple[JournalRecord, ...] = ()
+    if journal is not None:
+        sent, unknown = _earlier(journal, chunk, from_number, send_time)
+        if unknown:
+            action, earlier = "refuse", unknown
+        elif sent:
+            action, earlier = "skip", sent
+    return ChunkPlan(
+        chunk.index,
+        chunk.count,
+        chunk.first_row,
+        chunk.rows,
+        chunk.sha256,
+        chunk.filename,
+        action,
+        earlier,
+    )
+
+
+def _check_chunk_rows(chunk_rows: object) -> None:
+    if chunk_rows is not None and (
+        isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
+    ):
+        raise UsageError(f"chunk_rows must be an int >= 1 or None, not {chunk_rows!r}")
+
+
+def _earlier(
+    journal: Journal, chunk: _Chunk, from_number: str, send_time: datetime | None
+) -> tuple[tuple[JournalRecord, ...], tuple[JournalRecord, ...]]:
+    """The chunk's earlier ``sent`` records, and those whose outcome is unknown."""
+    records = journal.find(chunk.sha256, from_number, send_time)
+    sent = tuple(r for r in records if r.status == "sent")
+    unknown = tuple(r for r in records if r.effective_status == "unknown")
+    return sent, unknown
 
 
 @dataclass(frozen=True)
@@ -695,19 +832,18 @@ def _check_journal(run: _Run, chunks: Sequence[_Chunk]) -> list[tuple[JournalRec
     if run.resend:
         return [() for _ in chunks]
     sent: list[tuple[JournalRecord, ...]] = []
-    blocked: list[tuple[_Chunk, list[JournalRecord]]] = []
+    blocked: list[tuple[_Chunk, tuple[JournalRecord, ...]]] = []
     for chunk in chunks:
-        records = run.journal.find(chunk.sha256, run.from_number, run.send_time)
-        unknown = [r for r in records if r.effective_status == "unknown"]
+        sent_before, unknown = _earlier(run.journal, chunk, run.from_number, run.send_time)
         if unknown:
             blocked.append((chunk, unknown))
-        sent.append(tuple(r for r in records if r.status == "sent"))
+        sent.append(sent_before)
     if blocked:
         raise _refusal(blocked)
     return sent
 
 
-def _refusal(blocked: list[tuple[_Chunk, list[JournalRecord]]]) -> RefusedError:
+def _refusal(blocked: list[tuple[_Chunk, tuple[JournalRecord, ...]]]) -> RefusedError:
     shown = []
     for chunk, records in blocked[:3]:
         last = records[-1]

@@ -51,7 +51,12 @@ from p2pfile.send import (
     SendResult,
     _outbox_ids,
     _parse_envelope,
+    check_base_url,
+    check_from_number,
+    form_fields,
     load_token,
+    plan_clean_csv,
+    request_headers,
     send_clean_csv,
 )
 
@@ -528,6 +533,63 @@ def test_chunk_rows_must_be_positive(
         send_clean_csv(
             client, journal, write_csv(tmp_path / "c.csv"), SENDER, chunk_rows=chunk_rows
         )
+
+
+def test_a_plan_is_what_the_send_then_does(
+    stub: ProviderStub, client: Client, journal: Journal, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "clean.csv")
+    before = plan_clean_csv(path, SENDER, chunk_rows=2)  # no journal: everything would go
+    assert [(p.filename, p.first_row, p.last_row, p.action) for p in before] == [
+        ("clean.part-001-of-003.csv", 1, 2, "send"),
+        ("clean.part-002-of-003.csv", 3, 4, "send"),
+        ("clean.part-003-of-003.csv", 5, 5, "send"),
+    ]
+    assert stub.requests == []
+    stub.behaviors.extend(["ok", "500"])
+    sent = send_clean_csv(client, journal, path, SENDER, chunk_rows=2)
+    assert [(p.sha256, p.filename) for p in before] == [(o.sha256, o.filename) for o in sent]
+
+    after = plan_clean_csv(path, SENDER, chunk_rows=2, journal=journal)
+    assert [p.action for p in after] == ["skip", "refuse", "send"]
+    assert [[r.id for r in p.earlier] for p in after] == [
+        [sent[0].journal_id],
+        [sent[1].journal_id],
+        [],
+    ]
+    resend = plan_clean_csv(path, SENDER, chunk_rows=2, journal=journal, resend=True)
+    assert [p.action for p in resend] == ["send"] * 3
+    assert len(stub.requests) == 2  # planning never sends
+    assert len(journal.recent()) == 2  # nor journals
+
+
+def test_plan_checks_its_arguments_as_a_send_does(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "clean.csv")
+    with pytest.raises(UsageError, match=r"E\.164"):
+        plan_clean_csv(path, "3000505")
+    with pytest.raises(UsageError, match="chunk_rows"):
+        plan_clean_csv(path, SENDER, chunk_rows=0)
+    with pytest.raises(RefusedError, match="in the past"):
+        plan_clean_csv(path, SENDER, datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_the_request_can_be_shown_without_the_token() -> None:
+    assert request_headers() == {
+        "Authorization": "<redacted>",
+        "Accept": "application/json",
+        "User-Agent": f"p2pfile/{__version__} (+httpx)",
+    }
+    assert request_headers(TOKEN)["Authorization"] == TOKEN
+    when = datetime(2031, 3, 21, 12, 0, tzinfo=ZoneInfo("Asia/Tehran"))
+    assert form_fields(SENDER, when) == {
+        "sending_type": "peer_to_peer_file",
+        "from_number": SENDER,
+        "send_time": "2031-03-21 08:30:00",
+    }
+    assert check_from_number(SENDER) == SENDER
+    assert check_base_url("https://edge.ippanel.com/v1/") == "https://edge.ippanel.com/v1"
+    with pytest.raises(UsageError, match="https://"):
+        check_base_url("http://edge.ippanel.com/v1")
 
 
 _TEXT = st.text(st.sampled_from('ab ,"\r\nس😀'), max_size=8)
