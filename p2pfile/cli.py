@@ -19,14 +19,14 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, Final, TextIO, cast
 
 import click
 
 from p2pfile._version import __version__
 from p2pfile.check import Source, check_files, expand_paths, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, Tariff, discover
-from p2pfile.errors import P2PFileError
+from p2pfile.errors import P2PFileError, SendError
 from p2pfile.fix import FixResult
 from p2pfile.fix import diff as fix_diff
 from p2pfile.fix import fix as fix_file
@@ -43,7 +43,27 @@ HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
 _DISTINCT_SHOWN = 8
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; ``send`` and ``journal`` are imported only when run.
+
+    Their module brings httpx and sqlite3, a fifth of a second that every
+    ``check`` in a pre-commit hook would pay for nothing.
+    """
+
+    _LAZY: Final = {"send": "send_command", "journal": "journal_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._LAZY:
+            from p2pfile import _cli_send  # noqa: PLC0415 - see the class docstring
+
+            return cast(click.Command, getattr(_cli_send, self._LAZY[cmd_name]))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="p2pfile")
 def cli() -> None:
     """Lint, fix and send SMS recipient files (recipient,message CSV/XLSX)."""
@@ -683,6 +703,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return EXIT_ERROR
+    except SendError as exc:  # the provider, the network or the journal stopped a send
+        click.echo(f"p2pfile: send failed: {exc}", err=True)
+        return EXIT_SEND_FAILED
     except P2PFileError as exc:
         click.echo(f"p2pfile: error: {exc}", err=True)
         return EXIT_ERROR
