@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import mmap
 import os
 import re
 import unicodedata
@@ -190,18 +189,6 @@ class Source:
                     return Source(self.name, data=tail).tail_lines(count)
                 size *= 4
 
-    def contains(self, needle: bytes) -> bool:
-        """Whether the byte ``needle`` occurs anywhere, without copying the file into Python."""
-        if self.data is not None:
-            return needle in self.data
-        if self.size == 0:
-            return False
-        try:
-            with self.open() as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(needle) != -1
-        except (OSError, ValueError):
-            return any(needle in chunk for chunk in self._chunks())
-
     def count_byte(self, byte: bytes) -> int:
         """How often the single byte ``byte`` occurs in the whole input.
 
@@ -263,8 +250,14 @@ class Source:
         spans: list[bytes] = []
         if wanted.size:
             where = dict(zip(wanted.tolist(), offsets.tolist(), strict=True))
-            with self.open() as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                spans = [mm[where[a - 1] : where[b]] for a, b in zip(first, last, strict=True)]
+            # pread, not a memory map: the records are spread over the whole file, and
+            # every mapped page they touch would count in the peak memory.
+            with self.open() as f:
+                fd = f.fileno()
+                spans = [
+                    os.pread(fd, where[b] - where[a - 1], where[a - 1])
+                    for a, b in zip(first, last, strict=True)
+                ]
         return ByteScan(crlf, spans)
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
