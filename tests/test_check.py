@@ -174,3 +174,23 @@ def test_report_json_round_trips(tmp_path: Path) -> None:
     assert data["summary"]["errors"] == report.errors
     assert len(data["diagnostics"]) == len(report)
     assert all(d["line"] >= 1 for d in data["diagnostics"])
+
+
+def test_large_files_analyzed_in_slices_report_exactly_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files over ANALYSIS_ROWS are analyzed a slice at a time to bound memory; the
+    findings (duplicates across slices, D103 across files included) must not change."""
+    import importlib
+
+    check_module = importlib.import_module("p2pfile.check")
+    messy = (Path(__file__).parent.parent / "examples" / "messy.csv").read_text("utf-8")
+    extra = "۰۹۱۲ ۳۴۵ ۶۷۸۹,سلام\n09123456789,سلام\n+98 912 345 6789,other\n"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(messy + extra, "utf-8")
+    second.write_text("recipient,message\n9123456789,سلام\n", "utf-8")
+    whole = check([first, second], isolated=True)
+    monkeypatch.setattr(check_module, "ANALYSIS_ROWS", 3)
+    sliced = check([first, second], isolated=True)
+    assert sliced.frame.equals(whole.frame)
+    assert {"D101", "D102", "D103"} <= set(whole.frame.get_column("code"))
