@@ -576,9 +576,10 @@ def _show_diff(  # noqa: PLR0917
         )
         changed = changed or bool(changes)
         for change in changes[:_DIFF_LIMIT]:
-            click.echo(
-                f"{path}:{change.line}: {change.kind} ({' '.join(change.codes)}) {change.why}"
-            )
+            codes = f" ({' '.join(change.codes)})" if change.codes else ""
+            # A fixed row's ``why`` only repeats its codes: say it once.
+            why = "" if change.kind == "fixed" and change.codes else f": {change.why}"
+            click.echo(f"{path}:{change.line}: {change.kind}{codes}{why}")
             click.echo(f"-  {change.old[0]!r},{change.old[1]!r}")
             if change.new is not None:
                 click.echo(f"+  {change.new[0]!r},{change.new[1]!r}")
