@@ -76,6 +76,7 @@ _SHOWN_LINES = 5  # line numbers shown per rejection code
 _SHOWN_DUPLICATES = 5
 _SHOWN_IDS = 5
 _SHOWN_RECORDS = 5
+_SHOWN_FIELDS = 10  # field errors shown from a provider's 422
 _DEFAULT_TIMEOUT = 60.0
 
 
@@ -265,6 +266,7 @@ def _error_json(exc: SendError) -> dict[str, Any]:
             message_code=exc.message_code,
             provider_message=exc.provider_message,
             field_errors=exc.field_errors,
+            body_excerpt=exc.body_excerpt,
         )
     if isinstance(exc, RefusedError):
         data["journal_ids"] = list(exc.journal_ids)
@@ -655,9 +657,13 @@ def _failure_lines(
                 f"  provider says: {exc.provider_message or '(no message)'} "
                 f"(HTTP {exc.status_code}, message_code {exc.message_code or '-'})"
             )
+        fields = list(exc.field_errors.items())
         lines.extend(
-            f"  field {name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()
+            f"  field {name}: {_messages(msgs)}" if name else f"  error: {_messages(msgs)}"
+            for name, msgs in fields[:_SHOWN_FIELDS]
         )
+        if len(fields) > _SHOWN_FIELDS:
+            lines.append(f"  ... and {len(fields) - _SHOWN_FIELDS:,} more fields (--json has all)")
     if isinstance(exc, AuthError):
         lines.append(
             f"  check the token in ${TOKEN_ENV} or --token-file: a login token lasts 10 hours, "
@@ -665,6 +671,11 @@ def _failure_lines(
         )
     lines.extend(_next_step(chunk, outcomes))
     return lines
+
+
+def _messages(messages: Sequence[str]) -> str:
+    more = len(messages) - _SHOWN_FIELDS
+    return "; ".join(messages[:_SHOWN_FIELDS]) + (f"; and {more:,} more" if more > 0 else "")
 
 
 def _next_step(chunk: ChunkOutcome | None, outcomes: Sequence[ChunkOutcome]) -> list[str]:

@@ -4,9 +4,11 @@ The provider has no idempotency key, so the journal is what stops p2pfile from
 sending the same content twice (DESIGN.md, decision 10). A record is keyed by
 ``(sha256 of the uploaded bytes, from_number, send_time)`` and moves through::
 
-    pending ──► sent       the provider answered 200 with message ids
-            ├─► failed     the provider or the network said no; nothing was sent
-            └─► unknown    the body may have reached the provider (timeout, 5xx, ...)
+    pending ──► sent       the provider answered 2xx, meta.status true, with message ids
+            ├─► failed     nothing was sent: no connection, a 4xx (not 429), a redirect
+            │              (not 303), or a 2xx whose meta.status is false
+            └─► unknown    the body may have reached the provider: no answer, a dropped
+                           connection, 429, 5xx, 303, a 2xx without readable ids, ...
 
 ``begin`` commits the ``pending`` row *before* the HTTP call, so a process that
 dies mid-request leaves a ``pending`` row, which every check treats as

@@ -93,6 +93,17 @@ _FROM_NUMBER: Final = re.compile(r"\+98[0-9]{4,14}")
 _TOKEN: Final = re.compile(r"[\x21-\x7e]+")
 _MAX_TOKEN_FILE: Final = 64 * 1024
 _EXCERPT: Final = 200
+#: A provider message or field error longer than this is cut in one-line messages.
+_MESSAGE_LIMIT: Final = 300
+_FIELDS_SHOWN: Final = 5
+#: C0 and C1 control characters: never echoed from an answer to a terminal.
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: An outbox id sent as a string (as JSON Schema's ``pattern`` reads it: re.search).
+_ID_TEXT: Final = re.compile(r"^[0-9]{1,19}$")
+#: An answer may be this much larger than the upload (see _body_limit).
+_BODY_ALLOWANCE: Final = 16 * 1024 * 1024
+#: Bytes a second below which a body still arriving after ``timeout`` is given up.
+_MIN_BODY_RATE: Final = 16 * 1024
 _HEADER: Final = ["recipient", "message"]
 #: RFC 4180: quote a field holding a comma, a quote or a line break. (csv.writer
 #: does not quote a lone CR when the line terminator is LF, so it is not used.)
@@ -233,6 +244,11 @@ def _check_token(token: object, source: str = "token") -> str:
         raise UsageError(f"the API token must be a str, not {type(token).__name__}")
     if not token:
         raise UsageError(f"the API token from {source} is empty")
+    if token.lower().startswith("bearer "):
+        raise UsageError(
+            f"the API token from {source} starts with 'Bearer ': the provider wants the "
+            "key alone in the Authorization header; remove 'Bearer '"
+        )
     if not _TOKEN.fullmatch(token):
         raise UsageError(
             f"the API token from {source} holds spaces, line breaks or non-ASCII "
@@ -253,6 +269,18 @@ class Client:
     ``2 * retry_backoff``, ... seconds. ``timeout`` bounds connect, each
     read, each write and the pool wait separately; a read timeout after the
     upload means the outcome is unknown, so give large files a generous one.
+
+    Redirects are never followed (the file would go, with the token, to an
+    address it was not given). An answer's body is read up to
+    16 MiB + twice the upload, and given up if it still trickles in after
+    ``timeout``. What an answer means:
+
+    - 2xx, ``meta.status`` true, readable ids → :class:`SendResult`;
+    - 2xx with ``meta.status`` false, 4xx but 429, 3xx but 303 → the
+      provider refused: :class:`ProviderError` (:class:`AuthError` for 401);
+    - anything else (429, 5xx, 303, a 2xx that is not a readable success,
+      a body that broke off after a 2xx) → :class:`ProviderError` with
+      ``outcome_unknown``; no answer at all → :class:`OutcomeUnknownError`.
     """
 
     def __init__(
@@ -320,15 +348,15 @@ class Client:
         fields = form_fields(from_number, send_time)
         file_path = Path(path)
         content_type = _content_type(file_path)
-        _check_upload(file_path)
-        response = self._post(file_path, fields, content_type)
-        return _result(response, self._token)
+        size = _check_upload(file_path)
+        answer = self._post(file_path, fields, content_type, size)
+        return _result(answer, self._token, self.send_url)
 
-    def _post(self, path: Path, fields: dict[str, str], content_type: str) -> httpx.Response:
+    def _post(self, path: Path, fields: dict[str, str], content_type: str, size: int) -> _Answer:
         attempt = 0
         while True:
-            outcome = self._attempt(path, fields, content_type)
-            if isinstance(outcome, httpx.Response):
+            outcome = self._attempt(path, fields, content_type, size)
+            if isinstance(outcome, _Answer):
                 return outcome
             if outcome.retryable and attempt < self.retries:
                 time.sleep(self.retry_backoff * 2**attempt)
@@ -339,23 +367,31 @@ class Client:
             raise outcome.error(attempt + 1)
 
     def _attempt(
-        self, path: Path, fields: dict[str, str], content_type: str
-    ) -> httpx.Response | _Failure:
+        self, path: Path, fields: dict[str, str], content_type: str, size: int
+    ) -> _Answer | _Failure:
         headers = request_headers(self._token)
         try:
             # An open file object makes httpx stream it in 64 KiB blocks with a
             # Content-Length from fstat, instead of reading it into memory.
             with path.open("rb") as upload:
-                return self._http.post(
+                request = self._http.build_request(
+                    "POST",
                     self.send_url,
                     data=fields,
                     files={FILE_FIELD: (path.name, upload, content_type)},
                     headers=headers,
                 )
+                # stream=True: returns once the status and headers are in; the
+                # body is read below, bounded in size and time.
+                response = self._http.send(request, stream=True)
         except OSError as exc:
             raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         except httpx.RequestError as exc:
             return _classify(exc, self._token, self.timeout, self.send_url)
+        try:
+            return _read_answer(response, _body_limit(size), self.timeout, self._token)
+        finally:
+            response.close()
 
 
 def request_headers(token: str | None = None) -> dict[str, str]:
@@ -459,7 +495,7 @@ def _content_type(path: Path) -> str:
         ) from None
 
 
-def _check_upload(path: Path) -> None:
+def _check_upload(path: Path) -> int:
     try:
         info = path.stat()
     except OSError as exc:
@@ -468,6 +504,7 @@ def _check_upload(path: Path) -> None:
         raise InputFileError(f"{path}: not a regular file")
     if info.st_size == 0:
         raise InputFileError(f"{path}: the file is empty")
+    return info.st_size
 
 
 # ---------------------------------------------------------------- transport failures
@@ -490,8 +527,8 @@ class _Failure:
     def error(self, attempts: int) -> TransportError:
         if self.sent:
             return OutcomeUnknownError(
-                f"{self.text}; the provider may or may not have accepted the upload: "
-                "check its report before sending again"
+                f"{self.text}; the upload may or may not have been accepted: "
+                "check the provider's report before sending it again"
             )
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return TransportError(f"{self.text}{tries}; nothing was sent")
@@ -499,7 +536,7 @@ class _Failure:
 
 def _classify(exc: httpx.RequestError, token: str, timeout: float, url: str) -> _Failure:
     host = httpx.URL(url).netloc.decode("ascii", "replace")
-    reason = _mask(str(exc), token) or type(exc).__name__
+    reason = _mask(str(exc), token).rstrip(".") or type(exc).__name__
     if isinstance(exc, httpx.ConnectTimeout):
         return _Failure(True, False, f"timed out connecting to {host} after {timeout:g}s")
     if isinstance(exc, _RETRYABLE):
@@ -518,152 +555,350 @@ def _classify(exc: httpx.RequestError, token: str, timeout: float, url: str) -> 
 
 
 def _mask(text: str, token: str) -> str:
-    """One line of ``text`` with the token (should it ever be echoed) masked."""
-    return " ".join(text.replace(token, "<token>").split())
+    """One line of ``text`` with the token (should it ever be echoed) masked.
+
+    Control characters (a terminal escape in a server's answer) become spaces.
+    """
+    return " ".join(_CONTROL.sub(" ", text.replace(token, "<token>")).split())
+
+
+def _clip(text: str, limit: int = _MESSAGE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------- responses
 
 
 @dataclass(frozen=True)
+class _Answer:
+    """An HTTP answer, reduced to what is used: no httpx objects kept (they hold the token)."""
+
+    status: int
+    body: bytes
+    charset: str | None
+    location: str | None
+    retry_after: str | None
+    #: Why the body is incomplete (it broke off, stalled, or was too large); None if whole.
+    broken: str | None = None
+
+
+def _body_limit(upload_size: int) -> int:
+    """The most of an answer read: far more than one outbox id per uploaded row needs."""
+    return _BODY_ALLOWANCE + 2 * upload_size
+
+
+def _read_answer(response: httpx.Response, limit: int, timeout: float, token: str) -> _Answer:
+    """Read the body of ``response``: at most ``limit`` bytes, and not at a trickle.
+
+    Each read waits at most ``timeout`` (httpx); past ``timeout`` in all, a body
+    still arriving slower than ``_MIN_BODY_RATE`` is given up, so a server that
+    sends a byte now and then cannot hold the send forever. A body that breaks
+    off keeps the status: a 4xx is still a refusal, a 200 is still unknown.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    broken = None
+    start = time.monotonic()
+    try:
+        for piece in response.iter_bytes():
+            chunks.append(piece)
+            size += len(piece)
+            elapsed = time.monotonic() - start
+            if size > limit:
+                broken = f"the body is larger than {limit:,} bytes; stopped reading it"
+                break
+            if elapsed > timeout and size < elapsed * _MIN_BODY_RATE:
+                broken = f"the body was still trickling in after {elapsed:.1f}s; stopped reading it"
+                break
+    except httpx.TimeoutException:
+        broken = f"the body stopped arriving for {timeout:g}s"
+    except httpx.RequestError as exc:
+        reason = _mask(str(exc), token) or type(exc).__name__
+        broken = f"the body broke off ({type(exc).__name__}: {reason})"
+    headers = response.headers
+    location = headers.get("location")
+    retry_after = headers.get("retry-after")
+    return _Answer(
+        status=response.status_code,
+        body=b"".join(chunks),
+        charset=response.charset_encoding,
+        location=_clip(_mask(location, token), _EXCERPT) if location is not None else None,
+        retry_after=_clip(_mask(retry_after, token), 40) if retry_after is not None else None,
+        broken=broken,
+    )
+
+
+#: What :func:`_load_json` returns for a body that is not JSON (JSON's own null is None).
+_NOT_JSON: Final = object()
+
+
+def _load_json(body: bytes, charset: str | None = None) -> object:
+    """The JSON document in ``body``, or ``_NOT_JSON``.
+
+    UTF-8 (with or without a BOM), UTF-16 and UTF-32 are recognized as JSON
+    allows; a charset the Content-Type declares (``windows-1256``) is honoured.
+    """
+    texts: list[str | bytes] = []
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            texts.append(body.decode(charset))
+    texts.append(body)
+    for text in texts:
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            continue
+    return _NOT_JSON
+
+
+@dataclass(frozen=True)
 class _Envelope:
+    """The part of the envelope that decides an outcome: ``meta.status``, and ``data``."""
+
     data: object
     status: bool
+
+
+def _parse_envelope(body: bytes, charset: str | None = None) -> _Envelope | str:
+    """The envelope, or why the body is not one."""
+    return _envelope_of(_load_json(body, charset))
+
+
+def _envelope_of(doc: object) -> _Envelope | str:
+    """Mirrors ``schemas/provider-envelope.schema.json`` (``$defs/envelope``).
+
+    A JSON object whose ``meta`` is an object with a boolean ``status``;
+    ``data`` may be anything or absent. Everything else in ``meta`` is only
+    shown (:func:`_said`), so an odd ``message`` or ``errors`` never hides
+    what ``status`` says. Extra keys are allowed.
+    """
+    if doc is _NOT_JSON:
+        return "not JSON"
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    meta = doc.get("meta")
+    if not isinstance(meta, dict):
+        return "no 'meta' object"
+    if not isinstance(meta.get("status"), bool):
+        return "'meta.status' is not a boolean"
+    return _Envelope(doc.get("data"), meta["status"])
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What the provider said, as far as it can be read: masked, one line each."""
+
     message: str | None
     message_code: str | None
     errors: dict[str, list[str]]
 
 
-def _parse_envelope(body: bytes) -> _Envelope | str:
-    """The envelope, or why the body is not one.
+def _said(doc: object, token: str) -> _Said:
+    """``message``, ``message_code`` and ``errors`` from ``meta``, or from the top level.
 
-    Mirrors ``schemas/provider-envelope.schema.json`` (``$defs/envelope``): a JSON
-    object with ``data`` (anything) and ``meta``: ``status`` boolean,
-    ``message``/``message_code`` string or null, ``message_parameters`` array
-    or null, ``errors`` an object of string arrays, ``[]`` or null. Extra keys
-    are allowed.
+    The top level is where a framework's own error body puts them (Laravel:
+    ``{"message": ..., "errors": {field: [...]}}``). Values of another type
+    than documented are read when the meaning is plain (a numeric code, a
+    string instead of a list of strings) and ignored otherwise.
     """
-    try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError):
-        return "not JSON"
     if not isinstance(doc, dict):
-        return "not a JSON object"
-    if "data" not in doc or "meta" not in doc:
-        return "no 'data' and 'meta'"
-    meta = doc["meta"]
-    if not isinstance(meta, dict):
-        return "'meta' is not an object"
-    if not isinstance(meta.get("status"), bool):
-        return "'meta.status' is not a boolean"
-    for key in ("message", "message_code"):
-        if not isinstance(meta.get(key), str | None):
-            return f"'meta.{key}' is not a string"
-    if not isinstance(meta.get("message_parameters"), list | None):
-        return "'meta.message_parameters' is not an array"
-    errors = _field_errors(meta.get("errors"))
-    if errors is None:
-        return "'meta.errors' is not an object of string arrays"
-    return _Envelope(
-        doc["data"], meta["status"], meta.get("message"), meta.get("message_code"), errors
+        return _Said(None, None, {})
+    meta = doc.get("meta")
+    source = meta if isinstance(meta, dict) else doc
+    message = source.get("message")
+    code = source.get("message_code")
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        code = None
+    return _Said(
+        _clip(_mask(message, token)) or None if isinstance(message, str) else None,
+        _clip(_mask(str(code), token), 40) or None if code is not None else None,
+        _field_errors(source.get("errors"), token),
     )
 
 
-def _field_errors(value: object) -> dict[str, list[str]] | None:
-    if value is None or value == []:
-        return {}
-    if not isinstance(value, dict):
-        return None
-    for messages in value.values():
-        if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
-            return None
-    return {str(k): list(v) for k, v in value.items()}
+def _field_errors(value: object, token: str) -> dict[str, list[str]]:
+    """Per-field messages: ``{field: [str, ...]}`` as documented, or close to it.
+
+    A field's lone string counts as a list of one; a bare list of strings is
+    filed under ``""`` (no field named); anything else is left out.
+    """
+    if isinstance(value, dict):
+        fields = {_clip(_mask(str(k), token), 100): _strings(v, token) for k, v in value.items()}
+        return {k: v for k, v in fields.items() if v}
+    messages = _strings(value, token)
+    return {"": messages} if messages else {}
+
+
+def _strings(value: object, token: str) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [text for item in items if isinstance(item, str) if (text := _clip(_mask(item, token)))]
 
 
 def _outbox_ids(data: object) -> tuple[int, ...] | None:
-    """``data.message_outbox_ids`` as ints, or None if it does not fit.
+    """The outbox ids in ``data``, or None if there are none to be read.
 
-    Mirrors ``$defs/sendSuccessData``; like JSON Schema's ``integer``, a float
-    with no fraction counts and a boolean does not.
+    Mirrors ``$defs/sendSuccessData``: ``{"message_outbox_ids": [...]}`` as
+    documented, or the list as ``data`` itself, or one id alone; an id is a
+    non-negative integer (like JSON Schema's ``integer``, a float with no
+    fraction counts and a boolean does not) or a string of digits. An empty
+    list is no ids: the provider sends one id per message.
     """
-    if not isinstance(data, dict):
-        return None
-    ids = data.get("message_outbox_ids")
-    if not isinstance(ids, list):
+    ids = data.get("message_outbox_ids") if isinstance(data, dict) else data
+    if isinstance(data, dict) and not isinstance(ids, list):
+        ids = [ids]
+    if not isinstance(ids, list) or not ids:
         return None
     out: list[int] = []
     for item in ids:
-        if isinstance(item, bool) or not isinstance(item, int | float):
+        value = _outbox_id(item)
+        if value is None:
             return None
-        if isinstance(item, float) and not item.is_integer():
-            return None
-        out.append(int(item))
+        out.append(value)
     return tuple(out)
 
 
-def _result(response: httpx.Response, token: str) -> SendResult:
-    status = response.status_code
-    envelope = _parse_envelope(response.content)
-    if isinstance(envelope, str):
-        raise _unusable_body(response, envelope, token)
-    message = _mask(envelope.message, token) if envelope.message is not None else None
-    if 200 <= status < 300 and envelope.status:
+def _outbox_id(item: object) -> int | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, int):
+        return item if item >= 0 else None
+    if isinstance(item, float):
+        return int(item) if item.is_integer() and item >= 0 else None
+    if isinstance(item, str) and _ID_TEXT.search(item):
+        return int(item)
+    return None
+
+
+def _result(answer: _Answer, token: str, url: str) -> SendResult:
+    """A success, or the :class:`ProviderError` that says what the answer means."""
+    doc = _NOT_JSON if answer.broken else _load_json(answer.body, answer.charset)
+    envelope = _envelope_of(doc)
+    said = _said(doc, token)
+    if isinstance(envelope, _Envelope) and envelope.status and 200 <= answer.status < 300:
         ids = _outbox_ids(envelope.data)
-        if ids is None:
-            raise _unusable_body(response, "no integer list 'data.message_outbox_ids'", token)
-        return SendResult(ids, status, envelope.message_code, message)
-    raise _provider_error(status, envelope, message, token)
+        if ids is not None:
+            return SendResult(ids, answer.status, said.message_code, said.message)
+    raise _answer_error(answer, envelope, said, token, url)
 
 
-def _provider_error(
-    status: int, envelope: _Envelope, message: str | None, token: str
+def _may_have_acted(status: int) -> bool:
+    """Whether a server that answered ``status`` may have acted on the upload.
+
+    A 4xx is a refusal (except 429, documented as nothing: treated as the
+    server's fault), a 3xx says the resource is elsewhere (except 303 See
+    Other, the answer *after* a POST was handled). A 2xx, a 5xx, anything
+    else: it may have.
+    """
+    if 300 <= status < 400:
+        return status == 303
+    if 400 <= status < 500:
+        return status == 429
+    return True
+
+
+def _answer_error(
+    answer: _Answer, envelope: _Envelope | str, said: _Said, token: str, url: str
 ) -> ProviderError:
-    code = envelope.message_code
+    status = answer.status
+    code = said.message_code
     tag = f"HTTP {status}" + (f", {code}" if code else "")
-    fields = {k: [_mask(m, token) for m in v] for k, v in envelope.errors.items()}
-    if status == 401:
-        cls: type[ProviderError] = AuthError
-        text = f"the provider rejected the API token ({tag}): wrong, revoked or expired"
-        detail = message
-        unknown = False
+    is_envelope = isinstance(envelope, _Envelope)
+    said_status = envelope.status if isinstance(envelope, _Envelope) else None
+    success = said_status is True and 200 <= status < 300
+    said_no = said_status is False
+    if answer.broken:
+        unknown = _may_have_acted(status)
     else:
-        cls = ProviderError
+        # A 2xx whose envelope says status false is the provider's own "no".
+        unknown = _may_have_acted(status) and not (said_no and 200 <= status < 300)
+    fields = said.errors
+    detail = _fields_text(fields) or said.message
+    cls: type[ProviderError] = ProviderError
+    if success:
+        text = f"the provider said the upload was accepted ({tag}) but listed no message_outbox_ids"
+        detail = said.message
+    elif status == 401:
+        cls = AuthError
+        text = f"the provider rejected the API token ({tag}): wrong, revoked or expired"
+        detail = said.message
+    elif 300 <= status < 400:
+        where = repr(answer.location) if answer.location else "no Location"
+        text = (
+            f"the provider answered {tag}, a redirect to {where}, which was not followed "
+            "(an upload never goes to an address it was not given)"
+        )
+    elif 200 <= status < 300 and not is_envelope:
+        what = "its body is incomplete" if answer.broken else "not its JSON envelope"
+        text = f"HTTP {status} from the provider, but {what}"
+    elif status == 429:
+        text = f"the provider is limiting the rate of requests ({tag})"
+    elif unknown:
+        text = f"the provider failed ({tag})"
+    else:
         text = f"the provider refused the upload ({tag})"
-        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()) or message
-        # Nothing is documented for these: the server's fault, and it may have
-        # acted on the request before failing.
-        unknown = status == 429 or status >= 500
     if detail:
         text += f": {detail}"
+    excerpt = None
+    if answer.broken:
+        text += f"; {answer.broken}"
+    if not is_envelope:
+        excerpt = _excerpt(answer, token)
+        if not detail:
+            problem = "" if answer.broken else f" ({envelope})"
+            text += f"; body{problem}: {excerpt!r}" if excerpt else "; the body is empty"
+    text += _hint(answer, url)
     if unknown:
-        text += "; it may or may not have been accepted: check the provider's report"
+        text += (
+            "; the upload may or may not have been accepted: check the provider's report "
+            "before sending it again"
+        )
     return cls(
         text,
         status_code=status,
         message_code=code,
-        provider_message=message,
+        provider_message=said.message,
         field_errors=fields,
-        outcome_unknown=unknown,
-    )
-
-
-def _unusable_body(response: httpx.Response, problem: str, token: str) -> ProviderError:
-    """A body that is not the documented envelope: say so, show its start."""
-    status = response.status_code
-    # Mask before cutting, over enough bytes to hold a token that starts in the excerpt.
-    head = response.content[: _EXCERPT * 4 + len(token)]
-    excerpt = _mask(head.decode("utf-8", "replace"), token)[:_EXCERPT]
-    # Undocumented 2xx, 429 and 5xx: the upload may have gone through.
-    unknown = 200 <= status < 300 or status == 429 or status >= 500
-    cls = AuthError if status == 401 else ProviderError
-    return cls(
-        f"HTTP {status} from the provider, but the body is not its JSON envelope ({problem})"
-        + ("; the upload may or may not have been accepted" if unknown else "")
-        + f": {excerpt!r}",
-        status_code=status,
         body_excerpt=excerpt,
         outcome_unknown=unknown,
     )
+
+
+def _fields_text(fields: Mapping[str, Sequence[str]]) -> str:
+    shown = [
+        f"{name}: {' '.join(messages)}" if name else " ".join(messages)
+        for name, messages in list(fields.items())[:_FIELDS_SHOWN]
+    ]
+    more = len(fields) - _FIELDS_SHOWN
+    return _clip("; ".join(shown), 2 * _MESSAGE_LIMIT) + (
+        f"; and {more:,} more fields" if more > 0 else ""
+    )
+
+
+def _excerpt(answer: _Answer, token: str) -> str:
+    """The start of a body that is not the envelope, masked, on one line."""
+    # Mask before cutting, over enough bytes to hold a token that starts in the excerpt.
+    head = answer.body[: _EXCERPT * 4 + len(token)]
+    try:
+        text = head.decode(answer.charset or "utf-8", "replace")
+    except LookupError:
+        text = head.decode("utf-8", "replace")
+    return _mask(text, token)[:_EXCERPT]
+
+
+def _hint(answer: _Answer, url: str) -> str:
+    """What the status suggests doing, beyond what the provider said."""
+    status = answer.status
+    if status in (404, 405):
+        return f"; check the base URL: the upload went to POST {url}"
+    if status in (301, 302, 307, 308):
+        return "; if the API moved, give its new base URL"
+    if status == 413:
+        return "; the provider takes smaller files: send this one in chunks (--chunk-rows)"
+    if status == 415:
+        return "; the provider did not take the upload's format"
+    if answer.retry_after and status in (429, 503):
+        return f"; it asks to wait (Retry-After: {answer.retry_after})"
+    return ""
 
 
 # ---------------------------------------------------------------- chunked, journaled sends

@@ -618,7 +618,7 @@ def test_journal_lists_uploads_newest_first(cli: Cli, fixable: Path) -> None:
     lines = text.out.splitlines()
     assert lines[0] == f"{cli.journal}: the last 2 uploads, newest first"
     assert lines[1].startswith("#2 unknown: started ")
-    assert "    HTTP 500, 500-1: the provider refused the upload" in text.out
+    assert "    HTTP 500, 500-1: the provider failed (HTTP 500, 500-1)" in text.out
     assert lines[4].startswith("#1 sent: started ")
     assert "small.csv, 2 rows, sha256 " in lines[5]
     assert f"from {SENDER}, send now" in lines[5]

@@ -800,6 +800,7 @@ def _validator(pointer: str = "") -> jsonschema.Draft202012Validator:
 ENVELOPE = _validator()
 SEND_SUCCESS = _validator("#/$defs/sendSuccess")
 SEND_SUCCESS_DATA = _validator("#/$defs/sendSuccessData")
+DOCUMENTED_META = _validator("#/$defs/documentedMeta")
 
 
 DOCUMENTED = [
@@ -838,10 +839,37 @@ DOCUMENTED = [
 def test_documented_envelopes_fit_the_schema_and_the_parser() -> None:
     for doc in DOCUMENTED:
         ENVELOPE.validate(doc)
+        DOCUMENTED_META.validate(doc["meta"])
         assert not isinstance(_parse_envelope(json.dumps(doc).encode()), str)
     SEND_SUCCESS.validate(DOCUMENTED[0])
     assert not SEND_SUCCESS.is_valid(DOCUMENTED[1])
     assert not ENVELOPE.is_valid({"data": None})
+    assert not SEND_SUCCESS.is_valid({"meta": {"status": True}})  # success needs its data
+    assert not DOCUMENTED_META.is_valid({"status": True, "message_code": 200})
+
+
+@pytest.mark.parametrize(
+    ("data", "ids"),
+    [
+        ({"message_outbox_ids": [1123594208, 1123594210]}, (1123594208, 1123594210)),
+        ({"message_outbox_ids": ["1123594208", 7.0]}, (1123594208, 7)),
+        ({"message_outbox_ids": 5, "extra": True}, (5,)),
+        ([3, "4"], (3, 4)),
+        ({"message_outbox_ids": []}, None),
+        ({"message_outbox_ids": None}, None),
+        ({"message_outbox_ids": [1, True]}, None),
+        ({"message_outbox_ids": [1, -2]}, None),
+        ({"message_outbox_ids": ["12a"]}, None),
+        ({"message_outbox_ids": [1.5]}, None),
+        ({"ids": [1]}, None),
+        ([], None),
+        (None, None),
+        (7, None),
+    ],
+)
+def test_outbox_ids_in_the_shapes_read(data: Any, ids: tuple[int, ...] | None) -> None:
+    assert _outbox_ids(data) == ids
+    assert SEND_SUCCESS_DATA.is_valid(data) == (ids is not None)
 
 
 _JSON = st.recursive(
@@ -864,10 +892,10 @@ _META = st.fixed_dictionaries(
         | _JSON,
     },
 )
+_ID = st.integers() | st.from_regex(r"\A[0-9]{1,20}\Z") | _JSON
 _DATA = (
-    st.fixed_dictionaries(
-        {}, optional={"message_outbox_ids": st.lists(st.integers() | _JSON, max_size=3) | _JSON}
-    )
+    st.fixed_dictionaries({}, optional={"message_outbox_ids": st.lists(_ID, max_size=3) | _ID})
+    | st.lists(_ID, max_size=3)
     | _JSON
 )
 _ENVELOPE = st.fixed_dictionaries({}, optional={"data": _DATA, "meta": _META | _JSON}) | _JSON
@@ -880,5 +908,5 @@ def test_hand_written_validator_agrees_with_the_schema(doc: Any) -> None:
     parsed = _parse_envelope(json.dumps(doc).encode())
     assert schema_ok == (not isinstance(parsed, str)), parsed
     if schema_ok:
-        ids_ok = SEND_SUCCESS_DATA.is_valid(doc["data"])
-        assert ids_ok == (_outbox_ids(doc["data"]) is not None)
+        ids_ok = SEND_SUCCESS_DATA.is_valid(doc.get("data"))
+        assert ids_ok == (_outbox_ids(doc.get("data")) is not None)
