@@ -60,6 +60,7 @@ from p2pfile._sniff import (
     delimiter_name,
     describe_byte,
     locate_bad_utf8,
+    sep_hint,
     sniff_delimiter,
     sniff_utf16,
 )
@@ -120,17 +121,18 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
             fixable=True,
         )
     encoding = codec or "utf-8"
-    sep = sniff_delimiter(head.decode("utf-8", "replace").removeprefix("\ufeff"))
+    start = head.decode("utf-8", "replace").removeprefix("\ufeff")
+    sep, hint = sniff_delimiter(start), sep_hint(start) is not None
     issues: list[_Issue] = []
     try:
-        records = _fast_records(src, sep, issues)
+        records = _fast_records(src, sep, issues, hint=hint)
         if records is None:
             issues.clear()
             with io.TextIOWrapper(src.open(), encoding, "strict", newline="") as text:
-                records = _Scanner(sep, issues).run(text)
+                records = _Scanner(sep, issues, hint=hint).run(text)
     except (_NotUtf8Error, UnicodeDecodeError):
         return _read_damaged(src, sink)
-    _report(issues, sep, sink)
+    _report(issues, sep, sink, hint=hint)
     return CsvRead(records, encoding, sep)
 
 
@@ -203,13 +205,13 @@ def _read_damaged(src: Source, sink: IssueSink) -> CsvRead:
 def _read_text(text: str, encoding: str, sink: IssueSink) -> CsvRead:
     """Parse text that was decoded in memory, through the same two paths."""
     text = text.removeprefix("\ufeff")
-    sep = sniff_delimiter(text)
+    sep, hint = sniff_delimiter(text), sep_hint(text) is not None
     issues: list[_Issue] = []
-    records = _fast_records(Source("-", data=text.encode("utf-8")), sep, issues)
+    records = _fast_records(Source("-", data=text.encode("utf-8")), sep, issues, hint=hint)
     if records is None:
         issues.clear()
-        records = _Scanner(sep, issues).run(io.StringIO(text, newline=""))
-    _report(issues, sep, sink)
+        records = _Scanner(sep, issues, hint=hint).run(io.StringIO(text, newline=""))
+    _report(issues, sep, sink, hint=hint)
     return CsvRead(records, encoding, sep)
 
 
@@ -220,7 +222,16 @@ class _Issue(NamedTuple):
     fixable: bool = False
 
 
-def _report(issues: list[_Issue], sep: str, sink: IssueSink) -> None:
+def _report(issues: list[_Issue], sep: str, sink: IssueSink, *, hint: bool = False) -> None:
+    if hint:
+        sink(
+            "F202",
+            1,
+            f"line 1 ({'sep=' + sep!r}) is Excel's delimiter hint, not the header "
+            "'recipient,message'; "
+            "it was skipped, and the fix removes it",
+            fixable=True,
+        )
     if sep != ",":
         sink(
             "F208",
@@ -246,8 +257,13 @@ def _mixed_endings(crlf: int, lf: int, cr: int = 0) -> _Issue | None:
 # Fast path
 
 
-def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None:
-    """Read with polars and prove the parse right, or return None for the exact pass."""
+def _fast_records(
+    src: Source, sep: str, issues: list[_Issue], *, hint: bool = False
+) -> Records | None:
+    """Read with polars and prove the parse right, or return None for the exact pass.
+
+    ``hint``: the first record is Excel's ``sep=`` line, marked blank (see :class:`Records`).
+    """
     if len(sep.encode("utf-8")) != 1 or src.size == 0:
         return None  # polars takes one-byte delimiters only (not the Arabic comma)
     last_byte = src.last_byte()
@@ -283,6 +299,8 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
             .select(pl.all_horizontal(~c.str.contains(NONSPACE_PATTERN) for c in cols))
             .to_series(),
         )
+    if hint:
+        blank = blank.scatter(0, True)
     lf_in_values = int(lf.sum())
     # A record starts 1 + (line breaks inside earlier records) lines after the previous.
     line = pl.int_range(1, n + 1, dtype=pl.Int64, eager=True)
@@ -315,6 +333,16 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
     ):
         return None
     first = None if blank.all() else int(blank.arg_min() or 0)
+    extra = None
+    if k > 2:  # where the last non-blank field is (trailing empty columns are not data)
+        extra = df.select(
+            filled=pl.max_horizontal(
+                pl.when(cols[i].str.contains(NONSPACE_PATTERN)).then(i + 1) for i in range(2, k)
+            )
+            .fill_null(2)
+            .cast(pl.Int32),
+            rest=pl.concat_str(cols[2:], separator=sep),
+        )
     return Records(
         table=df.select(
             line.alias("line"),
@@ -327,6 +355,8 @@ def _fast_records(src: Source, sep: str, issues: list[_Issue]) -> Records | None
         first_index=first,
         kind="csv",
         delimiter=sep,
+        sep_line=hint,
+        extra=extra,
     )
 
 
@@ -509,6 +539,11 @@ class _Lines:
         return chain(reversed(self._back), self._it)
 
 
+#: Excel's text trick ``="0912..."`` written unquoted: its value is unambiguous, and
+#: it is the recipient rules' business (P106), not broken quoting.
+_FORMULA_TEXT = re.compile('="[^"]*"')
+
+
 class _Parsed(NamedTuple):
     fields: list[str]
     eol: str
@@ -556,7 +591,7 @@ def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
             end = text.find(sep, pos)
             end = len(text) if end < 0 else end
             value = text[pos:end]
-            if problem is None and '"' in value:
+            if problem is None and '"' in value and not _FORMULA_TEXT.fullmatch(value):
                 problem = (
                     f"field {number} has a quote inside unquoted text ({_short(value)}); "
                     'quote the whole field and double any quote inside it ("")'
@@ -668,9 +703,10 @@ class _Scanner:
     the previous one ends.
     """
 
-    def __init__(self, sep: str, issues: list[_Issue]) -> None:
+    def __init__(self, sep: str, issues: list[_Issue], *, hint: bool = False) -> None:
         self.sep = sep
         self.issues = issues
+        self.hint = hint  # the first record is Excel's sep= line (see Records.sep_line)
         self._chunks: list[pl.DataFrame] = []
         self._rows: list[tuple[list[str], int]] = []  # (fields, last line) since the last flush
         self._absolute = 0  # rows before this index hold absolute line numbers already
@@ -679,6 +715,9 @@ class _Scanner:
         self._last_end = 0  # last line of the records already flushed
         self._count = 0
         self._extra_breaks = [0, 0, 0]  # line breaks inside fields past the second
+        # Records with more than two fields, by index: the last non-blank field, the rest.
+        self._filled: dict[int, int] = {}
+        self._rest: dict[int, str] = {}
         self.first_cells: tuple[str, ...] | None = None
         self.first_index: int | None = None
 
@@ -709,7 +748,28 @@ class _Scanner:
         mixed = self._terminators(table, batches)
         if mixed:
             self.issues.insert(0, mixed)
-        return Records(table, self.first_cells, self.first_index, "csv", self.sep)
+        extra = None
+        if self._filled:
+            at = list(self._filled)
+            extra = pl.DataFrame(
+                {
+                    "filled": table.get_column("nfields")
+                    .clip(upper_bound=2)
+                    .scatter(at, list(self._filled.values())),
+                    "rest": pl.repeat(None, table.height, dtype=pl.String, eager=True).scatter(
+                        at, list(self._rest.values())
+                    ),
+                }
+            )
+        return Records(
+            table,
+            self.first_cells,
+            self.first_index,
+            "csv",
+            self.sep,
+            sep_line=self.hint,
+            extra=extra,
+        )
 
     def _make_absolute(self) -> None:
         """Turn the reader-relative line numbers collected so far into physical ones."""
@@ -757,6 +817,8 @@ class _Scanner:
         starts = [self._last_end + 1, *(n + 1 for n in ends[:-1])]
         fields = [f for f, _ in rows]
         chunk = self._frame(fields, starts)
+        if self.hint and self._count == 0:
+            chunk = chunk.with_columns(blank=chunk["blank"].clone().scatter(0, True))
         # Values holding a quote are rare: parse those records again from their raw lines
         # (same values as csv's; only a stray quote's F207 is new).
         for i in chunk.select(pl.arg_where(pl.col("quoted"))).to_series():
@@ -792,6 +854,9 @@ class _Scanner:
         wide = chunk.select(pl.arg_where(pl.col("nfields") > 2)).to_series()
         if wide.len():  # cells past the second: checked in Python, they are rare
             extras = ["".join(fields[i][2:]) for i in wide]
+            for i in wide:
+                self._filled[self._count + i] = _last_filled(fields[i])
+                self._rest[self._count + i] = self.sep.join(fields[i][2:])
             for extra in extras:
                 crlf = extra.count("\r\n")
                 self._extra_breaks[0] += crlf
@@ -823,6 +888,14 @@ class _Scanner:
         lf_in = inside[1] - inside[0] + self._extra_breaks[1]
         cr_in = inside[2] - inside[0] + self._extra_breaks[2]
         return _mixed_endings(batches.crlf - crlf_in, batches.lf - lf_in, batches.cr - cr_in)
+
+
+def _last_filled(fields: list[str]) -> int:
+    """The 1-based position of the last non-blank field past the second, else 2."""
+    for i in range(len(fields) - 1, 1, -1):
+        if _NONSPACE.search(fields[i]):
+            return i + 1
+    return 2
 
 
 def _fatal_message(parsed: _Parsed, start: int) -> str:

@@ -13,6 +13,8 @@
   much as the first, so it only runs when some recipient text could be a
   rendered number (digits without a leading zero).
 * Any other sheet holding data is F107: the provider reads one sheet.
+  Chart sheets hold no cells and are passed over (loading one makes calamine
+  print to stderr): the first *worksheet* is the upload.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
 
 Known limit: calamine turns error cells (``#N/A``) into empty cells, so they
@@ -22,6 +24,8 @@ reach the message rules as empty, not as the text ``#N/A``.
 from __future__ import annotations
 
 import warnings
+import zipfile
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -44,13 +48,19 @@ def column_letter(number: int) -> str:
 
 
 def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
-    """Load the first sheet as text; None (after an F102) if the workbook is unreadable."""
+    """Load the first worksheet as text; None (after an F102, or an F106 when there is
+    no worksheet) if the workbook cannot be read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = fastexcel.read_excel(src.data if src.data is not None else str(src.fs_path))
-            names = list(reader.sheet_names)
-            sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+            charts = _chart_sheets(src)
+            sheets = [(i, n) for i, n in enumerate(reader.sheet_names) if n not in charts]
+            if not sheets:
+                sink("F106", 1, "the workbook has no worksheet, only chart sheets")
+                return None
+            first_sheet = sheets[0][0]
+            sheet = reader.load_sheet(first_sheet, header_row=None, skip_rows=0, dtypes="string")
             df = sheet.to_polars()
             positions = [info.absolute_index for info in sheet.available_columns()]
     except Exception as exc:  # fastexcel/calamine errors have no narrower common base
@@ -71,8 +81,8 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         width = int(table["nfields"][first])
         row = df.row(first, named=True)
         first_cells = tuple(row[columns[i]] if i in columns else "" for i in range(width))
-    _other_sheets(reader, names, sink)
-    numeric = _numeric_recipients(reader, df, columns)
+    _other_sheets(reader, sheets, sink)
+    numeric = _numeric_recipients(reader, first_sheet, df, columns)
     return Records(table, first_cells, first, "xlsx", None, numeric)
 
 
@@ -98,10 +108,31 @@ def _records_table(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
     )
 
 
-def _other_sheets(reader: fastexcel.ExcelReader, names: list[str], sink: IssueSink) -> None:
-    """F107 for every sheet after the first that holds a non-blank cell."""
+def _chart_sheets(src: Source) -> frozenset[str]:
+    """Names of the workbook's chart sheets (usually none: then no XML is parsed)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            if not any(n.startswith("xl/chartsheets/") for n in zf.namelist()):
+                return frozenset()
+            workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+        return frozenset()
+    charts = {r.get("Id") for r in rels if (r.get("Type") or "").endswith("/chartsheet")}
+    return frozenset(
+        s.get("name") or "" for s in workbook.iter(f"{main}sheet") if s.get(rel) in charts
+    )
+
+
+def _other_sheets(
+    reader: fastexcel.ExcelReader, sheets: list[tuple[int, str]], sink: IssueSink
+) -> None:
+    """F107 for every worksheet after the first that holds a non-blank cell."""
+    names = [name for _, name in sheets]
     with_data = []
-    for index, name in enumerate(names[1:], start=1):
+    for index, name in sheets[1:]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -126,7 +157,7 @@ def _other_sheets(reader: fastexcel.ExcelReader, names: list[str], sink: IssueSi
 
 
 def _numeric_recipients(
-    reader: fastexcel.ExcelReader, df: pl.DataFrame, columns: dict[int, str]
+    reader: fastexcel.ExcelReader, sheet: int, df: pl.DataFrame, columns: dict[int, str]
 ) -> pl.Series:
     """Which column-A cells are stored as numbers (see the module docstring)."""
     none = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
@@ -140,7 +171,7 @@ def _numeric_recipients(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             loaded = reader.load_sheet(
-                0, header_row=None, skip_rows=0, use_columns=[0], dtypes={0: "boolean"}
+                sheet, header_row=None, skip_rows=0, use_columns=[0], dtypes={0: "boolean"}
             ).to_polars()
     except Exception:  # pragma: no cover - the same sheet loaded fine as text
         return none

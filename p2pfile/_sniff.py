@@ -50,6 +50,7 @@ __all__ = [
     "describe_byte",
     "locate_bad_utf8",
     "looks_like_phone",
+    "sep_hint",
     "sniff_container",
     "sniff_delimiter",
     "sniff_utf16",
@@ -101,7 +102,15 @@ class Records:
     two cells. ``first_cells`` holds *all* cells of the first non-blank record
     (the header candidate) and ``first_index`` its position in ``table``; both
     are None when every record is blank. ``numeric`` (XLSX only) marks
-    recipient cells stored as numbers.
+    recipient cells stored as numbers. ``sep_line`` (CSV only): the first
+    record is Excel's delimiter hint ``sep=;``; it is marked blank, so that it
+    is neither the header nor data, and it is not reported as a blank record.
+    ``extra`` (CSV only; None when no record has more than two fields) has
+    one row per record: ``filled``, the position of its last non-blank field
+    when that is past the second, else ``min(nfields, 2)`` (empty trailing
+    fields, Excel's ``0912...,hi,,,``, hold nothing, so they are not extra
+    cells), and ``rest``, the fields past the second joined by the delimiter
+    (so that an F205 can say what was not read).
     """
 
     table: pl.DataFrame
@@ -110,6 +119,8 @@ class Records:
     kind: Literal["csv", "xlsx"]
     delimiter: str | None = None
     numeric: pl.Series | None = None
+    sep_line: bool = False
+    extra: pl.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -202,19 +213,22 @@ class Source:
             return self.data.count(byte)
         if self.size == 0:
             return 0
-        lines = (
-            pl.scan_csv(
-                str(self.fs_path),
-                has_header=False,
-                quote_char=None,
-                infer_schema=False,
-                glob=False,
-                eol_char=byte.decode("latin-1"),
+        try:
+            lines = (
+                pl.scan_csv(
+                    str(self.fs_path),
+                    has_header=False,
+                    quote_char=None,
+                    infer_schema=False,
+                    glob=False,
+                    eol_char=byte.decode("latin-1"),
+                )
+                .select(pl.len())
+                .collect()
+                .item()
             )
-            .select(pl.len())
-            .collect()
-            .item()
-        )
+        except Exception:  # e.g. NoDataError for a file that is only a BOM: count in Python
+            return sum(chunk.count(byte) for chunk in self._chunks())
         return int(lines) - (0 if self.last_byte() == byte else 1)
 
     def scan(self, first: Sequence[int] = (), last: Sequence[int] = ()) -> ByteScan:
@@ -347,11 +361,11 @@ def sniff_container(src: Source) -> Container:
     if markup:
         return Container("unsupported", markup)
     if not head.startswith(_TEXT_BOMS) and sniff_utf16(head) is None:
-        if b"\x00" in head:
+        if _nul_binary(head):
             return Container(
                 "unsupported", "this is binary data (it holds NUL bytes), not CSV text or XLSX"
             )
-        if _mostly_control(head):
+        if _mostly_control(head.replace(b"\x00", b"")):
             return Container(
                 "unsupported", "this is binary data (mostly control bytes), not CSV text or XLSX"
             )
@@ -403,6 +417,26 @@ def _sniff_markup(head: bytes) -> str:
     return "this is an HTML page (web apps often save these as .xls); save it as .xlsx or CSV"
 
 
+def _nul_binary(head: bytes) -> bool:
+    """NUL bytes in something that is not text once they are taken out.
+
+    A database export may pad fields with NULs, or a message may hold a stray
+    one: that is still CSV text (the NULs are M103 control characters), and
+    only binary data around the NULs makes the file unsupported.
+    """
+    if b"\x00" not in head:
+        return False
+    rest = head.replace(b"\x00", b"")
+    if not rest.strip():
+        return True
+    try:
+        rest.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(rest) or exc.reason != "unexpected end of data":
+            return True  # not UTF-8 (a sequence cut off by the end of the sample is fine)
+    return _mostly_control(rest)
+
+
 def _mostly_control(head: bytes) -> bool:
     controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
     return controls > len(head) // 10
@@ -417,8 +451,9 @@ def sniff_utf16(head: bytes) -> str | None:
 
     ASCII characters (digits, commas, line breaks) in UTF-16 put a NUL in every
     other byte, always on the same side; Persian letters (U+06xx) put 0x06
-    there instead. A steady one-sided NUL pattern is UTF-16; NULs on both sides
-    are binary data.
+    there instead. A steady one-sided NUL pattern is UTF-16 if the start of the
+    file decodes as text in it; NULs on both sides are binary data, and NULs
+    in UTF-8 text (a database's padding) only look like the pattern.
     """
     sample = head[: 4096 - 4096 % 2]
     pairs = len(sample) // 2
@@ -427,7 +462,11 @@ def sniff_utf16(head: bytes) -> str | None:
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     for many, few, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
         if many and many * 20 >= pairs and few * 200 <= pairs:
-            return name
+            start = head[: len(head) - len(head) % 2]
+            # The head may end inside a surrogate pair: then two bytes fewer decode.
+            if decode_utf16(start, name) is not None or decode_utf16(start[:-2], name):
+                return name
+            return None
     return None
 
 
@@ -535,15 +574,35 @@ def delimiter_name(sep: str) -> str:
     return _DELIMITER_NAMES.get(sep, repr(sep))
 
 
+#: The start of the first line that holds something besides whitespace and delimiters.
+_CONTENT_LINE = re.compile(f"(?:\\A|(?<=[\r\n]))[^\r\n]*?[^{WHITESPACE},;\u060c]")
+#: Excel's delimiter hint, a first line ``sep=;`` (not a record: Excel hides it).
+_SEP_HINT = re.compile('sep=([^"\r\n ])(?:\r\n|\n|\r|\\Z)', re.IGNORECASE)
+
+
+def sep_hint(text: str) -> str | None:
+    """The delimiter a first line ``sep=X`` names (Excel's hint), else None."""
+    m = _SEP_HINT.match(text)
+    return m.group(1) if m else None
+
+
 def sniff_delimiter(text: str) -> str:
-    """The first delimiter candidate outside quotes in the start of the text.
+    """The delimiter: what a ``sep=`` first line names, else the first candidate
+    outside quotes on the first line that holds more than whitespace and delimiters.
 
     The recipient comes first and never holds a delimiter, so in this two-column
     format the first candidate outside quotes is the delimiter, even when the
-    messages hold commas or semicolons of their own.
+    messages hold commas or semicolons of their own. Leading blank lines are
+    skipped: a line of spaces and tabs says nothing about the delimiter.
     """
+    hint = sep_hint(text)
+    if hint is not None:
+        return hint
+    m = _CONTENT_LINE.search(text, 0, HEAD)
+    if m is None:  # blank lines only: nothing to go by
+        return ","
     in_quote = False
-    for ch in text[:HEAD]:
+    for ch in text[m.start() : HEAD]:
         if ch == '"':
             in_quote = not in_quote
         elif not in_quote and ch in DELIMITERS:
@@ -558,17 +617,23 @@ _RECIPIENT_NAMES = frozenset(
     {
         "recipient", "recipients", "mobile", "mobile number", "mobile no", "mobile phone",
         "phone", "phone number", "phone no", "number", "cell", "cellphone", "cell phone",
-        "msisdn", "to", "receptor", "tel", "telephone",
+        "msisdn", "to", "receptor", "tel", "telephone", "receiver", "destination",
+        "mobiles", "phones", "numbers", "mobile numbers", "phone numbers", "contact number",
         "شماره", "شماره موبایل", "موبایل", "تلفن", "گیرنده", "همراه",
-        "شماره همراه", "تلفن همراه", "شماره تلفن",
+        "شماره همراه", "تلفن همراه", "شماره تلفن", "شماره تماس", "شماره گیرنده",
+        "گیرندگان", "موبایل ها", "شماره ها",
     }
 )  # fmt: skip
 _MESSAGE_NAMES = frozenset(
     {
         "message", "messages", "text", "body", "sms", "content", "msg",
-        "متن", "پیام", "متن پیام", "پیامک", "متن پیامک",
+        "message text", "sms text", "text message", "message body", "sms body",
+        "متن", "پیام", "متن پیام", "پیامک", "متن پیامک", "پیام کوتاه", "متن پیام کوتاه",
     }
 )  # fmt: skip
+# The same names written without spaces (CRM exports: MobileNumber, PhoneNo, SmsText).
+_RECIPIENT_COMPACT = frozenset(n.replace(" ", "") for n in _RECIPIENT_NAMES)
+_MESSAGE_COMPACT = frozenset(n.replace(" ", "") for n in _MESSAGE_NAMES)
 
 _SEPARATORS = re.compile(r"[\s_\-.\u200c]+")
 
@@ -577,7 +642,15 @@ def _normal_name(cell: str) -> str:
     """Fold a header cell for alias matching: width, case, Arabic letter forms, separators."""
     s = unicodedata.normalize("NFKC", cell).replace("\ufeff", "").replace("\u200e", "")
     s = s.replace("\u200f", "").replace("\u064a", "\u06cc").replace("\u0643", "\u06a9")
-    return _SEPARATORS.sub(" ", s.casefold()).strip()
+    return _SEPARATORS.sub(" ", s.casefold()).strip(" :*#")
+
+
+def _is_recipient_name(name: str) -> bool:
+    return name.replace(" ", "") in _RECIPIENT_COMPACT
+
+
+def _is_message_name(name: str) -> bool:
+    return name.replace(" ", "") in _MESSAGE_COMPACT
 
 
 _DIGIT_CHARS = frozenset(
@@ -621,7 +694,7 @@ def classify_header(cells: Sequence[str]) -> HeaderVerdict:
     if (first, second) == ("recipient", "message"):
         return HeaderVerdict(is_data=False, extra=extra)
     a, b = _normal_name(first), _normal_name(second)
-    if a in _RECIPIENT_NAMES and b in _MESSAGE_NAMES:
+    if _is_recipient_name(a) and _is_message_name(b):
         return HeaderVerdict(
             False,
             f"the header is {shown!r}, not 'recipient,message'; both are known names "
@@ -629,7 +702,7 @@ def classify_header(cells: Sequence[str]) -> HeaderVerdict:
             fixable=True,
             extra=extra,
         )
-    if a in _MESSAGE_NAMES and b in _RECIPIENT_NAMES:
+    if _is_message_name(a) and _is_recipient_name(b):
         return HeaderVerdict(
             False,
             f"the header {shown!r} names the columns in the other order; columns are read "
@@ -638,7 +711,7 @@ def classify_header(cells: Sequence[str]) -> HeaderVerdict:
         )
     if len(cells) < 2:
         why = f"it has only one column ({first!r})"
-    elif a not in _RECIPIENT_NAMES:
+    elif not _is_recipient_name(a):
         why = f"{first!r} is not a known name for the recipient column"
     else:
         why = f"{second!r} is not a known name for the message column"

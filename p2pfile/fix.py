@@ -886,8 +886,8 @@ def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> No
     for issue in by_code.get("F202", []):
         if not issue.fixable:
             msg = (
-                f"{name}: {issue.message} (F202); fix cannot tell which column is which: "
-                "rename the header to recipient,message"
+                f"{name}: {issue.message} (F202); fix will not guess what the columns hold: "
+                "make the first line the header recipient,message"
             )
             raise InputFileError(msg)
     for issue in by_code.get("F103", []):

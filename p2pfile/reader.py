@@ -35,12 +35,18 @@ Decisions worth knowing:
   damaged bytes shown as U+FFFD); otherwise F103 and an empty frame.
 * Blank records (every cell empty or whitespace, including Excel's ``,``
   lines) are F206 and are not data rows, so ``row`` has no gaps.
+* Blank CSV fields past the second (``recipient,message,,,`` from a sheet
+  whose formatting reached past column B) are not columns: only content past
+  the header's columns is F203/F205, as in an XLSX.
+* Excel's delimiter hint, a first line ``sep=;``, sets the delimiter and is
+  neither header nor data: one fixable F202 on line 1 names it.
 * This module never prints, never exits, and turns I/O failures into F101.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -49,7 +55,14 @@ import polars as pl
 
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
-from p2pfile._sniff import Records, Source, classify_header, delimiter_name, sniff_container
+from p2pfile._sniff import (
+    NONSPACE_PATTERN,
+    Records,
+    Source,
+    classify_header,
+    delimiter_name,
+    sniff_container,
+)
 from p2pfile.errors import InputFileError
 
 __all__ = ["FRAME_SCHEMA", "FileIssue", "ReadResult", "read_bytes", "read_file"]
@@ -168,6 +181,7 @@ class _Collector:
 
 
 _CSV_NAMES = (".csv", ".txt", ".tsv")
+_NONSPACE = re.compile(NONSPACE_PATTERN)
 _WORKBOOK_NAMES = (".xlsx", ".xlsm", ".xls")
 
 
@@ -227,6 +241,8 @@ def _finish(
     table = rec.table
     if rec.numeric is not None:
         table = table.with_columns(numeric=rec.numeric)
+    if rec.extra is not None:
+        table = pl.concat([table, rec.extra], how="horizontal")
     xlsx = rec.kind == "xlsx"
     if rec.first_index is None or rec.first_cells is None:
         sink(
@@ -238,11 +254,16 @@ def _finish(
         )
         return _empty_frame(), None, 0
 
-    cells = tuple("" if c is None else c for c in rec.first_cells)
+    cells = _trim_empty_columns(tuple("" if c is None else c for c in rec.first_cells))
     first_line = int(table["line"][rec.first_index])
-    header, expected, start = _judge_header(cells, first_line, rec.first_index, sink)
+    header, expected, start = _judge_header(
+        cells, first_line, rec.first_index, sink, _later_header(table, rec.first_index, xlsx)
+    )
 
-    for line in table.filter(pl.col("blank"))["line"]:
+    blank_records = table.filter(pl.col("blank"))
+    if rec.sep_line:  # Excel's sep= line has its own finding (F202)
+        blank_records = blank_records.filter(pl.col("line") != 1)
+    for line in blank_records["line"]:
         sink(
             "F206",
             line,
@@ -279,8 +300,39 @@ def _finish(
     return data.select(FRAME_SCHEMA.keys()), header, numeric
 
 
+def _trim_empty_columns(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """The cells without blank ones at the end past the second (``recipient,message,,,``)."""
+    end = len(cells)
+    while end > 2 and not _NONSPACE.search(cells[end - 1]):
+        end -= 1
+    return cells[:end]
+
+
+#: How many records after an unknown first record are searched for the real header.
+_HEADER_LOOKAHEAD = 10
+
+
+def _later_header(table: pl.DataFrame, first_index: int, xlsx: bool) -> str:
+    """Where the header seems to be when a title or notes sit above it ('' if nowhere)."""
+    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD).filter(~pl.col("blank"))
+    for line, recipient, message in later.select("line", "recipient", "message").iter_rows():
+        cells = ("" if recipient is None else recipient, "" if message is None else message)
+        verdict = classify_header(cells)
+        if not verdict.is_data and (verdict.mismatch is None or verdict.fixable):
+            where = f"row {line}" if xlsx else f"line {line}"
+            return (
+                f"; {where} ({','.join(cells)!r}) looks like the header: delete the "
+                f"{'rows' if xlsx else 'lines'} above it"
+            )
+    return ""
+
+
 def _judge_header(
-    cells: tuple[str, ...], first_line: int, first_index: int, sink: _Collector
+    cells: tuple[str, ...],
+    first_line: int,
+    first_index: int,
+    sink: _Collector,
+    later_header: str = "",
 ) -> tuple[tuple[str, ...] | None, int, int]:
     """F201/F202/F203; returns (header, expected fields, index of the first data record)."""
     verdict = classify_header(cells)
@@ -294,7 +346,8 @@ def _judge_header(
         )
         return None, 2, first_index
     if verdict.mismatch:
-        sink("F202", first_line, verdict.mismatch, fixable=verdict.fixable)
+        hint = "" if verdict.fixable else later_header
+        sink("F202", first_line, verdict.mismatch + hint, fixable=verdict.fixable)
     if verdict.extra:
         sink("F203", first_line, verdict.extra)
     return cells, max(2, len(cells)), first_index + 1
@@ -306,29 +359,45 @@ def _ragged(
     """F204 (fewer fields than the header) and F205 (more), one per record."""
     xlsx = rec.kind == "xlsx"
     # An XLSX row always has every column; an empty cell is judged by the cell rules.
+    # Blank CSV fields past the header's columns hold nothing: only content counts.
+    filled = pl.col("filled") if "filled" in data.columns else pl.col("nfields")
     bad = data.filter(
-        pl.col("nfields") > expected if xlsx else pl.col("nfields") != expected
-    ).select("line", "row", "nfields")
+        filled > expected if xlsx else (pl.col("nfields") < expected) | (filled > expected)
+    ).select(
+        "line",
+        "row",
+        "nfields",
+        filled.alias("filled"),
+        pl.col("rest") if "rest" in data.columns else pl.lit(None, pl.String).alias("rest"),
+    )
     against = f"the header has {expected}" if has_header else f"{expected} are expected"
     sep = delimiter_name(rec.delimiter or ",")
-    for line, row, nfields in bad.iter_rows():
+    for line, row, nfields, filled, rest in bad.iter_rows():
         if xlsx:
             message = (
                 f"row {line} has data beyond column {column_letter(expected)} (up to column "
-                f"{column_letter(nfields)}); only columns A and B are read"
+                f"{column_letter(filled)}); only columns A and B are read"
             )
             sink("F205", line, message, row=row)
         elif nfields < expected:
             noun = "field" if nfields == 1 else "fields"
             sink("F204", line, f"record has {nfields} {noun}, {against}", row=row)
         else:
+            dropped = ""
+            if rest is not None:
+                shown = rest if len(rest) <= _SHOWN_REST else rest[:_SHOWN_REST] + "…"
+                dropped = f"; not read: {shown!r}"
             sink(
                 "F205",
                 line,
-                f"record has {nfields} fields, {against}; an unquoted {sep} in the message? "
-                "only the first two fields were kept",
+                f"record has {filled} fields, {against}; an unquoted {sep} in the message? "
+                f"only the first two fields were kept{dropped}",
                 row=row,
             )
+
+
+#: How much of the fields an F205 record loses its message shows.
+_SHOWN_REST = 100
 
 
 def _numeric_recipients(data: pl.DataFrame, sink: _Collector) -> int:

@@ -64,7 +64,8 @@ PARTS_BUCKETS: Final = (
 )
 #: A message this many units (or fewer) over a part boundary is "near" it (M205).
 NEAR_UNITS: Final = 3
-#: File findings that change what the counts cover; each becomes a note.
+#: File findings that change what the counts cover; each becomes a note (and F202
+#: without a fix: a header that may mean the columns are not what they are read as).
 _NOTED: Final = ("F102", "F103", "F106", "F107", "F108", "F203")
 
 
@@ -268,7 +269,11 @@ def stats(
             first = next((i for i in result.issues if i.code.startswith("F1")), None)
             what = f"{first.message} ({first.code})" if first else "it cannot be read"
             raise InputFileError(f"{name}: {what}")
-        notes.extend(f"{name}: {i.message} ({i.code})" for i in result.issues if i.code in _NOTED)
+        notes.extend(
+            f"{name}: {i.message} ({i.code})"
+            for i in result.issues
+            if i.code in _NOTED or (i.code == "F202" and not i.fixable)
+        )
         if not result.frame.height:
             files.append(FileStats(name, 0, 0, 0, 0))
             continue

@@ -517,3 +517,27 @@ def test_first_lines_matches_a_plain_loop() -> None:
     seen: dict[tuple[str, str], int] = {}
     expected = [seen.setdefault(k, line) for line, k in zip(range(2, 502), keys, strict=True)]
     assert first_lines(frame, ["a", "b"]).to_list() == expected
+
+
+def test_trailing_empty_columns_are_dropped_not_refused(tmp_path: Path) -> None:
+    """``recipient,message,,,`` from Excel: nothing there to lose, so every row is written."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"recipient,message,,,\r\n09121234567,hi,,,\r\n09351234567,yo,,,\r\n")
+    out = tmp_path / "out.csv"
+    result = fix(path, out, settings=DEFAULTS)
+    _assert_accounted(result)
+    assert (result.rows_written, result.rows_rejected) == (2, 0)
+    assert out.read_text(encoding="utf-8") == (
+        "recipient,message\n+989121234567,hi\n+989351234567,yo\n"
+    )
+
+
+def test_excel_sep_hint_line_is_removed(tmp_path: Path) -> None:
+    path = tmp_path / "hint.csv"
+    path.write_bytes(b"\xef\xbb\xbfsep=;\r\nMobile;Text\r\n09121234567;hi, there\r\n")
+    out = tmp_path / "out.csv"
+    result = fix(path, out, settings=DEFAULTS)
+    assert (result.rows_in, result.rows_written) == (1, 1)
+    assert result.fixes["F202"] == 2  # the hint line and the alias header
+    assert out.read_text(encoding="utf-8") == 'recipient,message\n+989121234567,"hi, there"\n'
+    assert _findings(out) == 0

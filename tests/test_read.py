@@ -666,3 +666,108 @@ def test_count_byte_of_a_file_agrees_with_bytes_count(data: bytes, byte: bytes) 
         f.write(data)
         f.flush()
         assert _sniff.Source("x", fs_path=f.name).count_byte(byte) == data.count(byte)
+
+
+# --- messy exports (found by tests/test_messy_exports.py) ---------------------
+
+
+@pytest.mark.parametrize("body", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n", b"\xef\xbb\xbf,\n"])
+def test_a_file_that_is_only_a_bom_is_f104_and_f106(tmp_path: Path, body: bytes) -> None:
+    """polars' byte counter refuses such a file ("empty CSV"): no traceback."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(body)
+    assert _sniff.Source("x", fs_path=str(path)).count_byte(b"\n") == body.count(b"\n")
+    r = read_file(path)
+    assert codes(r) == ["F104", "F106"]
+    assert rows(r) == []
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_excel_sep_hint_sets_the_delimiter_and_is_not_the_header(
+    both_paths: str, bom: bytes
+) -> None:
+    r = read_bytes(bom + b'sep=;\r\nrecipient;message\r\n09121234567;hi, there\r\n0935;"a;b"\r\n')
+    assert r.delimiter == ";"
+    assert r.header == ("recipient", "message")
+    assert rows(r) == [(3, 1, "09121234567", "hi, there"), (4, 2, "0935", "a;b")]
+    hint = issue(r, "F202")
+    assert (hint.line, hint.fixable) == (1, True)
+    assert "sep=;" in hint.message
+    assert "F206" not in codes(r)
+    assert "F205" not in codes(r)
+
+
+def test_sep_hint_alone_is_an_empty_file(both_paths: str) -> None:
+    r = read_bytes(b"sep=,\n")
+    assert "F106" in codes(r)
+    assert "F206" not in codes(r)
+
+
+def test_trailing_empty_columns_are_not_extra_cells(both_paths: str) -> None:
+    """Excel saves ``recipient,message,,,`` when formatting reached past column B."""
+    r = read_bytes(b"recipient,message,,,\r\n09121234567,hi,,,\r\n09351234567,yo, ,\t,\r\n")
+    assert codes(r) == []
+    assert r.header == ("recipient", "message")
+    assert rows(r) == [(2, 1, "09121234567", "hi"), (3, 2, "09351234567", "yo")]
+    r = read_bytes(b"recipient,message\n09121234567,hi,,\n")
+    assert codes(r) == []
+
+
+def test_content_past_the_trailing_empty_columns_is_still_f205(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message,,\n09121234567,hi,,\n09351234567,Hello, world,\n")
+    f205 = issue(r, "F205")
+    assert (f205.line, f205.row) == (3, 2)
+    assert f205.message.startswith("record has 3 fields, the header has 2")
+    assert "not read: ' world,'" in f205.message  # nothing disappears unnamed
+    assert "F203" not in codes(r)
+
+
+def test_blank_lines_before_the_header_do_not_decide_the_delimiter(both_paths: str) -> None:
+    r = read_bytes(b"\t\n  \nrecipient,message\n09121234567,hi\n")
+    assert codes(r) == ["F206", "F206"]
+    assert (r.delimiter, rows(r)) == (",", [(4, 1, "09121234567", "hi")])
+    assert "F208" not in codes(read_bytes(b"  \n\t\n,\n"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"recipient,message\n09121234567,he\x00llo\n09351234567,b\n",  # a stray NUL
+        b"recipient,message\n"  # NUL-padded fields of a database export
+        + b"".join(b"0912123%04d,x\x00y\n" % i for i in range(50)),
+    ],
+)
+def test_nul_bytes_in_text_are_control_characters_not_binary(both_paths: str, body: bytes) -> None:
+    r = read_bytes(body)
+    assert r.format == "csv"
+    assert codes(r) == []
+    assert "\x00" in r.frame["message"][0]
+
+
+def test_binary_with_nul_bytes_is_still_f102() -> None:
+    for body in (bytes(range(256)) * 10, b"\x00" * 100, b"\x00\x01\x02abc" * 100):
+        r = read_bytes(body)
+        assert (codes(r), r.format) == (["F102"], None)
+
+
+def test_unquoted_formula_text_is_not_broken_quoting(both_paths: str) -> None:
+    """``="0912..."`` unquoted is how CRMs keep Excel from eating the zero: P106, not F207."""
+    r = read_bytes(b'recipient,message\n="09121234567",hi\n="0912"x,a\n')
+    assert [(i.code, i.line) for i in r.issues] == [("F207", 3)]
+    assert rows(r)[0] == (2, 1, '="09121234567"', "hi")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["MobileNumber,SmsText", "PHONE_NO,Message Text", "شماره تماس:,متن پیام کوتاه", "Phone #,Text"],
+)
+def test_crm_header_spellings_are_f202_fixable(header: str) -> None:
+    r = read_bytes(f"{header}\n09121234567,hi\n".encode())
+    assert issue(r, "F202").fixable
+
+
+def test_a_title_above_the_header_is_named(both_paths: str) -> None:
+    r = read_bytes(b"Export of 2024-01-01\n\nMobile,Text\n09121234567,hi\n")
+    f202 = issue(r, "F202")
+    assert not f202.fixable
+    assert "line 3 ('Mobile,Text') looks like the header" in f202.message

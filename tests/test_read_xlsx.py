@@ -229,3 +229,23 @@ def test_max_rows_on_a_workbook(tmp_path: Path) -> None:
     r = read_file(workbook(tmp_path, ("Sheet1", fill)), max_rows=3)
     assert [(i.code, i.line) for i in r.issues] == [("F108", 5)]
     assert r.frame.height == 3
+
+
+def test_a_chart_sheet_first_is_passed_over_silently(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Loading a chart sheet makes calamine print to stderr; the data is on a worksheet."""
+    path = tmp_path / "chart.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    chartsheet = wb.add_chartsheet("Chart")
+    ws = wb.add_worksheet("Data")
+    header(ws)
+    ws.write_row(1, 0, ["09121234567", "hi"])
+    chart = wb.add_chart({"type": "line"})
+    chart.add_series({"values": "=Data!$A$2:$A$2"})
+    chartsheet.set_chart(chart)
+    wb.close()
+    r = read_file(path)
+    assert r.issues == ()
+    assert r.frame.rows() == [(2, 1, "09121234567", "hi")]
+    assert capfd.readouterr().err == ""

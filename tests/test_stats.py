@@ -210,3 +210,11 @@ def test_empty_file_counts_nothing(tmp_path: Path) -> None:
     assert any("F106" in note for note in result.notes)
     jsonschema.Draft202012Validator(SCHEMA).validate(result.to_dict())
     assert "0 rows" in render_stats_text(result)
+
+
+def test_a_header_that_may_mean_swapped_columns_is_noted(tmp_path: Path) -> None:
+    path = tmp_path / "swapped.csv"
+    path.write_text("message,recipient\nhi,09121234567\n", encoding="utf-8")
+    result = stats(path, settings=DEFAULTS)
+    assert result.rows == result.rejected == 1
+    assert any("(F202)" in note and "other order" in note for note in result.notes)
