@@ -762,6 +762,15 @@ def _already_sent_lines(job: _Job, records: Sequence[JournalRecord]) -> list[str
 # ---------------------------------------------------------------- the commands
 
 
+#: Shared by ``send`` and ``journal``: both must find the same journal.
+_JOURNAL_OPTION = click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False),
+    help="The send journal [default: $XDG_STATE_HOME/p2pfile/journal.sqlite3].",
+)
+
+
 @click.command("send")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -817,12 +826,7 @@ def _already_sent_lines(job: _Job, records: Sequence[JournalRecord]) -> list[str
     metavar="URL",
     help="The provider's API base URL.",
 )
-@click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(dir_okay=False),
-    help="The send journal [default: $XDG_STATE_HOME/p2pfile/journal.sqlite3].",
-)
+@_JOURNAL_OPTION
 @click.option(
     "--token-file",
     type=click.Path(dir_okay=False),
@@ -942,12 +946,7 @@ def _report_schedule(out: _Out, job: _Job, at: str | None, tz: str | None) -> No
 
 
 @click.command("journal")
-@click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(dir_okay=False),
-    help="The send journal [default: $XDG_STATE_HOME/p2pfile/journal.sqlite3].",
-)
+@_JOURNAL_OPTION
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
