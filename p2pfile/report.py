@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Final, Literal, cast
+from typing import IO, Any, Final, Literal, cast
 
 import polars as pl
 
@@ -228,19 +229,21 @@ class Report:
         }
         text = json.dumps(head, ensure_ascii=False, indent=indent)
         out.write(text[:-1].rstrip() + ', "diagnostics": [')
-        write = _byte_writer(out)
-        separator = b"\n"
-        for lines in _ndjson_chunks(self.frame):
-            # Inside a JSON string a line break is escaped, so every raw LF ends a record.
-            write(separator + lines[:-1].replace(b"\n", b",\n"))
-            separator = b",\n"
-        write(b"]}\n" if separator == b"\n" else b"\n]}\n")
+        if self.frame.height == 0:
+            out.write("]}\n")
+            return
+        with _binary_sink(out) as sink:
+            sink.write(b"\n")
+            _write_records(self.frame, sink, separator=",\n")
+            sink.write(b"\n]}\n")
 
     def write_json_lines(self, out: io.TextIOBase | Any) -> None:
         """One diagnostic per line (``json-lines``)."""
-        write = _byte_writer(out)
-        for lines in _ndjson_chunks(self.frame):
-            write(lines)
+        if self.frame.height == 0:
+            return
+        with _binary_sink(out) as sink:
+            _write_records(self.frame, sink, separator="\n")
+            sink.write(b"\n")
 
 
 def _diagnostics_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -272,26 +275,44 @@ def _diagnostics_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _byte_writer(out: io.TextIOBase | Any) -> Callable[[bytes], object]:
-    """Write UTF-8 bytes to a text stream: straight to its binary buffer when it is
-    UTF-8 (decoding and re-encoding 100 MB of JSON cost seconds), else decoded."""
+@contextmanager
+def _binary_sink(out: io.TextIOBase | Any) -> Iterator[IO[bytes]]:
+    """A binary file that ends up in the text stream ``out``: its own binary buffer when
+    it is UTF-8 (decoding and re-encoding 100 MB of JSON cost seconds), else a
+    :class:`io.BytesIO` decoded into ``out`` at the end."""
     buffer = getattr(out, "buffer", None)
     if (
         buffer is not None
         and (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8"
     ):
         out.flush()
-        return cast(Callable[[bytes], object], buffer.write)
-    return lambda data: out.write(data.decode("utf-8"))
+        yield cast(IO[bytes], buffer)
+        buffer.flush()
+        return
+    spill = io.BytesIO()
+    yield spill
+    out.write(spill.getvalue().decode("utf-8"))
 
 
-def _ndjson_chunks(frame: pl.DataFrame, chunk: int = 200_000) -> Iterator[bytes]:
-    """The diagnostics as NDJSON, ``chunk`` records per piece, each ending with LF.
+def _write_records(
+    frame: pl.DataFrame, sink: IO[bytes], *, separator: str, chunk: int = 200_000
+) -> None:
+    """Each diagnostic as one line of JSON, ``separator`` between them (none after the last).
 
-    Never split with ``str.splitlines``: polars leaves U+2028, U+0085 and the
-    like raw inside strings, and those are line breaks to Python.
+    polars encodes each row (``struct.json_encode``, the same escapes as its
+    NDJSON writer) and its CSV writer, unquoted, puts the separator after
+    each: nothing is split or joined in Python. U+2028, U+0085 and the like
+    stay raw inside strings, as JSON allows; no Python line splitting ever
+    sees them. ``chunk`` rows at a time bound the memory of the encoded text.
     """
+    last = frame.height - 1
     for offset in range(0, frame.height, chunk):
-        buffer = io.BytesIO()
-        _diagnostics_frame(frame.slice(offset, chunk)).write_ndjson(buffer)
-        yield buffer.getvalue()
+        lines = _diagnostics_frame(frame.slice(offset, chunk)).select(
+            pl.struct(pl.all()).struct.json_encode()
+        )
+        tail = offset + lines.height - 1 == last
+        lines.head(lines.height - 1 if tail else lines.height).write_csv(
+            sink, include_header=False, quote_style="never", line_terminator=separator
+        )
+        if tail:
+            sink.write(cast(str, lines.item(-1, 0)).encode("utf-8"))

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from p2pfile import report as report_module
 from p2pfile.errors import UsageError
 from p2pfile.formats import FORMATS, OUTBOUND, RenderOptions, mask_phone, render, sarif
 from p2pfile.formats._redact import mask_phone_expr
@@ -362,6 +363,19 @@ def test_json_survives_values_python_calls_line_breaks() -> None:
     lines = rendered(report, "json-lines").split("\n")
     assert lines[-1] == ""
     assert [json.loads(line)["line"] for line in lines[:-1]] == [2, 3, 4]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 8, 200_000])
+def test_json_records_are_whole_across_chunks(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Diagnostics are encoded in chunks; the document must not care where chunks end
+    (no record lost or doubled, no comma missing or trailing)."""
+    whole = json.loads(rendered(sample(), "json"))
+    defaults = report_module._write_records.__kwdefaults__
+    monkeypatch.setitem(defaults, "chunk", chunk)
+    assert json.loads(rendered(sample(), "json")) == whole
+    lines = rendered(sample(), "json-lines").split("\n")
+    assert lines[-1] == ""
+    assert [json.loads(line) for line in lines[:-1]] == whole["diagnostics"]
 
 
 def test_json_redacted_on_request_still_validates() -> None:
