@@ -283,8 +283,11 @@ def _fast_records(
     # closer look below.
     per_row = df.select(
         lf=pl.sum_horizontal(c.str.count_matches("\n", literal=True) for c in cols),
-        cr=pl.sum_horizontal(c.str.count_matches("\r", literal=True) for c in cols),
-        quoted=pl.any_horizontal(c.str.contains('"', literal=True) for c in cols),
+        cr=pl.sum_horizontal(c.str.count_matches("\r", literal=True) for c in cols)
+        if cr
+        else pl.lit(0, pl.UInt32),
+        # As bytes: a literal byte search there is a memchr, 20% cheaper than str.contains.
+        quoted=pl.any_horizontal(c.cast(pl.Binary).bin.contains(b'"') for c in cols),
         maybe_blank=cols[0].str.contains(f"^[{WHITESPACE}]*$"),
     )
     lf, cr_in_values = per_row.get_column("lf"), int(per_row.get_column("cr").sum())
@@ -308,8 +311,20 @@ def _fast_records(
         lf = lf.cast(pl.Int64)
         line = line + lf.cum_sum() - lf
     # What only the raw lines can tell, in one pass: the CRLF pairs (every CR must be
-    # half of one) and the lines of the records whose values hold a quote.
-    q_rows = per_row.get_column("quoted").arg_true()
+    # half of one) and the lines of the records to prove against their bytes: those
+    # whose values hold a quote, and those whose last cell is empty (polars pads a
+    # short record with empty cells, so ``0912`` and ``0912,`` read alike).
+    to_prove = per_row.get_column("quoted")
+    short_proof = None  # how records that may be short are proven, if any may be
+    if k > 1:
+        empty_last = (df.get_column(df.columns[-1]).str.len_bytes() == 0) & ~blank
+        if empty_last.any():
+            # Few such records, and narrow: prove each against its bytes. Many (a
+            # column left empty throughout) or wide: count the delimiters instead.
+            short_proof = "bytes" if k <= 3 and empty_last.sum() * 20 <= n else "count"
+            if short_proof == "bytes":
+                to_prove = to_prove | empty_last
+    q_rows = to_prove.arg_true()
     q_first = line.gather(q_rows)
     q_last = q_first + lf.gather(q_rows).cast(pl.Int64)
     facts = src.scan(q_first.to_list(), q_last.to_list()) if cr or q_first.len() else None
@@ -318,11 +333,7 @@ def _fast_records(
     breaks = _LineBreaks(last_byte == b"\n", lf_raw, cr)
     if not breaks.agree(n, lf_in_values, cr_in_values, issues):
         return None
-    if (
-        k > 1
-        and _has_empty_last_cell(df, cols, blank)
-        and not _delimiters_agree(df, cols, sep, sep_raw)
-    ):
+    if short_proof == "count" and not _delimiters_agree(df, cols, sep, sep_raw):
         return None
     if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
         return None
@@ -363,11 +374,11 @@ def _fast_records(
 def _quoted_records_agree(
     cells: pl.DataFrame, first: pl.Series, raw: list[bytes], sep: str, issues: list[_Issue]
 ) -> bool:
-    """Prove the records whose values hold a quote against their raw bytes.
+    """Prove the records whose values hold a quote (or may be short) against their raw bytes.
 
     polars accepts a stray quote in unquoted text silently, so such a value is
     either an escaped quote (``""`` inside a quoted field: fine) or broken
-    quoting (F207). Each record's raw lines (``raw``, starting at line
+    quoting (F207); and it pads a short record with empty cells. Each record's raw lines (``raw``, starting at line
     ``first``) are compared, in one vectorized step, with the record written
     back in RFC 4180 form (each field bare, where it can be, or quoted with
     ``""`` escapes). The few that differ (text after a closing quote, a stray
@@ -481,12 +492,6 @@ def _has_lone_cr(rows: pl.DataFrame, cols: list[pl.Expr]) -> bool:
     return bool(
         rows.select(pl.any_horizontal(c.str.contains("\r(?:[^\n]|$)") for c in cols).any()).item()
     )
-
-
-def _has_empty_last_cell(df: pl.DataFrame, cols: list[pl.Expr], blank: pl.Series) -> bool:
-    """polars pads a short record with empty cells, so ``0912`` and ``0912,`` look alike:
-    only records whose last cell is empty can be short."""
-    return bool(df.select(((cols[-1].str.len_bytes() == 0) & ~pl.lit(blank)).any()).item())
 
 
 def _delimiters_agree(df: pl.DataFrame, cols: list[pl.Expr], sep: str, raw: int) -> bool:

@@ -264,14 +264,10 @@ class Source:
         spans: list[bytes] = []
         if wanted.size:
             where = dict(zip(wanted.tolist(), offsets.tolist(), strict=True))
-            # pread, not a memory map: the records are spread over the whole file, and
-            # every mapped page they touch would count in the peak memory.
+            starts = [where[a - 1] for a in first]
+            ends = [where[b] for b in last]
             with self.open() as f:
-                fd = f.fileno()
-                spans = [
-                    os.pread(fd, where[b] - where[a - 1], where[a - 1])
-                    for a, b in zip(first, last, strict=True)
-                ]
+                spans = _read_spans(f.fileno(), starts, ends)
         return ByteScan(crlf, spans)
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
@@ -292,6 +288,36 @@ class ByteScan(NamedTuple):
 
 
 _SMALL = 4 * 1024 * 1024  # inputs up to this size are scanned in memory, without numpy
+#: Records closer together than this are read with one ``pread``.
+_SPAN_WINDOW = 1024 * 1024
+
+
+def _read_spans(fd: int, starts: Sequence[int], ends: Sequence[int]) -> list[bytes]:
+    """The bytes ``starts[i]:ends[i]`` of a file (``starts`` ascending), in few reads.
+
+    Records near each other share one ``pread`` of at most about
+    :data:`_SPAN_WINDOW` bytes (one call per record cost 0.15 s for 40k
+    records); ``pread``, not a memory map, because the records are spread
+    over the whole file and every mapped page they touch would count in the
+    peak memory.
+    """
+    spans: list[bytes] = []
+    i, n = 0, len(starts)
+    while i < n:
+        lo, j = starts[i], i
+        hi = ends[i]
+        while j + 1 < n and ends[j + 1] - lo <= _SPAN_WINDOW:
+            j += 1
+            hi = max(hi, ends[j])
+        window = memoryview(os.pread(fd, hi - lo, lo))
+        spans.extend(
+            bytes(window[a - lo : b - lo])
+            for a, b in zip(starts[i : j + 1], ends[i : j + 1], strict=True)
+        )
+        i = j + 1
+    return spans
+
+
 _LF, _CR = 10, 13
 
 

@@ -155,6 +155,26 @@ def test_short_record_is_f204_with_a_null_message(both_paths: str) -> None:
     assert rows(r) == [(2, 1, "0912", None), (3, 2, "0913", ""), (4, 3, "0914", "ok")]
 
 
+@pytest.mark.parametrize("every", [1, 2, 50])
+def test_short_record_found_among_empty_messages(every: int) -> None:
+    """Records with an empty last cell are proven by their bytes when few and by counting
+    delimiters when many (a column left empty); both must find the one short record."""
+    lines = [f"0912{i:07d}," + ("" if i % every == 0 else f"hi {i}") for i in range(200)]
+    lines[120] = "09120000120"
+    data = ("recipient,message\n" + "\n".join(lines) + "\n").encode()
+    r = read_bytes(data)
+    f204 = issue(r, "F204")
+    assert (f204.line, f204.row) == (122, 121)
+    assert r.frame.height == 200
+
+
+def test_complete_records_with_empty_messages_take_the_fast_path(fast_only: None) -> None:
+    lines = [f"0912{i:07d}," + ("" if i % 7 == 0 else f'"hi, {i}"') for i in range(100)]
+    r = read_bytes(("recipient,message\n" + "\n".join(lines) + "\n").encode())
+    assert codes(r) == []
+    assert r.frame.get_column("message").to_list()[:2] == ["", "hi, 1"]
+
+
 def test_long_record_is_f205_and_keeps_two_fields(both_paths: str) -> None:
     r = read_bytes("recipient,message\n0912,سلام, دنیا\n0913,ok\n".encode())
     f205 = issue(r, "F205")
@@ -627,13 +647,16 @@ def test_exact_pass_over_many_records_matches_the_fast_path() -> None:
     )
 
 
+@pytest.mark.parametrize("window", [1, 5, 1 << 20])
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64])
 def test_byte_scan_across_chunk_boundaries(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, window: int
 ) -> None:
     """The streamed (numpy) scan of large files agrees with the in-memory one, whatever
-    the chunk boundaries split: CRLF pairs, LF positions."""
+    the chunk boundaries split (CRLF pairs, LF positions) and however records are
+    grouped into reads."""
     monkeypatch.setattr(_sniff, "CHUNK", chunk)
+    monkeypatch.setattr(_sniff, "_SPAN_WINDOW", window)
     monkeypatch.setattr(_sniff, "_SMALL", 0)
     p = tmp_path / "x.csv"
 
