@@ -534,7 +534,8 @@ def locate_bad_utf8(f: BinaryIO) -> BadUtf8 | None:
 
 # Characters of Persian/Arabic text: the Arabic blocks, presentation forms,
 # ZWNJ/ZWJ and direction marks, and the guillemets Persian uses as quotes.
-_NOT_ARABIC_TEXT = re.compile(
+# (A pattern, not compiled at import: only files that are not UTF-8 need it.)
+_NOT_ARABIC_TEXT = (
     "[^\x00-\x7f\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
     "\u200c-\u200f\u00ab\u00bb\u00a0]"
 )
@@ -560,7 +561,7 @@ def decode_confidently(data: bytes) -> tuple[str, str, int] | None:
         return "utf-8", text, damaged
     text = data.decode("cp1256", "replace")
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
-    foreign = len(_NOT_ARABIC_TEXT.findall(text))
+    foreign = len(re.findall(_NOT_ARABIC_TEXT, text))
     if non_ascii and foreign * 10 <= non_ascii:
         return "cp1256", text, 0
     return None

@@ -22,12 +22,14 @@ from p2pfile.report import Report
 __all__ = ["render"]
 
 # Characters XML 1.0 cannot hold at all, even escaped; a message or path with
-# one would make the whole report unparsable.
-_NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# one would make the whole report unparsable. Compiled on first use: this class
+# costs more to compile than the rest of start-up's regexes together, and most
+# runs never write JUnit.
+_NOT_XML: Final = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def _xml(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_NOT_XML, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _cases(report: Report, show_rows: int | None) -> pl.DataFrame:
