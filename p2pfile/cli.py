@@ -31,6 +31,7 @@ from p2pfile.fix import FixResult
 from p2pfile.fix import diff as fix_diff
 from p2pfile.fix import fix as fix_file
 from p2pfile.formats import FORMATS, RenderOptions, render
+from p2pfile.formats._common import count
 from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_number
 from p2pfile.report import Report
 from p2pfile.rules import Rule, all_rules, get_rule
@@ -463,8 +464,9 @@ def _settings_for(paths: Sequence[str], config_path: str | None, isolated: bool)
 def _fix_summary(result: FixResult) -> list[str]:
     target = result.output or f"{result.path} (in place)"
     lines = [
-        f"{result.path}: {result.rows_in:,} rows in, {result.rows_written:,} written to {target}, "
-        f"{result.rows_rejected:,} rejected, {result.duplicates_dropped:,} duplicates dropped",
+        f"{result.path}: {count(result.rows_in, 'row')} in, {result.rows_written:,} written to "
+        f"{target}, {result.rows_rejected:,} rejected, "
+        f"{count(result.duplicates_dropped, 'duplicate')} dropped",
     ]
     if result.rejects and result.rows_rejected:
         by_code = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.rejected_by_code.items()))

@@ -186,6 +186,6 @@ def test_pre_commit_fix_hook_rewrites_csvs_in_place(
     assert main([*args, "--isolated", str(sample)]) == 0
     fixed = sample.read_bytes()
     assert fixed == "recipient,message\n+989123456789,سلام\n".encode()
-    assert "1 duplicates dropped" in capsys.readouterr().out
+    assert "1 duplicate dropped" in capsys.readouterr().out
     assert main([*args, "--isolated", str(sample)]) == 0
     assert sample.read_bytes() == fixed
