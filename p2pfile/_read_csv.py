@@ -378,12 +378,13 @@ def _quoted_records_agree(
 
     polars accepts a stray quote in unquoted text silently, so such a value is
     either an escaped quote (``""`` inside a quoted field: fine) or broken
-    quoting (F207); and it pads a short record with empty cells. Each record's raw lines (``raw``, starting at line
-    ``first``) are compared, in one vectorized step, with the record written
-    back in RFC 4180 form (each field bare, where it can be, or quoted with
-    ``""`` escapes). The few that differ (text after a closing quote, a stray
-    quote) are parsed exactly from their bytes: the same values and nothing
-    fatal is agreement (with an F207 where the quoting was wrong); anything
+    quoting (F207); and it pads a short record with empty cells. Each record's
+    raw lines (``raw``, starting at line ``first``) are compared, in one
+    vectorized step, with the record written back in RFC 4180 form (each field
+    bare, where it can be, or quoted with ``""`` escapes). The few that differ
+    (text after a closing quote, a stray quote, a missing field) are parsed
+    exactly from their bytes: the same values and nothing fatal is agreement
+    (with an F207 where the quoting was wrong); anything
     else sends the whole file to the exact pass.
     """
     texts = pl.Series("raw", raw, dtype=pl.Binary).cast(pl.String, strict=False)
