@@ -163,6 +163,144 @@ def mobile_pattern_for_ten_digits() -> str | None:
     return mobile.pattern
 
 
+@cache
+def ten_digit_mobile_body() -> str | None:
+    """The mobile pattern, unanchored, when it can only match ten ASCII digits starting with 9.
+
+    Then, with :func:`mobile_pattern_for_ten_digits`, a cell made of a prefix
+    and this body is such an NSN and a mobile in one regex, without cutting
+    the NSN out first. None otherwise (or when the pattern uses more than the
+    plain syntax :func:`_shape` reads).
+    """
+    pattern = mobile_pattern_for_ten_digits()
+    if pattern is None:
+        return None
+    body = pattern.removeprefix("^").removesuffix("$")
+    if _shape(body) != (frozenset({10}), frozenset("9")):
+        return None
+    return body
+
+
+Shape = tuple[frozenset[int], frozenset[str]]
+
+
+def _shape(pattern: str) -> Shape | None:
+    """The lengths and the first characters of the strings a pattern matches.
+
+    Only for the plain syntax of the metadata patterns: digits, classes of
+    digits and digit ranges, ``(?:...)`` groups, ``|``, and the ``?``,
+    ``{n}`` and ``{n,m}`` quantifiers; every character such a pattern matches
+    is an ASCII digit. None for anything else.
+    """
+    reader = _ShapeReader(pattern)
+    try:
+        shape = reader.alternation()
+    except ValueError:
+        return None
+    return shape if reader.pos == len(pattern) else None
+
+
+class _ShapeReader:
+    """Recursive descent over the plain pattern syntax of :func:`_shape`."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.pos = 0
+
+    def peek(self) -> str:
+        return self.pattern[self.pos] if self.pos < len(self.pattern) else ""
+
+    def take(self, expected: str) -> None:
+        if not self.pattern.startswith(expected, self.pos):
+            raise ValueError(expected)
+        self.pos += len(expected)
+
+    def alternation(self) -> Shape:
+        lengths, first = self.sequence()
+        while self.peek() == "|":
+            self.take("|")
+            more_lengths, more_first = self.sequence()
+            lengths, first = lengths | more_lengths, first | more_first
+        return lengths, first
+
+    def sequence(self) -> Shape:
+        lengths, first = frozenset({0}), frozenset[str]()
+        while self.peek() not in ("", "|", ")"):
+            item_lengths, item_first = self.quantified(self.atom())
+            if 0 in lengths:  # all before can be empty: this item can start the string
+                first |= item_first
+            lengths = frozenset(a + b for a in lengths for b in item_lengths)
+        return lengths, first
+
+    def atom(self) -> Shape:
+        char = self.peek()
+        if char.isdigit() and char.isascii():
+            self.pos += 1
+            return frozenset({1}), frozenset(char)
+        if char == "[":
+            return self.digit_class()
+        self.take("(?:")
+        shape = self.alternation()
+        self.take(")")
+        return shape
+
+    def digit_class(self) -> Shape:
+        self.take("[")
+        chars: set[str] = set()
+        while self.peek() != "]":
+            low = self.digit()
+            high = low
+            if self.peek() == "-":
+                self.take("-")
+                high = self.digit()
+            if high < low:
+                raise ValueError(self.pattern)
+            chars.update(chr(c) for c in range(ord(low), ord(high) + 1))
+        self.take("]")
+        if not chars:
+            raise ValueError(self.pattern)
+        return frozenset({1}), frozenset(chars)
+
+    def digit(self) -> str:
+        char = self.peek()
+        if not (char.isdigit() and char.isascii()):
+            raise ValueError(self.pattern)
+        self.pos += 1
+        return char
+
+    def number(self) -> int:
+        start = self.pos
+        while self.peek().isdigit() and self.peek().isascii():
+            self.pos += 1
+        if self.pos == start:
+            raise ValueError(self.pattern)
+        return int(self.pattern[start : self.pos])
+
+    def quantified(self, shape: Shape) -> Shape:
+        if self.peek() == "?":
+            self.take("?")
+            low, high = 0, 1
+        elif self.peek() == "{":
+            self.take("{")
+            low = high = self.number()
+            if self.peek() == ",":
+                self.take(",")
+                high = self.number()
+            self.take("}")
+        else:
+            return shape
+        if high < low:
+            raise ValueError(self.pattern)
+        lengths, first = shape
+        repeated = frozenset({0})
+        reachable: set[int] = {0} if low == 0 else set()
+        for count in range(1, high + 1):
+            repeated = frozenset(a + b for a in repeated for b in lengths)
+            if count >= low:
+                reachable |= repeated
+        return frozenset(reachable), (first if high >= 1 else frozenset())
+
+
 CarrierTables = tuple[tuple[int, dict[str, str]], ...]
 
 
@@ -248,7 +386,41 @@ def _carrier_by_prefix() -> tuple[int, dict[str, str]]:
     return width, folded
 
 
-def iranian_carrier_expr(nsn: pl.Expr) -> pl.Expr:
-    """Vectorized :func:`iranian_carrier`, for NSNs already known to be valid mobiles."""
+#: The widest carrier prefix looked up by position: a table of 10**width names.
+_POSITIONAL_WIDTH: Final = 5
+
+
+@cache
+def _carrier_by_position() -> pl.Series | None:
+    """:func:`_carrier_by_prefix` as a Series whose position is the prefix read as a number.
+
+    None when the table would be too large, or when a valid Iranian NSN (its
+    length one the general description allows) could be shorter than the
+    prefixes: read as a number, a short prefix would take a longer one's place.
+    """
     width, folded = _carrier_by_prefix()
-    return nsn.str.slice(0, width).replace_strict(folded, default="unknown", return_dtype=pl.String)
+    meta = PhoneMetadata.metadata_for_region("IR")
+    general = _desc(meta.general_desc) if meta is not None else None
+    if not 0 < width <= _POSITIONAL_WIDTH or general is None or not general.lengths:
+        return None
+    if min(general.lengths) < width:
+        return None
+    names = [folded.get(str(p).zfill(width), "unknown") for p in range(10**width)]
+    return pl.Series(names, dtype=pl.String)
+
+
+def iranian_carrier_expr(nsn: pl.Expr, *, skip: int = 0) -> pl.Expr:
+    """Vectorized :func:`iranian_carrier`, for NSNs already known to be valid mobiles.
+
+    ``skip``: characters before the NSN, 3 for E.164 (``+98``), so that no
+    NSN column has to be cut out first.
+    """
+    width, folded = _carrier_by_prefix()
+    prefix = nsn.str.slice(skip, width)
+    by_position = _carrier_by_position()
+    if by_position is None:
+        return prefix.replace_strict(folded, default="unknown", return_dtype=pl.String)
+    # Parsing four digits and indexing costs a third less than hashing the string.
+    carrier = pl.lit(by_position).gather(prefix.str.to_integer(strict=False))
+    name = nsn.meta.output_name(raise_if_undetermined=False)
+    return carrier if name is None else carrier.alias(name)

@@ -22,11 +22,12 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal, get_args
 
 import phonenumbers
 import polars as pl
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from p2pfile import _chars
 from p2pfile._phone_meta import (
@@ -38,7 +39,14 @@ from p2pfile._phone_meta import (
     iranian_kind,
     iranian_kind_expr,
     mobile_pattern_for_ten_digits,
+    ten_digit_mobile_body,
 )
+
+# Foreign numbers are judged with the patterns of many regions, more than the re
+# module's cache holds: without this, phonenumbers recompiles them (half the time
+# of a foreign number). The patterns come from the fixed metadata, so the cache
+# is bounded.
+phonenumbers.enable_pattern_cache()
 
 __all__ = [
     "FORM_CODES",
@@ -333,21 +341,67 @@ def _judge_iranian(nsn: str, *, routed: bool) -> _Verdict:
     return _reject("invalid-length")
 
 
+def _international_number(digits: str) -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse("+" + digits)``, for ASCII digits not starting with 0.
+
+    parse() takes the first 1 to 3 digits that are a country code, then strips
+    a national prefix the rest may start with. When the rest has a length
+    parse() accepts and starts with neither that prefix nor a 0, parse()'s
+    number is just the country code and the rest: built directly, it costs a
+    tenth of parse()'s text scanning. Anything else goes through parse(), which
+    may raise ``NumberParseException``.
+    """
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            rest = digits[size:]
+            break
+    else:
+        return phonenumbers.parse("+" + digits, None)
+    region = phonenumbers.region_code_for_country_code(country_code)
+    meta = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    prefix = meta.national_prefix_for_parsing if meta is not None else None
+    if (
+        not 2 <= len(rest) <= _MAX_NSN_LENGTH
+        or rest.startswith("0")
+        or (prefix and _compiled(prefix).match(rest))
+    ):
+        return phonenumbers.parse("+" + digits, None)
+    return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(rest))
+
+
+#: The longest national significant number parse() accepts.
+_MAX_NSN_LENGTH: Final = 17
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 _MOBILE_TYPES: Final = (
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def _judge_foreign(digits: str) -> _Verdict:
-    """Judge a number written with ``+``/``00`` and a country code other than 98."""
+    """Judge a number written with ``+``/``00`` and a country code other than 98.
+
+    Cached: the vectorized face judges each batch's distinct values, and large
+    files are judged twice (duplicates first, then the analysis), in batches.
+    """
     try:
-        number = phonenumbers.parse("+" + digits, None)
+        number = _international_number(digits)
     except phonenumbers.NumberParseException:
         return _reject("invalid-number")
-    if not phonenumbers.is_valid_number(number):
-        return _reject("invalid-number")
+    # number_type() is UNKNOWN exactly for the numbers is_valid_number() rejects
+    # (both test the same patterns of the same region); asking once saves a
+    # third of the time of a foreign number.
     kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return _reject("invalid-number")
     if kind in _MOBILE_TYPES:
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return _Verdict(e164=e164, foreign=True)
@@ -391,127 +445,318 @@ def number_expr(column: str | pl.Expr) -> pl.Expr:
 #: Cells already clean: ASCII digits in one of the routed forms of a 10-digit NSN
 #: starting with 9. Most cells of real files; for them the NSN is the last ten
 #: digits and only the metadata judgement is left (see :func:`_route`).
-_CLEAN_MOBILE_FORM: Final = r"^(?:\+98|0098|98|0)?9[0-9]{9}$"
+_ROUTED_PREFIX: Final = r"^(?:\+98|0098|98|0)?"
+_CLEAN_MOBILE_FORM: Final = _ROUTED_PREFIX + "9[0-9]{9}$"
 
 
 def _normalize_series(series: pl.Series) -> pl.DataFrame:
     """The columns of :data:`NUMBER_DTYPE` for a String series, computed column-wise.
 
-    Clean cells take a short path; the rest run every cleaning step. The two
-    halves are put back in input order.
+    Each tier runs only on what the cheaper ones before it left:
+
+    1. cells in :data:`_CLEAN_MOBILE_FORM` whose NSN is a mobile, most cells of
+       real files, are found by one regex and need only their E.164
+       (:func:`_short_judgement`), computed on the whole column;
+    2. the other cells are cleaned, those of digits and separators only by a
+       few replaces (:func:`_simple_cleaning`), the rest by every step
+       (:func:`_full_cleaning`);
+    3. cleaned cells now in that form take the same short judgement; only what
+       is left is routed and judged in full (:func:`_routing`, :func:`_judgement`).
+
+    The verdicts of tiers 2 and 3 are scattered back by row number (sorting
+    them back cost more than judging them). The operator, the reason and the
+    lists of form codes are built once, at the end, from the E.164 and small
+    integer codes: a ``List`` column costs ten times a ``String`` one to move.
     """
-    clean = series.str.contains(_CLEAN_MOBILE_FORM).fill_null(value=False)
-    n_clean = int(clean.sum())
-    if n_clean == len(series):
-        return _clean_verdicts(series)
-    if n_clean == 0:
-        return _full_verdicts(series)
-    order = pl.int_range(len(series), dtype=pl.Int64, eager=True)
-    halves = [
-        _clean_verdicts(series.filter(clean)).with_columns(_order=order.filter(clean)),
-        _full_verdicts(series.filter(~clean)).with_columns(_order=order.filter(~clean)),
-    ]
-    return pl.concat(halves).sort("_order").drop("_order")
-
-
-def _full_verdicts(series: pl.Series) -> pl.DataFrame:
-    frame = _with_foreign_verdicts(_cleaned(series).collect())
-    return _verdicts(frame.lazy()).collect()
-
-
-def _clean_verdicts(series: pl.Series) -> pl.DataFrame:
-    """Verdicts for cells matching :data:`_CLEAN_MOBILE_FORM` (no cleaning, no routing)."""
     c = pl.col
-    nsn = series.str.slice(-10)
-    mobile_pattern = mobile_pattern_for_ten_digits()
-    if mobile_pattern is None:
-        kind = pl.select(iranian_kind_expr(pl.lit(nsn))).to_series()
+    n = len(series)
+    # with_columns, not select: a literal False (see _in_mobile_form) must fill the column.
+    fast = series.to_frame("s").with_columns(fast=_in_mobile_form(c("s"))).get_column("fast")
+    e164, short_mask = _short_judgement(c("s"))
+    # Computed for every row: the rows off the short path are all overwritten below.
+    head = pl.LazyFrame({"s": series}).select(e164=e164, form_mask=short_mask)
+    off = ~fast
+    reasons = pl.zeros(n, dtype=pl.UInt8, eager=True)
+    foreign = pl.repeat(value=False, n=n, eager=True)
+    if off.any():
+        # Collected first: the three parts of the judgement all read it. The E.164
+        # of tier 1 is computed next to the judgement, which has a single-threaded
+        # part (foreign numbers in Python) that leaves a core free.
+        cleaned = _cleaned_rest(off.arg_true(), series.filter(off)).collect()
+        head_frame, rest = pl.collect_all([head, _rest_verdicts(cleaned.lazy())])
+        rows = rest.get_column("row")
+        e164s = head_frame.get_column("e164").scatter(rows, rest.get_column("e164"))
+        masks = head_frame.get_column("form_mask").scatter(rows, rest.get_column("form_mask"))
+        reasons = reasons.scatter(rows, rest.get_column("reason"))
+        foreign = foreign.scatter(rows, rest.get_column("foreign"))
     else:
-        # One regex pass decides most rows; the full type chain only for the rest.
-        is_mobile = nsn.str.contains(mobile_pattern)
-        kind = pl.select(pl.when(pl.lit(is_mobile)).then(pl.lit(MOBILE))).to_series()
-        if not is_mobile.all():
-            where = (~is_mobile).arg_true()
-            rest = pl.select(iranian_kind_expr(pl.lit(nsn.gather(where)))).to_series()
-            kind = kind.scatter(where, rest)
-    lf = pl.LazyFrame({"s": series, "nsn": nsn, "kind": kind}).with_columns(
-        reason=pl.when(c("kind") == MOBILE)
-        .then(None)
-        .when(c("kind") == FIXED)
-        .then(pl.lit("landline"))
-        .when(c("kind") == OTHER)
-        .then(pl.lit("not-mobile"))
-        .otherwise(pl.lit("unknown-prefix"))
+        head_frame = head.collect()
+        e164s, masks = head_frame.get_column("e164"), head_frame.get_column("form_mask")
+    frame = pl.DataFrame({"e164": e164s, "foreign": foreign})
+    return (
+        frame.lazy()
+        .select(
+            "e164",
+            reason=pl.lit(_reasons_by_code()).gather(pl.lit(reasons)),
+            # Every valid number not foreign is Iranian, its NSN after the '+98'.
+            operator=pl.when(c("e164").is_not_null() & ~c("foreign")).then(
+                iranian_carrier_expr(c("e164"), skip=3)
+            ),
+            foreign="foreign",
+            forms=pl.lit(_forms_by_mask()).gather(pl.lit(masks)),
+        )
+        .collect()
     )
-    lf = lf.with_columns(valid=c("reason").is_null()).with_columns(
-        e164=pl.when(c("valid")).then(pl.lit("+98") + c("nsn")),
-        operator=pl.when(c("valid")).then(iranian_carrier_expr(c("nsn"))),
-        foreign=pl.lit(value=False),
-        form_mask=(
-            (c("valid") & ~c("s").str.starts_with("+98")).cast(pl.UInt8) * _bit(NON_E164)
-            + (c("valid") & (c("s").str.len_bytes() == 10)).cast(pl.UInt8)
-            * _bit(MISSING_LEADING_ZERO)
-        ).cast(pl.UInt8),
+
+
+def _in_mobile_form(s: pl.Expr) -> pl.Expr:
+    """True for a cell in :data:`_CLEAN_MOBILE_FORM` whose NSN, its last ten digits, is a mobile.
+
+    False for every cell when the mobile pattern alone no longer decides such an
+    NSN (:func:`mobile_pattern_for_ten_digits`): all then take the full judgement.
+    """
+    body = ten_digit_mobile_body()
+    if body is not None:
+        # The body matches only such NSNs: one regex tells the form and the mobile.
+        return s.str.contains(f"{_ROUTED_PREFIX}{body}$").fill_null(value=False)
+    pattern = mobile_pattern_for_ten_digits()
+    if pattern is None:
+        return pl.lit(value=False)
+    nsn = s.str.slice(-10)
+    return (s.str.contains(_CLEAN_MOBILE_FORM) & nsn.str.contains(pattern)).fill_null(value=False)
+
+
+def _short_judgement(s10: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """E.164 and the P103/P104 mask bits of a cleaned cell for which :func:`_in_mobile_form`.
+
+    As :func:`_route` goes, the NSN of such a cell is its last ten digits; the
+    length alone tells the prefix: 13 characters are ``+98`` (E.164 already),
+    10 are a lost zero, the others non-E.164 national or ``98``/``0098`` forms.
+    """
+    e164 = pl.lit("+98") + s10.str.slice(-10)
+    n = s10.str.len_bytes()
+    bits = (
+        pl.when(n == 13)
+        .then(pl.lit(0, dtype=pl.UInt8))
+        .when(n == 10)
+        .then(pl.lit(_bit(NON_E164) | _bit(MISSING_LEADING_ZERO), dtype=pl.UInt8))
+        .otherwise(pl.lit(_bit(NON_E164), dtype=pl.UInt8))
     )
-    lf = lf.join(_forms_table().lazy(), on="form_mask", how="left", maintain_order="left")
-    return lf.select("e164", "reason", "operator", "foreign", "forms").collect()
+    return e164, bits
 
 
 def _bit(code: str) -> int:
     return 1 << FORM_CODES.index(code)
 
 
-def _cleaned(series: pl.Series) -> pl.LazyFrame:
-    """Steps 1 to 11 and the routing of spec §4, each stage its own ``with_columns``.
+def _form_mask(valid: pl.Expr, flags: dict[str, pl.Expr]) -> pl.Expr:
+    """The 6-bit mask of the form codes, for valid numbers only."""
+    return pl.sum_horizontal(
+        [(valid & flags[code]).cast(pl.UInt8) * _bit(code) for code in FORM_CODES]
+    ).cast(pl.UInt8)
 
-    Staging matters: a single when/then chain that reuses a cleaned column
-    recomputes it per branch (DESIGN.md, performance notes).
+
+@cache
+def _forms_by_mask() -> pl.Series:
+    """The lists of form codes of the 64 masks, indexed by mask."""
+    masks = range(1 << len(FORM_CODES))
+    return pl.Series(
+        "forms",
+        [[code for bit, code in enumerate(FORM_CODES) if m >> bit & 1] for m in masks],
+        dtype=pl.List(pl.String),
+    )
+
+
+#: A reason as a small integer while rows are put back in place: 0 for none.
+_REASON_CODES: Final = {reason: code for code, reason in enumerate(REASONS, start=1)}
+
+
+@cache
+def _reasons_by_code() -> pl.Series:
+    return pl.Series("reason", [None, *REASONS], dtype=pl.String)
+
+
+def _cleaned_rest(rows: pl.Series, cells: pl.Series) -> pl.LazyFrame:
+    """Cells off the short path (``rows``: their row numbers) cleaned, in no particular
+    order, and ``short``: whether they now take the short judgement."""
+    frame = pl.DataFrame({"row": rows, "s0": cells.fill_null("")})
+    simple = ~frame.get_column("s0").str.contains(_not_simple())
+    cleaned = pl.concat(
+        [
+            _planned(frame.filter(simple).lazy(), _simple_cleaning()),
+            _planned(frame.filter(~simple).lazy(), _full_cleaning()),
+        ]
+    )
+    return cleaned.with_columns(short=_short())
+
+
+# The query plans below are built once and kept: building their expressions
+# costs a few milliseconds, and a column is normalized in batches (a lazy
+# pipeline calls :func:`number_expr` per batch of about 100,000 rows).
+
+#: ``with_columns`` stages, each its own (a when/then chain reusing a computed
+#: column recomputes it per branch: DESIGN.md, performance notes), then what to select.
+_Plan = tuple[tuple[dict[str, pl.Expr], ...], tuple[pl.Expr, ...]]
+
+
+def _planned(lf: pl.LazyFrame, plan: _Plan) -> pl.LazyFrame:
+    stages, selected = plan
+    for stage in stages:
+        lf = lf.with_columns(**stage)
+    return lf.select(*selected)
+
+
+@cache
+def _short() -> pl.Expr:
+    return pl.col("early").is_null() & _in_mobile_form(pl.col("s10"))
+
+
+def _rest_verdicts(cleaned: pl.LazyFrame) -> pl.LazyFrame:
+    """Columns ``row``, ``e164``, ``reason`` (a code of :data:`_REASON_CODES`), ``foreign``
+    and ``form_mask`` for the cleaned cells of :func:`_cleaned_rest`."""
+    c = pl.col
+    shortly, early, reason_code = _rest_selections()
+    fully_judged = cleaned.filter(c("early").is_null() & ~c("short"))
+    for plan in (_routing(), _foreign_judgement(), _judgement()):
+        fully_judged = _planned(fully_judged, plan)
+    return pl.concat(
+        [
+            cleaned.filter(c("short")).select(*shortly),
+            # Cells with a reason from cleaning (blank, scientific, junk...) skip the routing.
+            cleaned.filter(c("early").is_not_null()).select(*early),
+            fully_judged,
+        ]
+    ).with_columns(reason_code)
+
+
+@cache
+def _rest_selections() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...], pl.Expr]:
+    """What :func:`_rest_verdicts` selects of short and early cells, and the reason code."""
+    c = pl.col
+    e164, short_bits = _short_judgement(c("s10"))
+    flags = {
+        NON_ASCII_DIGITS: c("p101"),
+        FORMATTING_CHARACTERS: c("p102"),
+        FLOAT_ARTIFACT: c("p105"),
+        TEXT_MARKER: c("p106"),
+        NON_E164: pl.lit(value=False),
+        MISSING_LEADING_ZERO: pl.lit(value=False),
+    }
+    shortly = (
+        c("row"),
+        e164.alias("e164"),
+        pl.lit(None, dtype=pl.String).alias("reason"),
+        pl.lit(value=False).alias("foreign"),
+        (_form_mask(pl.lit(value=True), flags) | short_bits).cast(pl.UInt8).alias("form_mask"),
+    )
+    early = (
+        c("row"),
+        pl.lit(None, dtype=pl.String).alias("e164"),
+        c("early").alias("reason"),
+        pl.lit(value=False).alias("foreign"),
+        pl.lit(0, dtype=pl.UInt8).alias("form_mask"),
+    )
+    reason_code = (
+        c("reason").replace_strict(_REASON_CODES, return_dtype=pl.UInt8).fill_null(0)
+    ).alias("reason")
+    return shortly, early, reason_code
+
+
+@cache
+def _not_simple() -> str:
+    """A character class matching what takes a cell off :func:`_simple_cleaning`.
+
+    Simple cells hold only digits (ASCII, Persian, Arabic-Indic), ``+`` and the
+    separators; so no format character, null marker, text marker, formula,
+    quote or exponent (steps 2 and 4 to 8).
     """
+    allowed = set("0123456789+") | set(_chars.NON_ASCII_DIGITS) | set(_SEPARATORS)
+    return _chars.rust_class(allowed - _chars.format_chars(), negate=True)
+
+
+@cache
+def _simple_cleaning() -> _Plan:
+    """Steps 1 to 11 for cells of :func:`_not_simple`'s complement: what
+    :func:`_full_cleaning` computes for them, with the steps that cannot apply left out."""
+    c = pl.col
+    stages = (
+        {"s1": c("s0").str.replace_many(_chars.NON_ASCII_DIGITS)},
+        {"s3": c("s1").str.strip_chars(_chars.WHITESPACE)},
+        {"s9": c("s3").str.replace(_FLOAT_FRACTION, "${1}")},
+        {"s10": c("s9").str.replace_all(_chars.rust_class(_SEPARATORS), "")},
+    )
+    selected = (
+        c("row"),
+        c("s10"),
+        (c("s1") != c("s0")).alias("p101"),
+        ((c("s3") != c("s1")) | (c("s10") != c("s9"))).alias("p102"),
+        (c("s9") != c("s3")).alias("p105"),
+        pl.lit(value=False).alias("p106"),
+        # Blank after stripping implies blank after the separators go.
+        pl.when(c("s10") == "")
+        .then(pl.lit("empty"))
+        .when(~c("s10").str.contains(_CLEAN))
+        .then(pl.lit("invalid-characters"))
+        .alias("early"),
+    )
+    return stages, selected
+
+
+@cache
+def _full_cleaning() -> _Plan:
+    """Steps 1 to 11 of spec §4: the cleaned cell ``s10``, the P101/P102/P105/P106
+    flags, and ``early``, the reason found while cleaning."""
     c = pl.col
     ws = _chars.WHITESPACE
-    lf = pl.LazyFrame({"s0": series.fill_null("")})
-    lf = lf.with_columns(s1=c("s0").str.replace_many(_chars.NON_ASCII_DIGITS))
-    lf = lf.with_columns(
-        p101=c("s1") != c("s0"),
-        s2=c("s1").str.replace_all(_chars.rust_class(_chars.format_chars()), ""),
-    )
-    lf = lf.with_columns(s3=c("s2").str.strip_chars(ws))
-    lf = lf.with_columns(
-        p102=c("s3") != c("s1"),
-        null_marker=(c("s3") == "") | c("s3").is_in(_null_marker_spellings()),
-        s5=c("s3").str.replace(r"^['\x{2019}]", ""),
-    )
-    lf = lf.with_columns(
-        is_formula=c("s5").str.starts_with("="),
-        content=c("s5").str.slice(1).str.strip_chars(ws),
-    )
-    lf = lf.with_columns(
-        s6=pl.when(~c("is_formula"))
-        .then(c("s5"))
-        .otherwise(
-            pl.coalesce(
-                c("content").str.extract(_QUOTED, 1),
-                pl.when(c("content").str.contains(_NUMERIC_LITERAL)).then(c("content")),
+    stages = (
+        {"s1": c("s0").str.replace_many(_chars.NON_ASCII_DIGITS)},
+        {
+            "p101": c("s1") != c("s0"),
+            "s2": c("s1").str.replace_all(_chars.rust_class(_chars.format_chars()), ""),
+        },
+        {"s3": c("s2").str.strip_chars(ws)},
+        {
+            "p102": c("s3") != c("s1"),
+            "null_marker": (c("s3") == "") | c("s3").is_in(_null_marker_spellings()),
+            "s5": c("s3").str.replace(r"^['\x{2019}]", ""),
+        },
+        {
+            "is_formula": c("s5").str.starts_with("="),
+            "content": c("s5").str.slice(1).str.strip_chars(ws),
+        },
+        {
+            "s6": pl.when(~c("is_formula"))
+            .then(c("s5"))
+            .otherwise(
+                pl.coalesce(
+                    c("content").str.extract(_QUOTED, 1),
+                    pl.when(c("content").str.contains(_NUMERIC_LITERAL)).then(c("content")),
+                )
             )
-        )
+        },
+        {
+            "bad_formula": c("s6").is_null(),
+            "s7": c("s6").str.replace(_SURROUNDING_QUOTES, "${1}"),
+        },
+        {"s7b": c("s7").str.strip_chars(ws)},
+        {
+            "p106": (c("s5") != c("s3")) | c("is_formula") | (c("s7") != c("s6")),
+            "scientific": c("s7b").str.contains(_SCIENTIFIC),
+            "s9": c("s7b").str.replace(_FLOAT_FRACTION, "${1}"),
+        },
+        {
+            "p105": c("s9") != c("s7b"),
+            "s10": c("s9").str.replace_all(_chars.rust_class(_SEPARATORS), ""),
+        },
     )
-    lf = lf.with_columns(
-        bad_formula=c("s6").is_null(),
-        s7=c("s6").str.replace(_SURROUNDING_QUOTES, "${1}"),
-    )
-    lf = lf.with_columns(s7b=c("s7").str.strip_chars(ws))
-    lf = lf.with_columns(
-        p106=(c("s5") != c("s3")) | c("is_formula") | (c("s7") != c("s6")),
-        scientific=c("s7b").str.contains(_SCIENTIFIC),
-        s9=c("s7b").str.replace(_FLOAT_FRACTION, "${1}"),
-    )
-    lf = lf.with_columns(
-        p105=c("s9") != c("s7b"),
-        s10=c("s9").str.replace_all(_chars.rust_class(_SEPARATORS), ""),
-    )
-    lf = lf.with_columns(
-        p102=c("p102") | (c("s7b") != c("s7")) | (c("s10") != c("s9")),
-        early=pl.when(c("null_marker"))
+    selected = (
+        c("row"),
+        c("s10"),
+        c("p101"),
+        (c("p102") | (c("s7b") != c("s7")) | (c("s10") != c("s9"))).alias("p102"),
+        c("p105"),
+        c("p106"),
+        pl.when(c("null_marker"))
         .then(pl.lit("empty"))
         .when(c("bad_formula"))
         .then(pl.lit("formula"))
@@ -520,9 +765,10 @@ def _cleaned(series: pl.Series) -> pl.LazyFrame:
         .when(c("s10") == "")
         .then(pl.lit("empty"))
         .when(~c("s10").str.contains(_CLEAN))
-        .then(pl.lit("invalid-characters")),
+        .then(pl.lit("invalid-characters"))
+        .alias("early"),
     )
-    return _routed(lf)
+    return stages, selected
 
 
 @cache
@@ -538,77 +784,94 @@ def _null_marker_spellings() -> list[str]:
     )
 
 
-def _routed(lf: pl.LazyFrame) -> pl.LazyFrame:
+@cache
+def _routing() -> _Plan:
     """The routing of :func:`_route`, column-wise, for rows with no early reason."""
     c = pl.col
-    lf = lf.with_columns(
-        plus=c("early").is_null() & c("s10").str.starts_with("+"),
-    ).with_columns(body=pl.when(c("plus")).then(c("s10").str.slice(1)).otherwise(c("s10")))
-    lf = lf.with_columns(
-        plus_intl=c("plus") & ~c("body").str.starts_with("0"),
-        zero_intl=c("early").is_null() & c("body").str.starts_with("00"),
-    ).with_columns(
-        intl=c("plus_intl") | c("zero_intl"),
-        digits=pl.when(c("plus_intl"))
-        .then(c("body"))
-        .when(c("zero_intl"))
-        .then(c("body").str.slice(2)),
-    )
     n = c("body").str.len_bytes()
-    lf = lf.with_columns(
-        intl_ir=c("digits").str.starts_with("98"),
-        intl_bad=c("intl") & ((c("digits") == "") | c("digits").str.starts_with("0")),
-        national=pl.when(c("early").is_null() & ~c("intl")).then(c("body")),
-    ).with_columns(
-        foreign_digits=pl.when(c("intl") & ~c("intl_ir") & ~c("intl_bad")).then(c("digits")),
-        nsn_intl=pl.when(c("intl_ir")).then(c("digits").str.slice(2).str.replace(r"^0", "")),
-        nsn_national=pl.when(n.eq(11) & c("national").str.starts_with("0"))
-        .then(c("national").str.slice(1))
-        .when(n.eq(10) & ~c("national").str.starts_with("0"))
-        .then(c("national"))
-        .when(n.eq(12) & c("national").str.starts_with("98"))
-        .then(c("national").str.slice(2))
-        .when(
-            n.eq(13) & (c("national").str.starts_with("980") | c("national").str.starts_with("098"))
-        )
-        .then(c("national").str.slice(3)),
+    stages = (
+        {"plus": c("early").is_null() & c("s10").str.starts_with("+")},
+        {"body": pl.when(c("plus")).then(c("s10").str.slice(1)).otherwise(c("s10"))},
+        {
+            "plus_intl": c("plus") & ~c("body").str.starts_with("0"),
+            "zero_intl": c("early").is_null() & c("body").str.starts_with("00"),
+        },
+        {
+            "intl": c("plus_intl") | c("zero_intl"),
+            "digits": pl.when(c("plus_intl"))
+            .then(c("body"))
+            .when(c("zero_intl"))
+            .then(c("body").str.slice(2)),
+        },
+        {
+            "intl_ir": c("digits").str.starts_with("98"),
+            "intl_bad": c("intl") & ((c("digits") == "") | c("digits").str.starts_with("0")),
+            "national": pl.when(c("early").is_null() & ~c("intl")).then(c("body")),
+        },
+        {
+            "foreign_digits": pl.when(c("intl") & ~c("intl_ir") & ~c("intl_bad")).then(c("digits")),
+            "nsn_intl": pl.when(c("intl_ir")).then(c("digits").str.slice(2).str.replace(r"^0", "")),
+            "nsn_national": pl.when(n.eq(11) & c("national").str.starts_with("0"))
+            .then(c("national").str.slice(1))
+            .when(n.eq(10) & ~c("national").str.starts_with("0"))
+            .then(c("national"))
+            .when(n.eq(12) & c("national").str.starts_with("98"))
+            .then(c("national").str.slice(2))
+            .when(
+                n.eq(13)
+                & (c("national").str.starts_with("980") | c("national").str.starts_with("098"))
+            )
+            .then(c("national").str.slice(3)),
+        },
+        {
+            "routed": c("nsn_intl").is_not_null() | c("nsn_national").is_not_null(),
+            "lost_zero": n.eq(10)
+            & c("national").is_not_null()
+            & ~c("national").str.starts_with("0"),
+            "nsn": pl.coalesce(
+                c("nsn_intl"), c("nsn_national"), c("national").str.replace(r"^0", "")
+            ),
+        },
+        {"kind": iranian_kind_expr(c("nsn"))},
     )
-    lf = lf.with_columns(
-        routed=c("nsn_intl").is_not_null() | c("nsn_national").is_not_null(),
-        lost_zero=n.eq(10) & c("national").is_not_null() & ~c("national").str.starts_with("0"),
-        nsn=pl.coalesce(c("nsn_intl"), c("nsn_national"), c("national").str.replace(r"^0", "")),
-    )
-    return lf.with_columns(kind=iranian_kind_expr(c("nsn")))
+    return stages, (pl.all(),)
 
 
-def _with_foreign_verdicts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Judge the rare foreign numbers in Python, once per distinct value."""
-    distinct = frame.get_column("foreign_digits").drop_nulls().unique()
-    verdicts = {d: _judge_foreign(d) for d in distinct.to_list()}
-    return frame.with_columns(
-        foreign_e164=pl.col("foreign_digits").replace_strict(
-            {d: v.e164 for d, v in verdicts.items()}, default=None, return_dtype=pl.String
-        ),
-        foreign_reason=pl.col("foreign_digits").replace_strict(
-            {d: v.reason for d, v in verdicts.items()}, default=None, return_dtype=pl.String
-        ),
-    )
+_FOREIGN_DTYPE: Final = pl.Struct({"foreign_e164": pl.String, "foreign_reason": pl.String})
 
 
 @cache
-def _forms_table() -> pl.DataFrame:
-    masks = range(1 << len(FORM_CODES))
-    return pl.DataFrame(
-        {
-            "form_mask": pl.Series(masks, dtype=pl.UInt8),
-            "forms": [[code for bit, code in enumerate(FORM_CODES) if m >> bit & 1] for m in masks],
-        },
-        schema={"form_mask": pl.UInt8, "forms": pl.List(pl.String)},
+def _foreign_judgement() -> _Plan:
+    """The rare foreign numbers judged in Python, once per distinct value.
+
+    Inside the query rather than between two collects: each collect of a
+    batch costs about a millisecond of planning, whatever its size.
+    """
+    verdict = pl.col("foreign_digits").map_batches(_foreign_verdicts, return_dtype=_FOREIGN_DTYPE)
+    # The fields read off a column: struct.unnest() would run the UDF once per field.
+    fields = (
+        pl.col("foreign_verdict").struct.field(name).alias(name)
+        for name in ("foreign_e164", "foreign_reason")
     )
+    return ({"foreign_verdict": verdict},), (pl.all(), *fields)
 
 
-def _verdicts(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Reason, E.164, operator and forms; each stage once, as in :func:`_cleaned`."""
+def _foreign_verdicts(digits: pl.Series) -> pl.Series:
+    distinct = digits.drop_nulls().unique()
+    verdicts = {d: _judge_foreign(d) for d in distinct.to_list()}
+    return pl.select(
+        foreign_e164=pl.lit(digits).replace_strict(
+            {d: v.e164 for d, v in verdicts.items()}, default=None, return_dtype=pl.String
+        ),
+        foreign_reason=pl.lit(digits).replace_strict(
+            {d: v.reason for d, v in verdicts.items()}, default=None, return_dtype=pl.String
+        ),
+    ).to_struct(digits.name)
+
+
+@cache
+def _judgement() -> _Plan:
+    """Reason, E.164 and the form mask of routed cells."""
     c = pl.col
     nsn = c("nsn")
     sender = nsn.str.contains(_SENDER_LINE) | (
@@ -629,40 +892,39 @@ def _verdicts(lf: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.lit("invalid-number"))
         .otherwise(pl.lit("invalid-length"))
     )
-    lf = lf.with_columns(is_foreign=c("foreign_digits").is_not_null()).with_columns(
-        reason=pl.when(c("early").is_not_null())
-        .then(c("early"))
-        .when(c("intl_bad"))
-        .then(pl.lit("invalid-number"))
-        .when(c("is_foreign"))
-        .then(c("foreign_reason"))
-        .otherwise(iranian_reason)
+    flags = {
+        NON_ASCII_DIGITS: c("p101"),
+        FORMATTING_CHARACTERS: c("p102"),
+        NON_E164: c("s10") != c("e164"),
+        MISSING_LEADING_ZERO: c("lost_zero"),
+        FLOAT_ARTIFACT: c("p105"),
+        TEXT_MARKER: c("p106"),
+    }
+    stages = (
+        {"is_foreign": c("foreign_digits").is_not_null()},
+        {
+            "reason": pl.when(c("early").is_not_null())
+            .then(c("early"))
+            .when(c("intl_bad"))
+            .then(pl.lit("invalid-number"))
+            .when(c("is_foreign"))
+            .then(c("foreign_reason"))
+            .otherwise(iranian_reason)
+        },
+        {"valid": c("reason").is_null()},
+        {
+            "e164": pl.when(c("valid") & c("is_foreign"))
+            .then(c("foreign_e164"))
+            .when(c("valid"))
+            .then(pl.lit("+98") + nsn),
+            "foreign": c("valid") & c("is_foreign"),
+        },
     )
-    lf = lf.with_columns(valid=c("reason").is_null()).with_columns(
-        e164=pl.when(c("valid") & c("is_foreign"))
-        .then(c("foreign_e164"))
-        .when(c("valid"))
-        .then(pl.lit("+98") + nsn),
-        operator=pl.when(c("valid") & ~c("is_foreign")).then(iranian_carrier_expr(nsn)),
-        foreign=c("valid") & c("is_foreign"),
+    selected = (
+        c("row"),
+        c("e164"),
+        c("reason"),
+        c("foreign"),
+        _form_mask(c("valid"), flags).alias("form_mask"),
     )
-    flags = (
-        c("p101"),
-        c("p102"),
-        c("s10") != c("e164"),
-        c("lost_zero"),
-        c("p105"),
-        c("p106"),
-    )
-    # A 6-bit mask joined to the 64 possible code lists: building lists row by
-    # row (concat_list + drop_nulls) cost 1.6 s per 1M, this costs 0.07 s.
-    mask = pl.sum_horizontal(
-        [
-            (c("valid") & flag).cast(pl.UInt8) * _bit(code)
-            for code, flag in zip(FORM_CODES, flags, strict=True)
-        ]
-    ).cast(pl.UInt8)
-    lf = lf.with_columns(form_mask=mask).join(
-        _forms_table().lazy(), on="form_mask", how="left", maintain_order="left"
-    )
-    return lf.select("e164", "reason", "operator", "foreign", "forms")
+    return stages, selected

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import phonenumbers
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from p2pfile import _phone_meta, normalize_number, normalize_numbers, number_expr
+from p2pfile import _phone_meta, normalize_number, normalize_numbers, number_expr, phone
 
 MCI = "+989123456789"
 
@@ -247,3 +250,115 @@ def test_carrier_tables_are_cached_per_phonenumbers_version(
     finally:
         _phone_meta._carrier_tables.cache_clear()
         _phone_meta._carrier_by_prefix.cache_clear()
+        _phone_meta._carrier_by_position.cache_clear()
+
+
+def _parsed(build: Callable[[str], phonenumbers.PhoneNumber], digits: str) -> object:
+    try:
+        return build(digits)
+    except phonenumbers.NumberParseException as error:
+        return error.error_type
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    # National prefixes and carrier codes parse() strips (0, 8, 1, 15...), or none.
+    st.sampled_from(["", "", "0", "00", "8", "1", "15", "9", "7"]),
+    st.text(alphabet="0123456789", max_size=19),
+)
+def test_foreign_numbers_are_judged_as_phonenumbers_judges_them(
+    country_code: int, prefix: str, rest: str
+) -> None:
+    """The foreign judgement builds plain numbers without parse() and asks number_type()
+    alone: both must give what parse() and is_valid_number() give."""
+    digits = f"{country_code}{prefix}{rest}"
+    number = _parsed(phone._international_number, digits)
+    assert number == _parsed(lambda d: phonenumbers.parse("+" + d, None), digits)
+    if isinstance(number, phonenumbers.PhoneNumber):
+        unknown = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.UNKNOWN
+        assert unknown == (not phonenumbers.is_valid_number(number))
+
+
+def _all_cells() -> list[str]:
+    return [cell for cell, _ in ACCEPTED + REJECTED + FOREIGN + OPERATORS] + [
+        "۰۹۱۲ ۳۴۵ ۶۷۸۹",
+        "9123456789.0",
+        " +989123456789 ",
+        "+98 912 345 6789",
+    ]
+
+
+def _scalar_rows(cells: list[str]) -> list[tuple[object, ...]]:
+    rows = []
+    for cell in cells:
+        r = normalize_number(cell)
+        rows.append((r.e164, r.reason, r.operator, r.foreign, list(r.forms)))
+    return rows
+
+
+@pytest.mark.parametrize("shortcut", ["one-regex", "two-regexes", "none", "carrier-by-prefix"])
+def test_vectorized_face_without_its_metadata_shortcuts(
+    shortcut: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each shortcut the vectorized face takes from the metadata has a fallback for
+    metadata that no longer allows it; the fallbacks give the same answers."""
+    if shortcut in ("two-regexes", "none"):
+        monkeypatch.setattr(phone, "ten_digit_mobile_body", lambda: None)
+    if shortcut == "none":
+        monkeypatch.setattr(phone, "mobile_pattern_for_ten_digits", lambda: None)
+    if shortcut == "carrier-by-prefix":
+        monkeypatch.setattr(_phone_meta, "_carrier_by_position", lambda: None)
+    cached = (phone._short, phone._rest_selections)
+    for function in cached:
+        function.cache_clear()
+    try:
+        cells = _all_cells()
+        frame = normalize_numbers(cells).drop("input")
+        assert list(frame.iter_rows()) == _scalar_rows(cells)
+    finally:
+        for function in cached:
+            function.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shape"),
+    [
+        ("9[0-9]{9}", ({10}, {"9"})),
+        ("9(?:0[0-5]|[13][0-9])[0-9]{7}", ({10}, {"9"})),
+        ("9(?:1|23)[0-9]{8}", ({10, 11}, {"9"})),
+        ("(?:9|1)[0-9]{9}", ({10}, {"1", "9"})),
+        ("9?[0-9]{2}", ({2, 3}, set("0123456789"))),
+        ("9[0-9]{8,9}", ({9, 10}, {"9"})),
+        ("(?:)9", ({1}, {"9"})),
+        ("9[0-9]{9}|", ({0, 10}, {"9"})),
+    ],
+)
+def test_shape_of_a_metadata_pattern(pattern: str, shape: tuple[set[int], set[str]]) -> None:
+    assert _phone_meta._shape(pattern) == (frozenset(shape[0]), frozenset(shape[1]))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["9\\d{9}", "9.{9}", "9[0-9]+", "9[0-9]*", "9[^0]", "9{,3}", "9[0-9]{9})", "[]", "9-0", "a"],
+)
+def test_shape_refuses_what_it_cannot_read(pattern: str) -> None:
+    assert _phone_meta._shape(pattern) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "0", "98", "+98", "0098", "+0", "00", "+", "980", "9898"]),
+    st.text(alphabet="0123456789", min_size=8, max_size=12),
+)
+def test_one_regex_finds_clean_mobiles(prefix: str, digits: str) -> None:
+    """The short path's single regex accepts exactly the cells in a routed clean form
+    whose last ten digits are a mobile."""
+    body = _phone_meta.ten_digit_mobile_body()
+    mobile = _phone_meta.mobile_pattern_for_ten_digits()
+    assert body is not None
+    assert mobile is not None
+    cells = pl.Series([prefix + digits, prefix + "9" + digits[:9]])
+    one = cells.str.contains(f"{phone._ROUTED_PREFIX}{body}$")
+    two = cells.str.contains(phone._CLEAN_MOBILE_FORM) & cells.str.slice(-10).str.contains(mobile)
+    assert one.to_list() == two.to_list()
