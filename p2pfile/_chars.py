@@ -60,3 +60,32 @@ def rust_class(chars: Iterable[str], *, negate: bool = False) -> str:
         f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _ranges(chars)
     )
     return f"[{'^' if negate else ''}{body}]"
+
+
+#: Persian digits (U+06F0..U+06F9).
+PERSIAN_DIGITS: Final = frozenset(chr(0x06F0 + i) for i in range(10))
+
+#: Printable ASCII that GSM-7 sends as one septet (not the extension table's
+#: ``^{}\[~]|``, not the backtick), and LF.
+PLAIN_ASCII: Final = (
+    frozenset(chr(cp) for cp in range(0x20, 0x7F)) - frozenset("^{}\\[~]|`")
+) | frozenset("\n")
+
+#: What most messages are made of: :data:`PLAIN_ASCII`, and the Persian letters,
+#: digits, punctuation, harakat and ZWNJ. Every plain non-ASCII character is
+#: UCS-2 and in the BMP, so a message's encoding and units follow from its other
+#: characters (``sms.odd_chars``), a few per message at most, and so do most
+#: message rules' candidates: CR (M204), controls, Latin-1, look-alikes, emoji
+#: and every other script are not plain. Two exceptions: Arabic ي and ك are
+#: plain, as M301 finds them by a literal search, fast, while keeping them would
+#: cost more (a message that has them has several, often every ی and ک written
+#: so); Persian digits are plain, and ``odd_chars`` keeps them only where M203
+#: needs them.
+PLAIN: Final = (
+    PLAIN_ASCII
+    | PERSIAN_DIGITS
+    | frozenset(chr(cp) for cp in range(0x0621, 0x0653))  # Arabic letters and harakat
+    | frozenset("\u067e\u0686\u0698\u06a9\u06af\u06c0\u06cc")  # پ چ ژ ک گ ۀ ی
+    | frozenset("\u060c\u061b\u061f\u066a\u066b\u066c")  # ، ؛ ؟ ٪ ٫ ٬
+    | frozenset("\u200c")  # ZWNJ, in most Persian messages
+)

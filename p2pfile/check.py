@@ -23,9 +23,9 @@ from p2pfile.config import Settings, discover, selected_codes, severity_override
 from p2pfile.phone import number_expr
 from p2pfile.reader import ReadResult, read_bytes, read_file
 from p2pfile.report import FINDING_SCHEMA, FileSummary, Report, Severity
-from p2pfile.rules import REGISTRY, Options, Rule, all_rules, default_selection
+from p2pfile.rules import REGISTRY, Finding, Options, Rule, all_rules, default_selection
 from p2pfile.rules import names as rule_names
-from p2pfile.sms import message_expr
+from p2pfile.sms import analyzed_message_expr, odd_chars
 
 __all__ = [
     "CheckPlan",
@@ -67,6 +67,10 @@ class CheckPlan:
 #: slice's worth (duplicates, which need every row, are found first from E.164 alone).
 ANALYSIS_ROWS = 1_000_000
 
+#: Rows per chunk of the frame the analysis runs over: polars' engine works on the
+#: chunks of a frame in parallel, one chunk at a time otherwise (the reader returns one).
+ANALYSIS_CHUNK_ROWS = 100_000
+
 
 def analyze(
     frame: pl.DataFrame, options: Options, *, duplicates: pl.DataFrame | None = None
@@ -76,12 +80,15 @@ def analyze(
     ``duplicates``: the ``dup_line`` and ``first_line_of_recipient`` of these rows,
     when they were found over a larger frame than this one (see :data:`ANALYSIS_ROWS`).
     """
+    chunks = [
+        frame.slice(at, ANALYSIS_CHUNK_ROWS) for at in range(0, frame.height, ANALYSIS_CHUNK_ROWS)
+    ]
     analyzed = (
-        frame.lazy()
-        .with_columns(
-            number=number_expr("recipient"),
-            sms=message_expr("message", suffix=options.suffix),
-        )
+        (pl.concat(chunks, rechunk=False) if len(chunks) > 1 else frame)
+        .lazy()
+        .with_columns(number=number_expr("recipient"), odd_chars=odd_chars(c("message")))
+        # The message rules test odd_chars, a few characters a row, instead of the text.
+        .with_columns(sms=analyzed_message_expr("message", "odd_chars", suffix=options.suffix))
         .unnest("number", "sms")
         .with_columns(
             # Shared by M101/M102 as a cheap prefilter: empty, or whitespace at an edge.
@@ -218,14 +225,26 @@ def _confirmed(subset: pl.DataFrame, related: str, same: list[str]) -> pl.DataFr
 def findings_for(
     analyzed: pl.DataFrame, path: str, rules: Iterable[Rule], plan: CheckPlan
 ) -> pl.DataFrame:
-    """Every row rule's findings over one analyzed frame, in one query."""
+    """Every row rule's findings over one analyzed frame, in one query (after the prefilters)."""
+    checks = [(rule, rule.check(plan.options)) for rule in rules if rule.check is not None]
+    if not checks:
+        return Report.empty_frame()
+    # Prefilters first, all in one query: kept apart from ``hit`` (in one query polars
+    # would merge the two filters into one predicate, evaluated over every row), and
+    # over only the columns the rule reads, so the filter copies nothing else.
+    narrowed = [analyzed.lazy().select(_columns(analyzed, rule, f)) for rule, f in checks]
+    prefiltered = [
+        lf.filter(f.prefilter)
+        for lf, (_, f) in zip(narrowed, checks, strict=True)
+        if f.prefilter is not None
+    ]
+    filtered = iter(pl.collect_all(prefiltered))
     parts: list[pl.LazyFrame] = []
-    for rule in rules:
-        if rule.check is None:
-            continue
-        finding = rule.check(plan.options)
-        candidates = analyzed if finding.prefilter is None else analyzed.filter(finding.prefilter)
-        lf = candidates.lazy()
+    for lf, (rule, finding) in zip(narrowed, checks, strict=True):
+        # One chunk: over a frame of several, polars 2.1's streaming engine panics on
+        # M203's query ("assertion failed: i < self.len()"); the eager filter this
+        # replaced happened to return one.
+        candidates = lf if finding.prefilter is None else next(filtered).rechunk().lazy()
         value = (
             c("message").str.slice(0, MESSAGE_EXCERPT)
             if rule.field == "message"
@@ -233,7 +252,7 @@ def findings_for(
         )
         fix = rule.fix
         parts.append(
-            lf.filter(finding.hit).select(
+            candidates.filter(finding.hit).select(
                 path=pl.lit(path, pl.String),
                 line=c("line"),
                 row=c("row"),
@@ -250,9 +269,22 @@ def findings_for(
                 fix_replacement=_or_null(finding.replacement if fix else None, pl.String),
             )
         )
-    if not parts:
-        return Report.empty_frame()
     return pl.concat(pl.collect_all(parts)).sort("line", "code", maintain_order=True)
+
+
+def _columns(analyzed: pl.DataFrame, rule: Rule, finding: Finding) -> list[str]:
+    """The columns of the analyzed frame a rule's findings read, in the frame's order."""
+    exprs = (
+        finding.hit,
+        finding.prefilter,
+        finding.message,
+        finding.column,
+        finding.replacement if rule.fix else None,
+        finding.related_line,
+    )
+    wanted = {"line", "row", "message" if rule.field == "message" else "recipient"}
+    wanted.update(name for expr in exprs if expr is not None for name in expr.meta.root_names())
+    return [name for name in analyzed.columns if name in wanted]
 
 
 def _or_null(expr: pl.Expr | None, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:

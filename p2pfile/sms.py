@@ -9,8 +9,9 @@ pair is never split across parts (greedy packing, not ``ceil``).
 
 Two faces give the same answers: :func:`analyze_message` is the readable
 per-message reference; :func:`analyze_messages` and :func:`message_expr`
-compute whole columns with polars, packing exactly only the few messages that
-hold a pair and span several parts.
+compute whole columns with polars from the few characters of each message
+outside the common set (:func:`odd_chars`), packing exactly only the few
+messages whose pairs may straddle a part boundary.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from p2pfile._chars import rust_class
+from p2pfile._chars import PERSIAN_DIGITS, PLAIN, PLAIN_ASCII, rust_class
 
 __all__ = [
     "GSM_BASIC",
@@ -33,7 +34,9 @@ __all__ = [
     "NonGsmChar",
     "analyze_message",
     "analyze_messages",
+    "analyzed_message_expr",
     "message_expr",
+    "odd_chars",
 ]
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -178,6 +181,27 @@ _EXTENSION_CLASS: Final = rust_class(_EXTENSION)
 _NOT_EXTENSION_CLASS: Final = rust_class(_EXTENSION, negate=True)
 _ASTRAL: Final = r"[\x{10000}-\x{10FFFF}]"
 _NOT_ASTRAL: Final = r"[^\x{10000}-\x{10FFFF}]"
+# Every character outside PLAIN; and, when the first character past plain ASCII is a
+# Persian digit, the stretch up to it: a Latin message that only Persian digits make
+# UCS-2 has no other odd character, yet M203 must find it. (The stretch is plain
+# ASCII and a Persian digit, GSM and look-alikes only: the encoding and units drawn
+# from odd_chars, and the rules' tests of it, are the same with it or without it.)
+_ODD_PATTERN: Final = (
+    f"^{rust_class(PLAIN_ASCII)}*{rust_class(PERSIAN_DIGITS)}|{rust_class(PLAIN, negate=True)}"
+)
+
+
+def odd_chars(text: pl.Expr) -> pl.Expr:
+    """The characters of ``text`` outside :data:`p2pfile._chars.PLAIN`, in order ("" for null).
+
+    A character outside ``PLAIN`` is in ``text`` exactly when it is here, and most
+    messages have none or a few, so a test of this column costs a tenth of one
+    over the text. (When the first character past plain ASCII is a Persian digit,
+    the stretch up to it is kept too, see ``_ODD_PATTERN``.) One regex pass;
+    ``check.analyze`` keeps the result as the ``odd_chars`` column, for the
+    message analysis and the message rules' prefilters.
+    """
+    return text.fill_null("").str.extract_all(_ODD_PATTERN).list.join("")
 
 
 def analyze_messages(
@@ -202,42 +226,94 @@ def message_expr(column: str | pl.Expr, *, suffix: str = "") -> pl.Expr:
     )
 
 
+def analyzed_message_expr(text: str, odd: str, *, suffix: str = "") -> pl.Expr:
+    """:func:`message_expr` of column ``text``, whose :func:`odd_chars` are column ``odd``.
+
+    For a frame that keeps the odd characters anyway (``check.analyze``): they
+    are extracted once, by a plain expression the engine can run in parallel.
+    """
+    return pl.struct(text, odd).map_batches(
+        lambda s: _analyze(s.struct.field(text), s.struct.field(odd), suffix).to_struct(text),
+        return_dtype=MESSAGE_DTYPE,
+        is_elementwise=True,
+    )
+
+
+#: Rows per chunk for the regex pass of :func:`odd_chars` over a large series: polars
+#: runs an expression over the chunks of a frame in parallel, over one chunk on one core.
+_CHUNK_ROWS: Final = 100_000
+
+
 def _analyze_series(series: pl.Series, suffix: str) -> pl.DataFrame:
+    chunks = [series.slice(at, _CHUNK_ROWS) for at in range(0, series.len(), _CHUNK_ROWS)]
+    text = pl.concat(chunks, rechunk=False) if len(chunks) > 1 else series
+    odd = text.to_frame("text").lazy().select(odd_chars(pl.col("text"))).collect().to_series()
+    return _analyze(series, odd, suffix)
+
+
+def _analyze(text: pl.Series, odd: pl.Series, suffix: str) -> pl.DataFrame:
+    """The columns of :data:`MESSAGE_DTYPE` for ``text + suffix``, given ``odd_chars(text)``.
+
+    A plain character is GSM basic and one septet when ASCII, UCS-2 and one
+    unit otherwise, so the text is GSM-7 when its odd characters are and it has
+    no plain non-ASCII one (its bytes past the first of each character are then
+    all in ``odd``); escape pairs (GSM-7) and astral characters (UCS-2) are odd,
+    counted there. The suffix, one string, is analyzed in Python and added.
+    """
     c = pl.col
-    text = series.fill_null("")
-    sent = text + suffix if suffix else text
-    gsm = ~sent.str.contains(_NOT_GSM)
-    # Count pairs only where they cost: extension characters in GSM-7 rows,
-    # astral characters in UCS-2 rows (each regex pass costs ~0.4 s per 1M).
-    pairs = pl.zeros(len(sent), pl.Int64, eager=True)
-    # An astral character is the only one whose UTF-8 starts with F0-F4: five byte
-    # scans (memchr-fast) find the rows worth a regex count, which costs ~10x more.
-    raw = sent.cast(pl.Binary)
-    has_astral = raw.bin.contains(b"\xf0")
-    for lead in (b"\xf1", b"\xf2", b"\xf3", b"\xf4"):
-        has_astral = has_astral | raw.bin.contains(lead)
-    for rows, pattern in ((gsm, _EXTENSION_CLASS), (~gsm & has_astral, _ASTRAL)):
-        if rows.any():
-            where = rows.arg_true()
-            pairs = pairs.scatter(where, sent.gather(where).str.count_matches(pattern))
-    frame = pl.DataFrame({"sent": sent, "gsm": gsm, "pairs": pairs}).with_columns(
-        chars=c("sent").str.len_chars().cast(pl.Int64),
-        single=pl.when(c("gsm")).then(GSM_SINGLE).otherwise(UCS2_SINGLE).cast(pl.Int64),
-        multi=pl.when(c("gsm")).then(GSM_MULTI).otherwise(UCS2_MULTI).cast(pl.Int64),
+    suffix_gsm = all(ch in _BASIC or ch in _EXTENSION for ch in suffix)
+    suffix_extension = sum(ch in _EXTENSION for ch in suffix)
+    suffix_astral = sum(ord(ch) > 0xFFFF for ch in suffix)
+    # In stages, each value computed once (one select repeating them costs twice as much).
+    frame = (
+        pl.DataFrame({"text": text.fill_null(""), "odd": odd.fill_null("")})
+        .lazy()
+        .select(
+            "text",
+            text_chars=c("text").str.len_chars().cast(pl.Int64),
+            odd_gsm=~c("odd").str.contains(_NOT_GSM),
+            odd_extra_bytes=c("odd").str.len_bytes().cast(pl.Int64)
+            - c("odd").str.len_chars().cast(pl.Int64),
+            extension=c("odd").str.count_matches(_EXTENSION_CLASS).cast(pl.Int64),
+            astral=c("odd").str.count_matches(_ASTRAL).cast(pl.Int64),
+        )
+        .select(
+            "text",
+            chars=c("text_chars") + len(suffix),
+            gsm=c("odd_gsm")
+            & (c("text").str.len_bytes().cast(pl.Int64) - c("text_chars") == c("odd_extra_bytes"))
+            & pl.lit(suffix_gsm),
+            extension=c("extension") + suffix_extension,
+            astral=c("astral") + suffix_astral,
+        )
+        .select(
+            "text",
+            "chars",
+            "gsm",
+            pairs=pl.when(c("gsm")).then(c("extension")).otherwise(c("astral")),
+            single=pl.when(c("gsm")).then(GSM_SINGLE).otherwise(UCS2_SINGLE).cast(pl.Int64),
+            multi=pl.when(c("gsm")).then(GSM_MULTI).otherwise(UCS2_MULTI).cast(pl.Int64),
+        )
+        .with_columns(units=c("chars") + c("pairs"))
+        .with_columns(
+            multipart=c("units") > c("single"),
+            ceil=(c("units") + c("multi") - 1) // c("multi"),
+        )
+        .with_columns(
+            parts=pl.when(c("multipart")).then(c("ceil")).otherwise(1).cast(pl.Int64),
+            # Packing moves at most one pair a part, wasting a unit each time: when the
+            # first ceil-1 parts cannot waste more than the last one has free, ceil is exact.
+            exact=c("multipart")
+            & (pl.min_horizontal(c("pairs"), c("ceil") - 1) > c("ceil") * c("multi") - c("units")),
+        )
+        .collect()
     )
-    frame = frame.with_columns(units=c("chars") + c("pairs")).with_columns(
-        multipart=c("units") > c("single"),
-        # Without pairs nothing can straddle a boundary, and ceil is exact.
-        parts=pl.when(c("units") <= c("single"))
-        .then(1)
-        .otherwise((c("units") + c("multi") - 1) // c("multi"))
-        .cast(pl.Int64),
-    )
-    straddles = frame.get_column("multipart") & (frame.get_column("pairs") > 0)
-    if straddles.any():
-        where = straddles.arg_true()
+    exact = frame.get_column("exact")
+    if exact.any():
+        where = exact.arg_true()
+        rows = frame[where].with_columns(sent=c("text") + pl.lit(suffix))
         frame = frame.with_columns(
-            parts=frame.get_column("parts").scatter(where, _packed_parts(frame[where]))
+            parts=frame.get_column("parts").scatter(where, _packed_parts(rows))
         )
     return frame.select(
         encoding=pl.when(c("gsm")).then(pl.lit("GSM-7")).otherwise(pl.lit("UCS-2")),

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from p2pfile.check import check
+from p2pfile.check import analyze, check
+from p2pfile.fix import MESSAGE_FIX_ORDER
 from p2pfile.report import Report
-from p2pfile.rules import all_rules
+from p2pfile.rules import ANALYZED_COLUMNS, Finding, Options, all_rules
+
+c = pl.col
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CLEAN_ROW = "+989121112233,سلام"
@@ -194,3 +200,110 @@ def test_large_files_analyzed_in_slices_report_exactly_the_same(
     sliced = check([first, second], isolated=True)
     assert sliced.frame.equals(whole.frame)
     assert {"D101", "D102", "D103"} <= set(whole.frame.get_column("code"))
+
+
+# -- the message rules' prefilters: cheap tests of odd_chars that keep every hit -------
+
+# Every kind of character a message rule or the analysis looks at, and the plain
+# text around them (Persian digits first in Latin text: the odd_chars stretch).
+_PIECES = [
+    *"ab Z09.,!?%<>$@_\n",
+    *"سلامکگپچژیۀآ،؛؟٪\u064b\u200c",
+    *"۰۱۲۳۴۵۶۷۸۹",
+    *"\u064a\u0643",  # M301
+    "\r",
+    "\r\n",  # M204
+    *"\t\x00\x0b\x0c\x1b\x1c\x7f\x85\x9f",  # M103
+    *"éÇçØÃÂ«»\xa0\ufffd",
+    "Ã©",
+    "Ø³Ù„Ø§Ù…",
+    "ÓáÇã",  # M104
+    *"\u202a\u202b\u202e\u2066\u2069",  # M105
+    *"\u201c\u201d\u2019\u2013\u2026\u200b\ufeff\xad\u2060`",
+    *"٠١٢٣",  # M203
+    *"{}[]~|^\\€",  # GSM escape pairs
+    "\U0001f600",
+    "\U0001f44d\U0001f3fd",
+    "\U000e0067",  # astral
+    *"\u3000\u2028\u1680\u200d\u0414\u4e2d",
+    "{name}",
+    "%s",
+]
+
+
+@st.composite
+def _messages(draw: st.DrawFn) -> str:
+    pieces = draw(st.lists(st.sampled_from(_PIECES), max_size=12))
+    if draw(st.booleans()):
+        # Long enough that a GSM-7 rewrite saves a part (M203).
+        pieces.insert(draw(st.integers(0, len(pieces))), "a" * draw(st.sampled_from([60, 150])))
+    return "".join(pieces)
+
+
+def _analyzed(texts: list[str], options: Options) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "line": range(2, len(texts) + 2),
+            "row": range(1, len(texts) + 1),
+            "recipient": ["+989121112233"] * len(texts),
+            "message": texts,
+        },
+        schema={"line": pl.Int64, "row": pl.Int64, "recipient": pl.String, "message": pl.String},
+    )
+    return analyze(frame, options)
+
+
+def _message_findings(options: Options) -> list[tuple[str, Finding]]:
+    checks = [(r.code, r.check) for r in all_rules() if r.field == "message"]
+    return [(code, check(options)) for code, check in checks if check is not None]
+
+
+def _missed(analyzed: pl.DataFrame, options: Options) -> dict[str, list[str]]:
+    """For each message rule, the messages it hits that its prefilter drops (none, we hope)."""
+    missed = {
+        code: finding.hit.fill_null(value=False) & ~finding.prefilter.fill_null(value=False)
+        for code, finding in _message_findings(options)
+        if finding.prefilter is not None
+    }
+    masks = analyzed.select(**missed)
+    return {
+        code: analyzed.filter(masks.get_column(code)).get_column("message").to_list()
+        for code in missed
+        if masks.get_column(code).any()
+    }
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_messages(), min_size=1, max_size=8), st.sampled_from(["", " لغو11", "!", "“"]))
+def test_message_prefilters_keep_every_hit(texts: list[str], suffix: str) -> None:
+    options = Options(suffix=suffix)
+    assert _missed(_analyzed(texts, options), options) == {}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_messages(), min_size=1, max_size=8))
+def test_message_prefilters_hold_after_fixes_on_the_odd_chars_as_read(texts: list[str]) -> None:
+    """``fix`` re-analyzes the rows a fix changed but may keep their ``odd_chars`` as read:
+    the prefilters must still keep every hit of every rule after any chain of fixes."""
+    options = Options()
+    analyzed = _analyzed(texts, options)
+    as_read = analyzed.get_column("odd_chars")
+    fixes = sorted(
+        ((code, f) for code, f in _message_findings(options) if code in MESSAGE_FIX_ORDER),
+        key=lambda code_finding: MESSAGE_FIX_ORDER.index(code_finding[0]),
+    )
+    for code, finding in fixes:
+        assert finding.replacement is not None
+        prefilter = pl.lit(value=True) if finding.prefilter is None else finding.prefilter
+        fixed = analyzed.select(
+            pl.when((prefilter & finding.hit).fill_null(value=False))
+            .then(finding.replacement)
+            .otherwise(c("message"))
+        )
+        analyzed = _analyzed(fixed.to_series().to_list(), options).with_columns(odd_chars=as_read)
+        assert _missed(analyzed, options) == {}, code
+
+
+def test_analyze_returns_the_analyzed_columns() -> None:
+    analyzed = _analyzed(["hi", "سلام \U0001f600"], Options())
+    assert set(ANALYZED_COLUMNS) <= set(analyzed.columns)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from p2pfile import analyze_message, analyze_messages, message_expr
+from p2pfile._chars import PERSIAN_DIGITS, PLAIN, PLAIN_ASCII
+from p2pfile.sms import GSM_BASIC, GSM_EXTENSION, odd_chars
 
 EMOJI = "\U0001f600"
 
@@ -111,3 +115,70 @@ def test_expression_form_and_nulls() -> None:
     out = lf.select(info=message_expr("message")).unnest("info").collect()
     assert out.get_column("parts").to_list() == [1, 1, 2]
     assert out.get_column("encoding").to_list() == ["GSM-7", "GSM-7", "UCS-2"]
+
+
+# -- the vectorized face works from the characters outside PLAIN ------------------
+
+
+def test_plain_characters_are_what_the_vectorized_face_assumes() -> None:
+    gsm = set(GSM_BASIC) | set(GSM_EXTENSION)
+    assert set(PLAIN_ASCII) <= set(GSM_BASIC)  # one septet each
+    assert {ch for ch in PLAIN if ord(ch) < 0x80} == PLAIN_ASCII
+    for ch in PLAIN - PLAIN_ASCII:  # UCS-2, one unit each
+        assert ch not in gsm, ch
+        assert ord(ch) <= 0xFFFF, ch
+    assert not set(GSM_EXTENSION + "`\r\t\x1b") & PLAIN
+    assert PERSIAN_DIGITS <= PLAIN
+
+
+_PLAIN_SAMPLE = "ab 09.\nسلامیک\u064a\u0643\u200c،"
+_ODD_SAMPLE = "\r\t`{€é«\u201c\u202b\U0001f600\u0414٠"
+_DIGITS = "".join(sorted(PERSIAN_DIGITS))
+
+
+def _odd_reference(text: str) -> str:
+    """What ``odd_chars`` keeps, the slow way."""
+    head = ""
+    for i, ch in enumerate(text):
+        if ch in PERSIAN_DIGITS:
+            head, text = text[: i + 1], text[i + 1 :]
+            break
+        if ch not in PLAIN_ASCII:
+            break
+    return head + "".join(ch for ch in text if ch not in PLAIN)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_PLAIN_SAMPLE + _ODD_SAMPLE + _DIGITS, max_size=30), max_size=8))
+def test_odd_chars_keeps_every_character_outside_plain(texts: list[str]) -> None:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    assert frame.select(odd_chars(pl.col("text"))).to_series().to_list() == [
+        _odd_reference(t) for t in texts
+    ]
+
+
+def test_odd_chars_keeps_the_latin_stretch_before_a_persian_digit() -> None:
+    frame = pl.DataFrame({"text": ["Code: ۱۲۳ ok", "۱۲۳", "کد ۱۲۳", "«Code» ۱", None]})
+    odd = frame.select(odd_chars(pl.col("text"))).to_series().to_list()
+    assert odd == ["Code: ۱", "۱", "", "«»", ""]
+
+
+# Greedy packing differs from ceil(units / multi) only when the pairs can waste more
+# units than the last part has free; the vectorized face packs exactly only then.
+PACKING_EDGES = [
+    prefix * n + pair * k + prefix * m
+    for prefix, pair in (("a", "€"), ("a", "]"), ("س", EMOJI), ("]", EMOJI))
+    for n in (65, 66, 67, 151, 152, 153)
+    for k in (1, 2, 3)
+    for m in (0, 1, 63, 64, 65, 66, 150, 151, 152)
+]
+
+
+@pytest.mark.parametrize("suffix", ["", "€", "{}", EMOJI, "`", "\r\n", "ç", " لغو11"])
+def test_vectorized_face_packs_like_the_reference(suffix: str) -> None:
+    frame = analyze_messages(PACKING_EDGES, suffix=suffix)
+    expected = [
+        (info.encoding, info.units, info.parts, info.per_part_limit, info.chars)
+        for info in (analyze_message(text, suffix=suffix) for text in PACKING_EDGES)
+    ]
+    assert list(frame.iter_rows()) == expected

@@ -58,6 +58,7 @@ ANALYZED_COLUMNS: Final = (
     "per_part_limit",
     "chars",
     "edge_space",  # the message is empty or has whitespace at an edge
+    "odd_chars",  # the message's characters outside _chars.PLAIN (sms.odd_chars)
     "dup_line",  # line of the first row with the same E.164 and message, if earlier
     "first_line_of_recipient",  # line of the first row with the same E.164
 )

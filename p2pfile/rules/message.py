@@ -30,9 +30,21 @@ def _edge_whitespace() -> pl.Expr:
     return c("edge_space")
 
 
+def _has_odd(pattern: str) -> pl.Expr:
+    """The message holds a character of ``pattern``, a class of characters outside ``_chars.PLAIN``.
+
+    Tested on ``odd_chars``, the few characters of the message outside ``PLAIN``
+    (most rows have none): a tenth of the cost of a test over the text.
+    """
+    return c("odd_chars").str.contains(pattern)
+
+
 def _first_column(pattern: str) -> pl.Expr:
     """1-based character column of the first match of ``pattern`` in the message."""
-    return c("message").str.extract(f"^((?s:.)*?){pattern}", 1).str.len_chars().cast(pl.Int64) + 1
+    # str.find (a plain search) gives the byte offset; the characters before it are counted
+    # in the bytes up to it (a capture group of what precedes the match costs more).
+    before = c("message").cast(pl.Binary).bin.head(c("message").str.find(pattern))
+    return before.cast(pl.String).str.len_chars().cast(pl.Int64) + 1
 
 
 def _describe(chars: set[str] | frozenset[str], first: pl.Expr) -> pl.Expr:
@@ -107,6 +119,7 @@ def control_characters(options: Options) -> Finding:
     names = {ch: f"U+{ord(ch):04X} ({_CONTROL_NAMES.get(ch, 'control')})" for ch in _CONTROLS}
     first = c("message").str.extract(f"({pattern})", 1)
     return Finding(
+        prefilter=_has_odd(pattern),
         hit=c("message").str.contains(pattern),
         message=pl.lit("control character ")
         + first.replace_strict(names, default="?", return_dtype=pl.String),
@@ -140,7 +153,8 @@ def mojibake(options: Options) -> Finding:
     """
     text = c("message").fill_null("")
     return Finding(
-        prefilter=text.str.contains(r"[\x{80}-\x{FF}\x{FFFD}]"),
+        # Each pattern below needs one of these; the frequent « » and NBSP are not.
+        prefilter=_has_odd(r"[\x{C0}-\x{FF}\x{FFFD}]"),
         hit=text.str.contains("\ufffd", literal=True)
         | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
         | text.str.contains(_CP1256_AS_LATIN),
@@ -168,6 +182,7 @@ def bidi_controls(options: Options) -> Finding:
     """
     pattern = _chars.rust_class(_BIDI)
     return Finding(
+        prefilter=_has_odd(pattern),
         hit=c("message").str.contains(pattern),
         message=pl.lit("explicit bidi control ")
         + _describe(_BIDI, c("message").str.extract(f"({pattern})", 1)),
@@ -222,6 +237,12 @@ LOOKALIKES: Final = {
     **_chars.NON_ASCII_DIGITS,
 }
 _GSM: Final = frozenset(GSM_BASIC) | frozenset(GSM_EXTENSION)
+# Characters neither GSM nor look-alikes that no fix before M203 removes: a message
+# holding one is never M203, even after the fixes (controls, bidi controls and
+# whitespace at an edge may be removed by M103, M105 and M102).
+_KEPT_NEITHER: Final = _chars.rust_class(
+    _GSM | set(LOOKALIKES) | _CONTROLS | _BIDI | set(_WS), negate=True
+)
 
 
 def gsm_rewrite(text: pl.Expr) -> pl.Expr:
@@ -249,19 +270,26 @@ def avoidable_ucs2(options: Options) -> Finding:
     persian_mci 1330 rials), so compare the cost with ``p2pfile stats``.
     Fix (unsafe, it changes the text): the rewrite.
     """
-    rewritten = gsm_rewrite(c("message").fill_null("")) + pl.lit(options.suffix)
     lookalike = _chars.rust_class(set(LOOKALIKES))
     neither = _chars.rust_class(_GSM | set(LOOKALIKES), negate=True)
-    new_parts = message_expr(rewritten).struct.field("parts")
-    suffix_is_gsm = set(options.suffix) <= _GSM
+    # Nothing that is neither GSM nor a look-alike: with UCS-2, a look-alike is there too.
+    # (Persian text has Persian digits, but its letters keep it UCS-2 anyway.)
+    only_lookalikes = ~c("message").str.contains(neither)
+    # Only those are rewritten and measured: most candidates are Persian text.
+    rewritten = gsm_rewrite(pl.when(only_lookalikes).then(c("message")).otherwise(pl.lit("")))
+    new_parts = message_expr(rewritten + pl.lit(options.suffix)).struct.field("parts")
+    ucs2_for_the_message = (c("encoding") == "UCS-2") & pl.lit(set(options.suffix) <= _GSM)
     return Finding(
-        # UCS-2, with a look-alike, and nothing that is neither GSM nor a look-alike
-        # (Persian text has Persian digits, but its letters keep it UCS-2 anyway).
-        prefilter=(c("encoding") == "UCS-2")
-        & pl.lit(suffix_is_gsm)
-        & c("message").str.contains(lookalike)
-        & ~c("message").str.contains(neither),
-        hit=new_parts < c("parts"),
+        # A UCS-2 message of GSM characters and look-alikes has an odd character (a
+        # look-alike other than a Persian digit, or the stretch sms.odd_chars keeps when
+        # Persian digits come first), and none neither GSM nor a look-alike, save those
+        # a fix may remove before M203 runs (fix keeps the odd_chars of the text as read);
+        # and a message of one part cannot take fewer.
+        prefilter=ucs2_for_the_message
+        & (c("parts") > 1)
+        & (c("odd_chars") != "")
+        & ~_has_odd(_KEPT_NEITHER),
+        hit=ucs2_for_the_message & only_lookalikes & (new_parts < c("parts")),
         message=pl.format(
             "UCS-2 only because of look-alikes (first: {}); as GSM-7 it is {} part(s), not {}",
             _describe(set(LOOKALIKES), c("message").str.extract(f"({lookalike})", 1)),
@@ -288,7 +316,7 @@ def crlf_in_message(options: Options) -> Finding:
     At either end of the message it is M102 instead. Fix (safe): LF.
     """
     return Finding(
-        prefilter=c("message").str.contains("\r\n", literal=True),
+        prefilter=c("odd_chars").str.contains("\r", literal=True),
         hit=_stripped().str.contains("\r\n", literal=True),
         message=pl.lit("CR LF line breaks (each costs one more unit than LF)"),
         replacement=c("message").str.replace_all("\r\n", "\n", literal=True),
@@ -337,6 +365,8 @@ def arabic_letter_variants(options: Options) -> Finding:
     Fix (safe): ی (U+06CC) and ک (U+06A9).
     """
     return Finding(
+        # A literal search, fast: ي and ك are plain (see _chars.PLAIN), not in odd_chars.
+        prefilter=c("message").str.contains("[\u064a\u0643]"),
         hit=c("message").str.contains("[\u064a\u0643]")
         & c("message").str.contains("[\u06af\u067e\u0686\u0698\u06a9\u06cc]"),
         message=pl.lit("Arabic ي or ك in Persian text"),
