@@ -45,10 +45,11 @@ The library never prints or exits: problems are :class:`~p2pfile.errors.UsageErr
 from __future__ import annotations
 
 import filecmp
+import io
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -234,8 +235,192 @@ def decide(
     ``in_place``: rows no fix can save are kept unchanged (``unfixable``)
     instead of rejected. Nothing is written; see :func:`fix`.
     """
-    plan = CheckPlan(options=options)
-    analyzed = analyze(frame.select("line", "row", "recipient", "message"), options).with_columns(
+    decision = _decide(
+        frame, options, selected, issues=issues, unsafe=unsafe, in_place=in_place, wide=True
+    )
+    assert decision.wide is not None  # asked for above
+    return Outcome(decision.wide, decision.fixes, decision.remaining, decision.fixed_rows())
+
+
+#: Rows decided at a time. A slice is analyzed, fixed and judged on its own, and
+#: only narrow per-row columns are kept from it (:class:`_Decision`): the analysis
+#: costs about 240 bytes a row, so a 10M-row file analyzed whole would hold 2.4 GB
+#: next to its own text. Duplicates, which need every row, are found afterwards
+#: from a hash per row. (As ``check.ANALYSIS_ROWS``; a test makes it tiny.)
+ANALYSIS_ROWS = 1_000_000
+
+#: One bit of ``_fixes`` per fix that changed a row: the P1xx form codes (the
+#: recipient was rewritten and had that problem), then the message fixes in code
+#: order (the order ``diff`` names them in).
+_FIX_BITS: Final = (*FORM_CODES, *sorted(MESSAGE_FIX_ORDER))
+_HASH_SEED: Final = 0x5A17
+#: The E.164 text of ``_number`` (see ``_e164_number``).
+_E164_TEXT: Final = (pl.lit("+") + c("_number").cast(pl.String)).alias("e164")
+#: The columns only a whole file has: recomputed over the rows written.
+_DUPLICATE_COLUMNS: Final = ("first_line_of_recipient", "dup_line")
+#: What the remaining findings of a slice were judged on (see ``_remaining_hits``).
+_ON_OUTPUT, _ON_OUTPUT_SETTLED, _AS_READ = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every slice of one call is decided by."""
+
+    options: Options
+    selected: frozenset[str]
+    in_place: bool
+    #: The message fixes that apply, in :data:`MESSAGE_FIX_ORDER`.
+    fix_rules: tuple[Rule, ...]
+    #: The rules whose errors reject a row (P2xx, and the selected REJECTING_MESSAGE_RULES).
+    number_rules: tuple[Rule, ...]
+    message_rules: tuple[Rule, ...]
+    #: ``line, code, message`` of the reader's broken records.
+    structural: pl.DataFrame
+    #: The rules that cannot fire on a written row (its rejecting rules and the fixes).
+    settled: frozenset[str]
+    #: Selected row rules judged row by row, and those that read the whole file's duplicates.
+    row_rules: tuple[Rule, ...]
+    file_rules: tuple[Rule, ...]
+    #: The recipient as written (the P1xx replacement) and the columns it reads but ``e164``.
+    canonical: pl.Expr
+    canonical_roots: tuple[str, ...]
+
+    @property
+    def check_plan(self) -> CheckPlan:
+        return CheckPlan(options=self.options)
+
+
+def _plan(
+    options: Options,
+    selected: frozenset[str],
+    issues: Sequence[FileIssue],
+    *,
+    unsafe: bool,
+    in_place: bool,
+) -> _Plan:
+    fix_rules = tuple(
+        _rule(code)
+        for code in MESSAGE_FIX_ORDER
+        if code in selected and (_rule(code).fix == "safe" or unsafe)
+    )
+    # Only rows without a number, or with a foreign one, can have a P2xx finding; every
+    # P2xx rule but P203 is always applied, because such a row has no number to write.
+    number_rules = tuple(
+        r
+        for r in all_rules()
+        if r.code.startswith("P2") and (r.code != "P203" or r.code in selected)
+    )
+    message_rules = tuple(_rule(code) for code in REJECTING_MESSAGE_RULES if code in selected)
+    structural = pl.DataFrame(
+        [(i.line, i.code, i.message) for i in issues if i.code in STRUCTURAL],
+        schema={"line": pl.Int64, "code": pl.String, "message": pl.String},
+        orient="row",
+    )
+    settled = frozenset(
+        [r.code for r in all_rules() if r.code.startswith("P2")]
+        + [code for code in REJECTING_MESSAGE_RULES if code in selected]
+        + [r.code for r in fix_rules]
+        + (["D101"] if "D101" in selected else [])
+    )
+    checked = [r for r in all_rules() if r.code in selected and r.check is not None]
+    whole = [r for r in checked if _roots(_finding(r.code, options)) & set(_DUPLICATE_COLUMNS)]
+    # Every P1xx rule's replacement is the number written canonically; P103's covers any form.
+    canonical = _finding("P103", options).replacement
+    assert canonical is not None  # a rule definition invariant
+    roots = tuple(sorted(set(canonical.meta.root_names()) - {"e164"}))
+    return _Plan(
+        options=options,
+        selected=selected,
+        in_place=in_place,
+        fix_rules=fix_rules,
+        number_rules=number_rules,
+        message_rules=message_rules,
+        structural=structural,
+        settled=settled,
+        row_rules=tuple(r for r in checked if r not in whole),
+        file_rules=tuple(whole),
+        canonical=canonical.cast(pl.String),
+        canonical_roots=roots,
+    )
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """What one slice leaves behind (``_i``: the row's position in the whole frame)."""
+
+    #: Per row: ``_number`` (the E.164 as an integer, see :func:`_e164_number`; and
+    #: what else ``canonical`` reads), ``_bad`` (rejected, or unfixable in place),
+    #: ``_key`` (hash of E.164 and the message written, null without a number) and
+    #: ``_fixes`` (bits of :data:`_FIX_BITS`).
+    rows: pl.DataFrame
+    #: ``_i, message``: rows kept (not ``_bad``) whose message a fix changed, as fixed.
+    fixed: pl.DataFrame
+    #: ``_i, codes, reasons``: every ``_bad`` row (codes F, then P, then M).
+    rejected: pl.DataFrame
+    #: ``_i, kind``: one entry per finding a check of the output could still report.
+    hits: pl.DataFrame
+    #: For :func:`decide`: every column of today's ``Outcome.rows`` but the file's.
+    wide: pl.DataFrame | None
+
+
+def _decide(
+    frame: pl.DataFrame,
+    options: Options,
+    selected: frozenset[str],
+    *,
+    issues: Sequence[FileIssue],
+    unsafe: bool,
+    in_place: bool,
+    wide: bool,
+) -> _Decision:
+    """Every row's fate, a slice at a time; then duplicates and counts over the whole file."""
+    plan = _plan(options, selected, issues, unsafe=unsafe, in_place=in_place)
+    frame = frame.select("line", "row", "recipient", "message")
+    slices: list[_Slice] = []
+    # An empty frame still goes through once: its (empty) frames carry the schemas.
+    for offset in range(0, max(frame.height, 1), ANALYSIS_ROWS):
+        slices.append(_decide_slice(frame.slice(offset, ANALYSIS_ROWS), offset, plan, wide=wide))
+    rows = pl.concat([s.rows for s in slices])
+    # Held compressed when there are several slices: only memory is at stake then.
+    fixed = _FixedMessages(ANALYSIS_ROWS, [s.fixed for s in slices], compress=len(slices) > 1)
+    rejected = pl.concat([s.rejected for s in slices])
+    hits = pl.concat([s.hits for s in slices])
+    wide_rows = pl.concat([s.wide for s in slices if s.wide is not None]) if wide else None
+    del slices
+
+    kept = _duplicates(frame, rows, fixed) if "D101" in selected else _no_duplicates()
+    bad = rows.get_column("_bad")
+    dup = pl.zeros(frame.height, pl.Boolean, eager=True)
+    if kept.height:
+        dup = dup.scatter(kept.get_column("_i"), True)
+    rows = rows.with_columns(_dup=dup)
+    decision = _Decision(
+        frame=frame,
+        rows=rows,
+        fixed=fixed,
+        rejected=rejected,
+        kept=kept,
+        fixes={},
+        remaining=0,
+        canonical=plan.canonical,
+        in_place=in_place,
+        slice_rows=ANALYSIS_ROWS,
+        fix_codes=tuple(r.code for r in plan.fix_rules),
+        wide=None,
+    )
+    written = ~bad & ~dup
+    unfixable = in_place and bool(bad.any())
+    remaining = _remaining(decision, hits, written, plan, unfixable=unfixable)
+    fixes = _count_fixes(rows.get_column("_fixes").filter(written))
+    if wide_rows is not None:
+        wide_rows = _wide_rows(wide_rows, decision)
+    return replace(decision, fixes=fixes, remaining=remaining, wide=wide_rows)
+
+
+def _decide_slice(frame: pl.DataFrame, offset: int, plan: _Plan, *, wide: bool) -> _Slice:
+    """Analyze, fix and judge one slice (``_i`` is local here, global in what is returned)."""
+    options = plan.options
+    analyzed = _analyze(frame, options).with_columns(
         _i=pl.int_range(pl.len(), dtype=pl.Int64),
         orig_message=c("message"),
         parts_as_read=c("parts"),
@@ -243,54 +428,76 @@ def decide(
     # M104 on the text as read: a control character removed by M103 may have been the
     # C1 byte that made the mojibake recognizable.
     early = None
-    if "M104" in selected:
+    if "M104" in plan.selected:
         m104 = [_rule("M104")]
-        early = findings_for(_narrow(analyzed, m104, options), "", m104, plan)
-    fix_rules = [
-        _rule(code)
-        for code in MESSAGE_FIX_ORDER
-        if code in selected and (_rule(code).fix == "safe" or unsafe)
-    ]
-    work, fixed_rows = _fix_messages(analyzed, fix_rules, options)
-
-    # Every P1xx rule's replacement is the number written canonically; P103's covers any form.
-    canonical = _finding("P103", options).replacement
-    assert canonical is not None  # a rule definition invariant
-    work = work.with_columns(out_recipient=canonical.cast(pl.String))
-
-    rejected = _rejections(
-        work, frame_issues=issues, early=early, options=options, selected=selected
-    )
-    work = work.join(rejected, on="line", how="left", maintain_order="left").with_columns(
-        _bad=c("codes").is_not_null() | c("e164").is_null()
-    )
-    work = _dedupe(work, enabled="D101" in selected)
-    status = (
-        pl.when(c("_bad"))
-        .then(pl.lit("unfixable" if in_place else "rejected"))
-        .when(c("kept_line").is_not_null())
-        .then(pl.lit("duplicate"))
-        .otherwise(pl.lit("written"))
-    )
-    keep_as_read = c("_bad") & pl.lit(in_place)
+        early = findings_for(_narrow(analyzed, m104, options), "", m104, plan.check_plan)
+    work, fixed_rows = _fix_messages(analyzed, plan.fix_rules, options)
+    work = work.with_columns(out_recipient=plan.canonical)
+    rejected = _rejections(work, plan, early)
     work = work.with_columns(
-        status=status,
-        out_recipient=pl.when(keep_as_read).then(c("recipient")).otherwise(c("out_recipient")),
-        out_message=pl.when(keep_as_read)
-        .then(c("orig_message"))
-        .otherwise(c("message").fill_null("")),
+        _bad=c("line").is_in(rejected.get_column("line").implode()) | c("e164").is_null()
     )
+    # Dedupe compares the message as written: fixed, or as read for a row kept
+    # unchanged in place (only counted then: such a row is never dropped).
+    written_message = pl.when(c("_bad")).then(c("orig_message")).otherwise(c("message"))
+    key = pl.struct(c("e164"), written_message.fill_null("").alias("message"))
+    rows = work.select(
+        *plan.canonical_roots,
+        "_bad",
+        _number=_e164_number(work.get_column("e164")),
+        _key=pl.when(c("e164").is_not_null()).then(key.hash(seed=_HASH_SEED)),
+        _fixes=_fix_bits(fixed_rows),
+    )
+    touched = pl.concat(list(fixed_rows.values())).unique() if fixed_rows else None
+    fixed = (
+        work.lazy()
+        .filter(c("_i").is_in(touched.implode()) & ~c("_bad"))
+        .select(c("_i") + offset, "message")
+        .collect()
+        if touched is not None
+        else pl.DataFrame(schema={"_i": pl.Int64, "message": pl.String})
+    )
+    bad_rows = (
+        work.lazy()
+        .filter(c("_bad"))
+        .select("_i", "line")
+        .join(rejected.lazy(), on="line", how="left", maintain_order="left")
+        .select(c("_i") + offset, "codes", "reasons")
+        .collect()
+    )
+    hits = _remaining_hits(work, analyzed, plan).with_columns(c("_i") + offset)
+    wide_part = None
+    if wide:
+        wide_part = work.join(rejected, on="line", how="left", maintain_order="left").with_columns(
+            c("_i") + offset
+        )
+    return _Slice(rows, fixed, bad_rows, hits, wide_part)
 
-    fixes = _count_fixes(work, fixed_rows)
-    settled = frozenset(
-        [r.code for r in all_rules() if r.code.startswith("P2")]
-        + [code for code in REJECTING_MESSAGE_RULES if code in selected]
-        + [r.code for r in fix_rules]
-        + (["D101"] if "D101" in selected else [])
-    )
-    remaining = _remaining(work, analyzed, options, selected, settled)
-    rows = work.drop("_bad").with_columns(message=c("orig_message")).drop("orig_message")
-    return Outcome(rows, fixes, remaining, fixed_rows)
+
+def _e164_number(e164: pl.Series) -> pl.Series:
+    """E.164 numbers as integers: ``+989121234567`` is 989121234567.
+
+    Exact both ways (at most 15 digits after the ``+``, the first never 0), and
+    8 bytes a row where the text costs 29 (its 13 bytes do not fit inline in a
+    string view): a 10M-row file keeps every row's number in 80 MB.
+    """
+    number = e164.str.slice(1).cast(pl.Int64, strict=False)
+    spelled = number.to_frame("_number").select(_E164_TEXT).to_series()
+    if not spelled.eq_missing(e164).all():  # pragma: no cover - p2pfile.phone's E.164 invariant
+        msg = "an E.164 number that is not + and digits"
+        raise AssertionError(msg)
+    return number
+
+
+def _analyze(frame: pl.DataFrame, options: Options) -> pl.DataFrame:
+    """``check.analyze`` without the duplicates of the frame: fix finds them over the
+    whole file, after the fixes (and they cost a third of a slice's analysis)."""
+    duplicates = pl.DataFrame(dict.fromkeys(_DUPLICATE_COLUMNS, _nulls(frame.height)))
+    return analyze(frame, options, duplicates=duplicates)
+
+
+def _nulls(n: int) -> pl.Series:
+    return pl.repeat(None, n, dtype=pl.Int64, eager=True)
 
 
 def _rule(code: str) -> Rule:
@@ -330,7 +537,7 @@ def _fix_messages(
                 touched.append(hit)
         if not touched:
             break
-        # ``_i`` is the row's position in the whole frame.
+        # ``_i`` is the row's position in the frame.
         work = part if scope is None else _scatter(work, part.get_column("_i"), part)
         scope = pl.concat(touched).unique()
     return work, {code: pl.concat(hits).unique() for code, hits in changed.items()}
@@ -357,14 +564,15 @@ def _apply(part: pl.DataFrame, rule: Rule, options: Options) -> tuple[pl.DataFra
     changed = hits.select(
         "_i", "line", "row", recipient=pl.lit(None, dtype=pl.String), message="new"
     )
-    fresh = analyze(changed, options)
+    fresh = _analyze(changed, options)
     return _scatter(part, hits.get_column("_pos"), fresh), hits.get_column("_i")
 
 
 def _scatter(frame: pl.DataFrame, positions: pl.Series, fresh: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with the message columns of the rows at ``positions`` taken from ``fresh``.
 
-    (A scatter by position: five times faster than ``DataFrame.update``'s join at 1M rows.)
+    (A scatter by position: five times faster than ``DataFrame.update``'s join at
+    1M rows, and string values are not copied: the new column shares their buffers.)
     """
     return frame.with_columns(
         frame.get_column(name).clone().scatter(positions, fresh.get_column(name))
@@ -372,42 +580,21 @@ def _scatter(frame: pl.DataFrame, positions: pl.Series, fresh: pl.DataFrame) -> 
     )
 
 
-def _rejections(
-    work: pl.DataFrame,
-    *,
-    frame_issues: Sequence[FileIssue],
-    early: pl.DataFrame | None,
-    options: Options,
-    selected: frozenset[str],
-) -> pl.DataFrame:
+def _rejections(work: pl.DataFrame, plan: _Plan, early: pl.DataFrame | None) -> pl.DataFrame:
     """``line, codes, reasons`` of every row no fix can save (codes F, then P, then M)."""
-    plan = CheckPlan(options=options)
-    number_rules = [
-        r
-        for r in all_rules()
-        if r.code.startswith("P2") and (r.code != "P203" or r.code in selected)
-    ]
-    message_rules = [_rule(code) for code in REJECTING_MESSAGE_RULES if code in selected]
-    # Only rows without a number, or with a foreign one, can have a P2xx finding.
-    numbers = _narrow(work, number_rules, options, rows=c("e164").is_null() | c("foreign"))
+    options = plan.options
+    numbers = _narrow(work, plan.number_rules, options, rows=c("e164").is_null() | c("foreign"))
     frames = [
-        findings_for(numbers, "", number_rules, plan),
-        findings_for(_narrow(work, message_rules, options), "", message_rules, plan),
+        findings_for(numbers, "", plan.number_rules, plan.check_plan),
+        findings_for(
+            _narrow(work, plan.message_rules, options), "", plan.message_rules, plan.check_plan
+        ),
     ]
     if early is not None:
         frames.append(early.select("line", "code", "message"))
-    structural = [
-        (issue.line, issue.code, issue.message)
-        for issue in frame_issues
-        if issue.code in STRUCTURAL
-    ]
-    if structural:
+    if plan.structural.height:
         lines = work.get_column("line")
-        frames.append(
-            pl.DataFrame(structural, schema=["line", "code", "message"], orient="row").filter(
-                c("line").is_in(lines.implode())
-            )
-        )
+        frames.append(plan.structural.filter(c("line").is_in(lines.implode())))
     every = pl.concat(
         [f.select("line", "code", "message").cast({"line": pl.Int64}) for f in frames]
     )
@@ -432,6 +619,31 @@ def _narrow(
     return lf.select(name for name in frame.columns if name in wanted).collect()
 
 
+def _fix_bits(fixed_rows: Mapping[str, pl.Series]) -> pl.Expr:
+    """The ``_fixes`` bits of each row (see :data:`_FIX_BITS`)."""
+    assert len(_FIX_BITS) <= 16  # a UInt16 holds them
+    rewritten = (c("out_recipient") != c("recipient")).fill_null(value=False)
+    bits = []
+    for bit, code in enumerate(_FIX_BITS):
+        if code in FORM_CODES:
+            hit = rewritten & c("forms").list.contains(code)
+        elif code in fixed_rows:
+            hit = c("_i").is_in(fixed_rows[code].implode())
+        else:
+            continue
+        bits.append(pl.when(hit).then(pl.lit(1 << bit, pl.UInt16)).otherwise(pl.lit(0, pl.UInt16)))
+    return pl.sum_horizontal(bits).cast(pl.UInt16)
+
+
+def _count_fixes(fixes: pl.Series) -> dict[str, int]:
+    """Rule code -> rows whose ``_fixes`` (of the rows written) have its bit."""
+    counts = fixes.to_frame().select(
+        ((c("_fixes") & pl.lit(1 << bit, pl.UInt16)) != 0).sum().alias(code)
+        for bit, code in enumerate(_FIX_BITS)
+    )
+    return {code: int(n) for code, n in sorted(counts.row(0, named=True).items()) if n}
+
+
 def first_lines(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     """For each row, the ``line`` of the first row with the same ``keys`` (its own if it is first).
 
@@ -441,106 +653,240 @@ def first_lines(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     different rows. (Grouping every row by its strings costs about 2 GiB at
     10M rows, DESIGN.md.)
     """
-    lines = frame.get_column("line").clone()  # scatter writes in place: never into the frame
-    maybe = frame.select(pl.struct(*keys).hash(seed=0x5A17).is_duplicated()).to_series()
-    where = maybe.arg_true()
-    if where.len():
-        firsts = frame[where].select(c("line").first().over(*keys)).to_series()
-        lines = lines.scatter(where, firsts)
-    return lines.alias("first_line")
+    lines = frame.get_column("line")
+    hashes = frame.select(pl.struct(*keys).hash(seed=_HASH_SEED)).to_series()
+    repeats = _repeats(lines, hashes, lambda where: frame[where].select(keys))
+    firsts = lines.clone()  # scatter writes in place: never into the frame
+    if repeats.height:
+        firsts = firsts.scatter(repeats.get_column("_at"), repeats.get_column("first_line"))
+    return firsts.alias("first_line")
 
 
-def _dedupe(work: pl.DataFrame, *, enabled: bool) -> pl.DataFrame:
-    """``kept_line``: for a written row that repeats an earlier one (E.164 and fixed message)."""
-    if not enabled:
-        return work.with_columns(kept_line=pl.lit(None, dtype=pl.Int64))
-    # Lazy, so that only these columns are copied by the filter.
-    candidates = (
-        work.lazy()
-        .filter(~c("_bad"))
-        .select("line", "e164", message=c("message").fill_null(""))
-        .collect()
+def _repeats(
+    lines: pl.Series, hashes: pl.Series, exact: Callable[[pl.Series], pl.DataFrame]
+) -> pl.DataFrame:
+    """``_at, first_line``: the rows repeating an earlier row, and that row's line.
+
+    ``hashes`` (never null) are a 64-bit hash of each row's key (or the key
+    itself, when it is one number); only the rows sharing a hash are compared,
+    by their exact key columns ``exact(positions)``, so a hash collision can
+    never pair two different rows.
+    """
+    where = _shared(hashes)
+    if not where.len():
+        return pl.DataFrame(schema={"_at": pl.UInt32, "first_line": pl.Int64})
+    keys = exact(where)
+    return (
+        keys.with_columns(_at=where, _line=lines.gather(where))
+        .select("_at", "_line", first_line=c("_line").first().over(keys.columns))
+        .filter(c("first_line") != c("_line"))
+        .drop("_line")
     )
-    firsts = candidates.select("line", kept_line=first_lines(candidates, ["e164", "message"]))
-    firsts = firsts.filter(c("kept_line") != c("line"))
-    return work.join(firsts, on="line", how="left", maintain_order="left")
 
 
-def _count_fixes(work: pl.DataFrame, fixed_rows: Mapping[str, pl.Series]) -> dict[str, int]:
-    """Rows with status ``written`` changed by each fix."""
-    exprs: dict[str, pl.Expr] = {
-        code: c("_i").is_in(rows.implode()).sum() for code, rows in fixed_rows.items()
-    }
-    rewritten = c("out_recipient") != c("recipient")
-    for code in FORM_CODES:
-        exprs[code] = (rewritten & c("forms").list.contains(code)).sum()
-    counts = (
-        work.lazy().filter(c("status") == "written").select(**exprs).collect().row(0, named=True)
+def _shared(values: pl.Series) -> pl.Series:
+    """Positions (ascending) of the values that occur more than once.
+
+    By sorting: neighbours in sorted order are compared. Twice as fast as
+    ``is_duplicated``'s hash table on 64-bit hashes, and it needs no table.
+    """
+    order = values.arg_sort()
+    ordered = values.gather(order)
+    same = ordered == ordered.shift(1)
+    return order.filter((same | same.shift(-1)).fill_null(value=False)).sort()
+
+
+def _no_duplicates() -> pl.DataFrame:
+    return pl.DataFrame(schema={"_i": pl.Int64, "kept_line": pl.Int64})
+
+
+def _duplicates(frame: pl.DataFrame, rows: pl.DataFrame, fixed: _FixedMessages) -> pl.DataFrame:
+    """``_i, kept_line`` of every kept row that repeats an earlier one (E.164 and fixed message).
+
+    Over the whole file, after the fixes: two rows that become identical once
+    their message is fixed are duplicates.
+    """
+    kept = (~rows.get_column("_bad")).arg_true()
+    number = rows.get_column("_number")
+
+    def exact(where: pl.Series) -> pl.DataFrame:
+        at = kept.gather(where)
+        message = _messages_as_written(frame, fixed, at).fill_null("")
+        return pl.DataFrame({"_number": number.gather(at), "message": message})
+
+    lines = frame.get_column("line").gather(kept)
+    repeats = _repeats(lines, rows.get_column("_key").gather(kept), exact)
+    return repeats.select(
+        _i=kept.gather(repeats.get_column("_at")).cast(pl.Int64), kept_line="first_line"
     )
-    return {code: int(n) for code, n in sorted(counts.items()) if n}
+
+
+def _messages_as_written(frame: pl.DataFrame, fixed: _FixedMessages, at: pl.Series) -> pl.Series:
+    """The messages of the rows at positions ``at`` (ascending) as they would be written:
+    fixed for kept rows, as read for the others (nulls stay null)."""
+    message = frame.get_column("message").gather(at)
+    changed = fixed.among(at)
+    if changed.height:
+        message = message.scatter(changed.get_column("_at"), changed.get_column("message"))
+    return message
+
+
+class _FixedMessages:
+    """``_i, message`` of the kept rows a fix changed, one frame per slice of ``rows`` rows.
+
+    About a tenth of the rows, but their text is the largest thing kept across
+    slices (220 MB at 10M rows): with ``compress`` each slice's frame is held as
+    zstd-compressed IPC bytes (a tenth of that, for 0.13 s per 1M rows).
+    """
+
+    def __init__(self, rows: int, parts: Sequence[pl.DataFrame], *, compress: bool) -> None:
+        self._rows = rows
+        self._parts: list[pl.DataFrame | bytes] = []
+        for part in parts:
+            if compress:
+                buffer = io.BytesIO()
+                part.write_ipc(buffer, compression="zstd")
+                self._parts.append(buffer.getvalue())
+            else:
+                self._parts.append(part)
+
+    def part(self, index: int) -> pl.DataFrame:
+        """The frame of slice ``index``."""
+        part = self._parts[index]
+        return pl.read_ipc(io.BytesIO(part)) if isinstance(part, bytes) else part
+
+    def among(self, at: pl.Series) -> pl.DataFrame:
+        """``_at, message``: the rows at positions ``at`` (ascending) that a fix changed,
+        ``_at`` being their index in ``at``."""
+        wanted = pl.DataFrame({"_i": at.cast(pl.Int64)}).with_row_index("_at")
+        slices = wanted.get_column("_i") // self._rows
+        found = [
+            wanted.filter(slices == index).join(
+                self.part(index), on="_i", how="inner", maintain_order="left"
+            )
+            for index in slices.unique(maintain_order=True).to_list()
+        ]
+        if not found:
+            return pl.DataFrame(schema={"_at": pl.UInt32, "message": pl.String})
+        return pl.concat(found).select("_at", "message")
+
+
+def _remaining_hits(work: pl.DataFrame, analyzed: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    """``_i, kind``: the findings a check of this slice's output rows could report.
+
+    Judged on the rows that are not rejected (``written`` or ``duplicate``: which
+    is decided later, over the whole file), as they would be written: the fixed
+    message and the canonical recipient (``kind`` 0). The rules that cannot fire
+    on such a row are left out (``settled``), unless in place, where rows kept as
+    read make a check of the output judge every rule: then those rules (``kind`` 1)
+    and the rows kept as read, with their first analysis (``kind`` 2), count too.
+    The rules over the whole file's duplicates are counted later (``_remaining``).
+    """
+    options = plan.options
+    kept = work.lazy().filter(~c("_bad"))
+    forms = _canonical_forms(kept.select("foreign", "out_recipient").collect())
+    # Every recipient is spelled canonically: only its kind's form codes can fire.
+    settled = plan.settled | (
+        frozenset(FORM_CODES) - {code for cs in forms.values() for code in cs}
+    )
+    now = [r for r in plan.row_rules if r.code not in settled]
+    later = [r for r in plan.row_rules if r.code in settled] if plan.in_place else []
+    queries: list[pl.LazyFrame] = []
+    if now or later:
+        needed = {"_i", "foreign"}
+        for rule in (*now, *later):
+            needed |= _roots(_finding(rule.code, options))
+        as_list = pl.List(pl.String)
+        written = {
+            "recipient": c("out_recipient"),
+            "forms": pl.when(c("foreign"))
+            .then(pl.lit(forms.get(True, []), dtype=as_list))
+            .otherwise(pl.lit(forms.get(False, []), dtype=as_list)),
+        }
+        out = kept.select(
+            *(name for name in work.columns if name in needed - written.keys()),
+            # Only when a rule reads them: the list column costs more than the rules.
+            **{name: expr for name, expr in written.items() if name in needed},
+        ).collect()
+        queries += _hit_queries(out, now, options, _ON_OUTPUT)
+        queries += _hit_queries(out, later, options, _ON_OUTPUT_SETTLED)
+    if plan.in_place and plan.row_rules:
+        as_read = analyzed.filter(work.get_column("_bad"))
+        queries += _hit_queries(as_read, plan.row_rules, options, _AS_READ)
+    if not queries:
+        return pl.DataFrame(schema={"_i": pl.Int64, "kind": pl.UInt8})
+    return pl.concat(pl.collect_all(queries))
+
+
+def _hit_queries(
+    frame: pl.DataFrame, rules: Iterable[Rule], options: Options, kind: int
+) -> list[pl.LazyFrame]:
+    queries = []
+    for rule in rules:
+        finding = _finding(rule.code, options)
+        queries.append(
+            _candidates(frame, finding, keep=("_i",))
+            .filter(finding.hit)
+            .select("_i", kind=pl.lit(kind, pl.UInt8))
+        )
+    return queries
 
 
 def _remaining(
-    work: pl.DataFrame,
-    analyzed: pl.DataFrame,
-    options: Options,
-    selected: frozenset[str],
-    settled: frozenset[str],
+    decision: _Decision, hits: pl.DataFrame, written: pl.Series, plan: _Plan, *, unfixable: bool
 ) -> int:
     """Findings a check of the rows that stay in the output would report.
 
-    ``settled`` are the rules that cannot fire on a written row (its rejecting
-    rules and the fixes applied to a fixpoint); they are not evaluated again
-    unless rows kept as read (in place) are in the output too.
+    The row-by-row ones were found per slice (``_remaining_hits``); those of
+    the rows written count, and in place with rows kept as read, the rules
+    settled for written rows and the rows kept as read count too. Then the
+    rules over the file's duplicates, judged over the output's rows.
     """
-    unfixable = work.lazy().filter(c("status") == "unfixable").select("_i").collect()
-    written_rows = work.lazy().filter(c("status") == "written")
-    forms = _canonical_forms(written_rows.select("foreign", "out_recipient").collect())
-    if unfixable.height:
-        settled = frozenset()
-    else:  # every recipient is spelled canonically: only its kind's form codes can fire
-        settled |= frozenset(FORM_CODES) - {code for codes in forms.values() for code in codes}
-    rules = [r for r in all_rules() if r.code in selected and r.code not in settled and r.check]
-    needed = {"line", "_i", "e164", "message", "foreign"}
-    for rule in rules:
-        needed |= _roots(rule.check(options)) if rule.check is not None else set()
-    # Recomputed below over the output rows; the canonical spelling has its own forms.
-    needed -= {"dup_line", "first_line_of_recipient", "forms", "recipient"}
-    columns = sorted(needed)
-    as_list = pl.List(pl.String)
-    out = written_rows.select(
-        *columns,
-        recipient="out_recipient",
-        forms=pl.when(c("foreign"))
-        .then(pl.lit(forms.get(True, []), dtype=as_list))
-        .otherwise(pl.lit(forms.get(False, []), dtype=as_list)),
-    ).collect()
-    if unfixable.height:  # in place: those rows stay as read, with their first analysis
-        kept = (
-            analyzed.lazy().join(unfixable.lazy(), on="_i").select(*columns, "recipient", "forms")
-        )
-        out = pl.concat([out.lazy(), kept]).sort("_i").collect()
-    valid = c("e164").is_not_null()
+    kinds = [_ON_OUTPUT, _ON_OUTPUT_SETTLED, _AS_READ] if unfixable else [_ON_OUTPUT]
+    on_written = written.gather(hits.get_column("_i")) | (hits.get_column("kind") == _AS_READ)
+    count = int((on_written & hits.get_column("kind").is_in(kinds)).sum())
+    settled = plan.settled if not unfixable else frozenset()
+    rules = [r for r in plan.file_rules if r.code not in settled]
+    if rules:
+        count += count_findings(_output_duplicates(decision, settled), rules, plan.options)
+    return count
+
+
+def _output_duplicates(decision: _Decision, settled: frozenset[str]) -> pl.DataFrame:
+    """``line, dup_line, first_line_of_recipient`` of every output row, as check finds them.
+
+    (Null recipients are never repeats; with D101 settled, no written row repeats another.)
+    """
+    frame, rows = decision.frame, decision.rows
+    out = decision.output_mask().arg_true()
+    lines = frame.get_column("line").gather(out)
+    valid = rows.get_column("_number").gather(out).is_not_null().arg_true()
+    at = out.gather(valid)
+    number = rows.get_column("_number").gather(at)
+    none = _nulls(out.len())
+
+    def repeats(hashes: pl.Series, exact: Callable[[pl.Series], pl.DataFrame]) -> pl.Series:
+        found = _repeats(lines.gather(valid), hashes, exact)
+        firsts = none.clone()
+        if found.height:
+            where = valid.gather(found.get_column("_at"))
+            firsts = firsts.scatter(where, found.get_column("first_line"))
+        return firsts
+
+    # The numbers are their own exact key: no hash, nothing to confirm.
+    first_of_recipient = repeats(number, lambda where: number.gather(where).to_frame())
     if "D101" in settled:
-        duplicate = pl.lit(None, dtype=pl.Int64)
+        dup_line = none
     else:
-        keyed = out.filter(valid).select("line", "e164", "message")
-        out = out.join(
-            keyed.select("line", _dup=first_lines(keyed, ["e164", "message"])),
-            on="line",
-            how="left",
-            maintain_order="left",
-        )
-        duplicate = pl.when(c("_dup") != c("line")).then(c("_dup"))
-    # As check does: the first line of each E.164 (null recipients are never repeats).
-    first_of_recipient = c("line").first().over("e164")
-    out = out.with_columns(
-        dup_line=duplicate,
-        first_line_of_recipient=pl.when(valid & (first_of_recipient != c("line"))).then(
-            first_of_recipient
-        ),
+
+        def exact(where: pl.Series) -> pl.DataFrame:
+            message = _messages_as_written(frame, decision.fixed, at.gather(where))
+            return pl.DataFrame({"_number": number.gather(where), "message": message})
+
+        dup_line = repeats(rows.get_column("_key").gather(at), exact)
+    return pl.DataFrame(
+        {"line": lines, "dup_line": dup_line, "first_line_of_recipient": first_of_recipient}
     )
-    return count_findings(out, rules, options)
 
 
 def _canonical_forms(written: pl.DataFrame) -> dict[bool, list[str]]:
@@ -594,6 +940,206 @@ def count_findings(frame: pl.DataFrame, rules: Iterable[Rule], options: Options)
     return sum(int(df.item()) for df in pl.collect_all(queries)) if queries else 0
 
 
+# --------------------------------------------------------------------------- what was decided
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """Every row's fate in narrow columns: the file's text is not copied.
+
+    ``frame`` is the input (``line, row, recipient, message``); ``rows`` has one
+    row per input row (see :attr:`_Slice.rows`, and ``_dup``: a duplicate
+    dropped); ``fixed`` (see :class:`_FixedMessages`), ``rejected`` and ``kept``
+    (``_i, kept_line``) only the
+    rows they concern. What is written is rebuilt from these a slice at a time.
+    """
+
+    frame: pl.DataFrame
+    rows: pl.DataFrame
+    fixed: _FixedMessages
+    rejected: pl.DataFrame
+    kept: pl.DataFrame
+    fixes: Mapping[str, int]
+    remaining: int
+    canonical: pl.Expr
+    in_place: bool
+    #: The rows of a slice (ANALYSIS_ROWS when decided).
+    slice_rows: int
+    #: The message fixes that were applied (for ``fixed_rows``).
+    fix_codes: tuple[str, ...]
+    wide: pl.DataFrame | None
+
+    def count(self, status: Status) -> int:
+        """Rows with this status."""
+        bad = int(self.rows.get_column("_bad").sum())
+        if status in ("rejected", "unfixable"):
+            return bad if (status == "unfixable") == self.in_place else 0
+        dropped = self.kept.height
+        return dropped if status == "duplicate" else self.frame.height - bad - dropped
+
+    def output_mask(self) -> pl.Series:
+        """The rows the output holds: written, and in place the rows kept as read."""
+        kept = ~self.rows.get_column("_dup")
+        return kept if self.in_place else kept & ~self.rows.get_column("_bad")
+
+    def fixed_rows(self) -> dict[str, pl.Series]:
+        """Message rule code -> positions (``_i``) of the rows its fix changed."""
+        found = {}
+        fixes = self.rows.get_column("_fixes")
+        for bit, code in enumerate(_FIX_BITS):
+            if code in self.fix_codes:
+                where = (fixes & (1 << bit) != 0).arg_true()
+                if where.len():
+                    found[code] = where.cast(pl.Int64).alias("_i")
+        return found
+
+    def slices(self) -> Iterator[pl.DataFrame]:
+        """Every row a slice at a time: ``_i, line, row, recipient, message`` as read,
+        ``out_recipient, out_message`` as written, ``_bad, _dup, _fixes``."""
+        for index, offset in enumerate(range(0, max(self.frame.height, 1), self.slice_rows)):
+            part = self.frame.slice(offset, self.slice_rows)
+            rows = self.rows.slice(offset, self.slice_rows)
+            bad = rows.get_column("_bad")
+            recipient = rows.with_columns(_E164_TEXT).select(self.canonical).to_series()
+            message = part.get_column("message").clone()  # scatter writes in place
+            fixed = self.fixed.part(index)
+            if fixed.height:
+                message = message.scatter(
+                    fixed.get_column("_i") - offset, fixed.get_column("message")
+                )
+            # A kept row writes an empty message for a missing one; a row kept as read, its cell.
+            empty = (message.is_null() & ~bad).arg_true()
+            if empty.len():
+                message = message.scatter(empty, "")
+            if self.in_place and bad.any():
+                as_read = bad.arg_true()
+                recipient = recipient.scatter(as_read, part.get_column("recipient").gather(as_read))
+            yield part.with_columns(
+                _i=pl.int_range(offset, offset + part.height, dtype=pl.Int64),
+                out_recipient=recipient,
+                out_message=message,
+                _bad=bad,
+                _dup=rows.get_column("_dup"),
+                _fixes=rows.get_column("_fixes"),
+            )
+
+    def clean(self) -> Iterator[pl.DataFrame]:
+        """``recipient, message`` as written, a slice at a time."""
+        for part in self.slices():
+            keep = ~c("_dup") if self.in_place else ~c("_dup") & ~c("_bad")
+            yield (
+                part.lazy()
+                .filter(keep)
+                .select(recipient="out_recipient", message="out_message")
+                .collect()
+            )
+
+    def rejects(self) -> pl.DataFrame:
+        """The rejected rows (:data:`REJECTS_SCHEMA`); none in place."""
+        rejected = self.rejected.head(0) if self.in_place else self.rejected
+        at = rejected.get_column("_i")
+        return (
+            self.frame[at]
+            .with_columns(rejected.get_column("codes"), rejected.get_column("reasons"))
+            .select(*REJECTS_SCHEMA.names())
+            .cast(REJECTS_SCHEMA)
+        )
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        """(line dropped, line kept) of every duplicate, in line order."""
+        lines = self.frame.get_column("line").gather(self.kept.get_column("_i"))
+        return list(zip(lines.to_list(), self.kept.get_column("kept_line").to_list(), strict=True))
+
+    def codes_count(self) -> dict[str, int]:
+        """Code -> rows rejected (or, in place, left unfixable) with it."""
+        counts = (
+            self.rejected.select(code=c("codes").fill_null("").str.split(" "))
+            .explode("code")
+            .filter(c("code") != "")
+            .group_by("code")
+            .len()
+            .sort("code")
+        )
+        return {str(code): int(n) for code, n in counts.iter_rows()}
+
+
+def _wide_rows(work: pl.DataFrame, decision: _Decision) -> pl.DataFrame:
+    """``Outcome.rows``: the slices' analysis columns, and every row's fate."""
+    bad, dup = decision.rows.get_column("_bad"), decision.rows.get_column("_dup")
+    kept_line = _nulls(work.height)
+    if decision.kept.height:
+        kept_line = kept_line.scatter(
+            decision.kept.get_column("_i"), decision.kept.get_column("kept_line")
+        )
+    status = (
+        pl.when(c("_bad"))
+        .then(pl.lit("unfixable" if decision.in_place else "rejected"))
+        .when(c("_dup"))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("written"))
+    )
+    keep_as_read = c("_bad") & pl.lit(decision.in_place)
+    analysis = [name for name in work.columns if name not in _ADDED_COLUMNS]
+    work = work.with_columns(_bad=bad, _dup=dup, kept_line=kept_line)
+    return work.with_columns(
+        _as_read_duplicates(work),
+        status=status,
+        out_recipient=pl.when(keep_as_read).then(c("recipient")).otherwise(c("out_recipient")),
+        out_message=pl.when(keep_as_read)
+        .then(c("orig_message"))
+        .otherwise(c("message").fill_null("")),
+        message=c("orig_message"),
+    ).select(
+        *analysis,
+        "_i",
+        "parts_as_read",
+        "out_recipient",
+        "codes",
+        "reasons",
+        "kept_line",
+        "status",
+        "out_message",
+    )
+
+
+#: Columns ``_decide_slice`` adds to the analysis.
+_ADDED_COLUMNS: Final = frozenset(
+    {"_i", "orig_message", "parts_as_read", "out_recipient", "_bad", "codes", "reasons"}
+)
+
+
+def _as_read_duplicates(work: pl.DataFrame) -> pl.DataFrame:
+    """``first_line_of_recipient`` and ``dup_line`` of the rows as read, as ``check.analyze``
+    finds them (a row without a message repeats nothing: check confirms the messages equal)."""
+    lines = work.get_column("line")
+    none = _nulls(work.height)
+    e164, message = work.get_column("e164"), work.get_column("orig_message")
+
+    def repeats(valid: pl.Series, keys: pl.DataFrame) -> pl.Series:
+        at = valid.arg_true()
+        found = _repeats(
+            lines.gather(at),
+            keys[at].select(pl.struct(pl.all()).hash(seed=_HASH_SEED)).to_series(),
+            lambda where: keys[at.gather(where)],
+        )
+        firsts = none.clone()
+        if found.height:
+            firsts = firsts.scatter(
+                at.gather(found.get_column("_at")), found.get_column("first_line")
+            )
+        return firsts
+
+    return pl.DataFrame(
+        {
+            "first_line_of_recipient": repeats(e164.is_not_null(), e164.to_frame()),
+            "dup_line": repeats(
+                e164.is_not_null() & message.is_not_null(),
+                pl.DataFrame({"e164": e164, "message": message}),
+            ),
+        }
+    )
+
+
 # --------------------------------------------------------------------------- frames in, frames out
 
 
@@ -613,13 +1159,16 @@ def split(
     :data:`REJECTS_SCHEMA`. Duplicates are in neither (use :func:`decide` for them).
     ``selected`` is the set of rule codes (default: the default selection).
     """
-    outcome = decide(
+    decision = _decide(
         _with_locations(frame),
         options,
         default_selection() if selected is None else selected,
+        issues=(),
         unsafe=unsafe,
+        in_place=False,
+        wide=False,
     )
-    return _clean_frame(outcome), _rejects_frame(outcome)
+    return pl.concat(decision.clean()), decision.rejects()
 
 
 def _with_locations(frame: pl.DataFrame) -> pl.DataFrame:
@@ -637,25 +1186,6 @@ def _with_locations(frame: pl.DataFrame) -> pl.DataFrame:
         msg = "split() needs a distinct line for every row"
         raise UsageError(msg)
     return frame.select(c("line", "row").cast(pl.Int64), "recipient", "message")
-
-
-def _clean_frame(outcome: Outcome) -> pl.DataFrame:
-    return (
-        outcome.rows.lazy()
-        .filter(c("status").is_in(["written", "unfixable"]))
-        .select(recipient="out_recipient", message="out_message")
-        .collect()
-    )
-
-
-def _rejects_frame(outcome: Outcome) -> pl.DataFrame:
-    return (
-        outcome.rows.lazy()
-        .filter(c("status") == "rejected")
-        .select(*REJECTS_SCHEMA.names())
-        .cast(REJECTS_SCHEMA)
-        .collect()
-    )
 
 
 # --------------------------------------------------------------------------- files
@@ -689,46 +1219,50 @@ def fix(
     rej = None if rejects is None else os.fspath(rejects)
     _check_targets(name, out, rej)
     settings = _settings_for(name, settings)
-    result, outcome, selected = _prepare(name, out is None, unsafe, number_format, settings)
-    rejected = outcome.count("rejected")
+    result, decision, selected = _prepare(name, out is None, unsafe, number_format, settings)
+    rejected = decision.count("rejected")
     if out is not None and rejected and rej is None:
         msg = (
             f"{name}: {rejected:,} row(s) cannot be fixed and would be dropped from {out}; "
             "pass --rejects FILE to write them there (nothing is dropped silently)"
         )
         raise UsageError(msg)
-    clean = _clean_frame(outcome)
+    # In place, rows no fix can save are written too (unchanged).
+    written = decision.count("written") + decision.count("unfixable")
     if out is not None and _is_xlsx_name(out):
-        _check_xlsx_fits(clean, out)
+        _check_xlsx_fits(decision, written, out)
 
     if rej is not None:
-        _atomic_write(rej, lambda tmp: _write_csv(_rejects_frame(outcome), tmp))
+        _atomic_write(rej, lambda tmp: _write_csv([decision.rejects()], tmp))
     target = out if out is not None else name
+    # The clean rows are rebuilt and written a slice at a time: never a second copy of the file.
     changed = _atomic_write(
         target,
-        lambda tmp: _write_xlsx(clean, tmp) if _is_xlsx_name(target) else _write_csv(clean, tmp),
+        lambda tmp: (
+            _write_xlsx(decision.clean(), tmp)
+            if _is_xlsx_name(target)
+            else _write_csv(decision.clean(), tmp)
+        ),
         compare_with=name,
         keep_mode_of=name if out is None else None,
         skip_if_same=out is None,
     )
-    duplicates = (
-        outcome.rows.lazy().filter(c("status") == "duplicate").select("line", "kept_line").collect()
-    )
+    duplicates = decision.duplicates()
     return FixResult(
         path=name,
         output=out,
         rejects=rej,
-        rows_in=outcome.rows.height,
-        rows_written=clean.height,
+        rows_in=decision.frame.height,
+        rows_written=written,
         rows_rejected=rejected,
-        duplicates_dropped=duplicates.height,
-        fixes={**_file_fixes(result, unsafe), **outcome.fixes},
-        duplicates=tuple((int(a), int(b)) for a, b in duplicates.iter_rows()),
+        duplicates_dropped=len(duplicates),
+        fixes={**_file_fixes(result, unsafe), **decision.fixes},
+        duplicates=tuple(duplicates),
         # The output's only possible file-level finding: F106 when no row is written.
-        remaining=outcome.remaining + int(clean.height == 0 and "F106" in selected),
+        remaining=decision.remaining + int(written == 0 and "F106" in selected),
         changed=changed,
-        unfixable=outcome.count("unfixable"),
-        rejected_by_code=_codes_count(outcome),
+        unfixable=decision.count("unfixable"),
+        rejected_by_code=decision.codes_count(),
     )
 
 
@@ -751,55 +1285,46 @@ def diff(
     name = os.fspath(path)
     del rejects  # nothing is written: where rejects would go does not change the rows
     settings = _settings_for(name, settings)
-    _, outcome, _ = _prepare(name, output is None, unsafe, number_format, settings)
-    rows = outcome.rows
-    marks = {code: c("_i").is_in(hit.implode()) for code, hit in sorted(outcome.fixed_rows.items())}
-    changed_cells = (c("out_recipient") != c("recipient")) | c("out_message").ne_missing(
-        c("message")
-    )
-    picked = rows.filter(
-        c("status").is_in(["rejected", "duplicate"]) | ((c("status") == "written") & changed_cells)
-    )
-    if limit is not None:
-        picked = picked.head(limit)
-    form_codes = pl.concat_list(
-        [
-            pl.when((c("out_recipient") != c("recipient")) & c("forms").list.contains(code)).then(
-                pl.lit(code)
-            )
-            for code in FORM_CODES
-        ]
-        + [pl.when(mark).then(pl.lit(code)) for code, mark in marks.items()]
+    _, decision, _ = _prepare(name, output is None, unsafe, number_format, settings)
+    codes_of = pl.concat_list(
+        pl.when((c("_fixes") & pl.lit(1 << bit, pl.UInt16)) != 0).then(pl.lit(code))
+        for bit, code in enumerate(_FIX_BITS)
     ).list.drop_nulls()
-    picked = picked.with_columns(_fixed_by=form_codes)
-    changes = []
-    for row in picked.iter_rows(named=True):
-        old = (row["recipient"], row["message"])
-        if row["status"] == "duplicate":
-            changes.append(
-                RowChange(
-                    row["line"],
-                    row["row"],
-                    old,
-                    None,
-                    "duplicate",
-                    ("D101",),
-                    f"duplicate of line {row['kept_line']}",
-                )
-            )
-        elif row["status"] == "rejected":
-            codes = tuple((row["codes"] or "").split())
-            changes.append(
-                RowChange(
-                    row["line"], row["row"], old, None, "rejected", codes, row["reasons"] or ""
-                )
-            )
-        else:
-            codes = tuple(row["_fixed_by"])
-            new = (row["out_recipient"], row["out_message"])
-            why = "fixed: " + " ".join(codes) if codes else "written in canonical form"
-            changes.append(RowChange(row["line"], row["row"], old, new, "fixed", codes, why))
+    changes: list[RowChange] = []
+    for part in decision.slices():
+        if limit is not None and len(changes) >= limit:
+            break
+        changed_cells = (c("out_recipient") != c("recipient")) | c("out_message").ne_missing(
+            c("message")
+        )
+        # In place, rows no fix can save stay as they are: not a change.
+        rejected = c("_bad") & pl.lit(not decision.in_place)
+        written = ~c("_bad") & ~c("_dup")
+        picked = part.filter(rejected | c("_dup") | (written & changed_cells))
+        if limit is not None:
+            picked = picked.head(limit - len(changes))
+        picked = (
+            picked.with_columns(_fixed_by=codes_of)
+            .join(decision.rejected, on="_i", how="left", maintain_order="left")
+            .join(decision.kept, on="_i", how="left", maintain_order="left")
+        )
+        changes.extend(_row_change(row) for row in picked.iter_rows(named=True))
     return changes
+
+
+def _row_change(row: dict[str, Any]) -> RowChange:
+    old = (row["recipient"], row["message"])
+    if row["_dup"]:
+        why = f"duplicate of line {row['kept_line']}"
+        return RowChange(row["line"], row["row"], old, None, "duplicate", ("D101",), why)
+    if row["_bad"]:
+        codes = tuple((row["codes"] or "").split())
+        why = row["reasons"] or ""
+        return RowChange(row["line"], row["row"], old, None, "rejected", codes, why)
+    codes = tuple(row["_fixed_by"])
+    new = (row["out_recipient"], row["out_message"])
+    why = "fixed: " + " ".join(codes) if codes else "written in canonical form"
+    return RowChange(row["line"], row["row"], old, new, "fixed", codes, why)
 
 
 def _settings_for(name: str, settings: Settings | None) -> Settings:
@@ -814,7 +1339,7 @@ def _prepare(
     unsafe: bool,
     number_format: NumberFormat | None,
     settings: Settings,
-) -> tuple[ReadResult, Outcome, frozenset[str]]:
+) -> tuple[ReadResult, _Decision, frozenset[str]]:
     """Read, refuse what cannot be fixed, and decide every row; also the selected codes."""
     plan = plan_from_settings(settings)
     options = replace(plan.options, number_format=number_format or settings.number_format)
@@ -823,10 +1348,16 @@ def _prepare(
     result = read_file(name, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
     _refuse_unfixable(result, unsafe=unsafe, in_place=in_place)
     selected = plan.selected(name)
-    outcome = decide(
-        result.frame, options, selected, issues=result.issues, unsafe=unsafe, in_place=in_place
+    decision = _decide(
+        result.frame,
+        options,
+        selected,
+        issues=result.issues,
+        unsafe=unsafe,
+        in_place=in_place,
+        wide=False,
     )
-    return result, outcome, selected
+    return result, decision, selected
 
 
 def _xlsx_in_place(name: str) -> str:
@@ -929,21 +1460,6 @@ def _file_fixes(result: ReadResult, unsafe: bool) -> dict[str, int]:
     return counts
 
 
-def _codes_count(outcome: Outcome) -> dict[str, int]:
-    bad = outcome.rows.lazy().filter(c("status").is_in(["rejected", "unfixable"])).collect()
-    if not bad.height:
-        return {}
-    counts = (
-        bad.select(code=c("codes").fill_null("").str.split(" "))
-        .explode("code")
-        .filter(c("code") != "")
-        .group_by("code")
-        .len()
-        .sort("code")
-    )
-    return {str(code): int(n) for code, n in counts.iter_rows()}
-
-
 # --------------------------------------------------------------------------- writers
 
 
@@ -951,22 +1467,31 @@ def _is_xlsx_name(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def _write_csv(frame: pl.DataFrame, dest: str) -> None:
-    """Canonical CSV: UTF-8 without BOM, LF, header row, RFC 4180 quoting where needed."""
-    frame.write_csv(dest, quote_style="necessary", line_terminator="\n", include_header=True)
+def _write_csv(frames: Iterable[pl.DataFrame], dest: str) -> None:
+    """Canonical CSV: UTF-8 without BOM, LF, header row, RFC 4180 quoting where needed.
+
+    The frames are written one after the other (each row is quoted on its own,
+    so the bytes are those of one frame written whole).
+    """
+    with open(dest, "wb") as out:
+        for i, frame in enumerate(frames):
+            frame.write_csv(
+                out, quote_style="necessary", line_terminator="\n", include_header=i == 0
+            )
 
 
-def _check_xlsx_fits(frame: pl.DataFrame, dest: str) -> None:
-    if frame.height > XLSX_MAX_ROWS:
-        msg = f"{dest}: {frame.height:,} rows do not fit in an XLSX sheet; write CSV instead"
+def _check_xlsx_fits(decision: _Decision, rows: int, dest: str) -> None:
+    if rows > XLSX_MAX_ROWS:
+        msg = f"{dest}: {rows:,} rows do not fit in an XLSX sheet; write CSV instead"
         raise UsageError(msg)
-    longest = frame.select(c("message").str.len_chars().max()).item()
+    lengths = [part.select(c("message").str.len_chars().max()).item() for part in decision.clean()]
+    longest = max((n for n in lengths if n is not None), default=None)
     if longest is not None and longest > XLSX_MAX_CELL:
         msg = f"{dest}: a message of {longest:,} characters does not fit in an XLSX cell"
         raise UsageError(msg)
 
 
-def _write_xlsx(frame: pl.DataFrame, dest: str) -> None:
+def _write_xlsx(frames: Iterable[pl.DataFrame], dest: str) -> None:
     """Column A recipients, column B messages, every cell a string (never a number)."""
     try:
         import xlsxwriter  # type: ignore[import-untyped]  # noqa: PLC0415 - only for XLSX output
@@ -987,9 +1512,12 @@ def _write_xlsx(frame: pl.DataFrame, dest: str) -> None:
     sheet = workbook.add_worksheet()
     sheet.write_string(0, 0, "recipient")
     sheet.write_string(0, 1, "message")
-    for i, (recipient, message) in enumerate(frame.iter_rows(), start=1):
-        sheet.write_string(i, 0, recipient)
-        sheet.write_string(i, 1, message)
+    i = 0
+    for frame in frames:
+        for recipient, message in frame.iter_rows():
+            i += 1
+            sheet.write_string(i, 0, recipient)
+            sheet.write_string(i, 1, message)
     workbook.close()
 
 

@@ -17,13 +17,17 @@ from p2pfile.fix import (
     MESSAGE_FIX_ORDER,
     REJECTS_SCHEMA,
     FixResult,
+    decide,
     diff,
     first_lines,
     fix,
     split,
 )
 from p2pfile.reader import read_file
-from p2pfile.rules import Options, all_rules
+from p2pfile.rules import Options, all_rules, default_selection
+
+# ``p2pfile.fix`` the module (the package exports a function of the same name).
+fix_module = sys.modules["p2pfile.fix"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -506,6 +510,89 @@ def test_diff_lists_row_changes(tmp_path: Path) -> None:
 def test_every_message_fix_has_a_place_in_the_order() -> None:
     fixing = {r.code for r in all_rules() if r.fix is not None and r.field == "message"}
     assert fixing == set(MESSAGE_FIX_ORDER)
+
+
+# --------------------------------------------------------------------------- slices
+
+
+#: Duplicates many slices apart, rows that become duplicates only once their message
+#: is fixed (M102 trims, M103 removes a control, M204 turns CR LF into LF, M105 removes
+#: bidi controls), rejects of every kind, empty messages and a broken record (F205).
+SLICED = (
+    "recipient,message\n"
+    "09121234567,hi\n"
+    "+98 912 123 4567, hi \n"
+    "09351234567,Dear {name}\n"
+    "09061234567,x\n"
+    ",no number\n"
+    "9121234567,hi\x01\n"
+    '09121234568,"a\r\nb"\n'
+    "+971501234567,hi\n"
+    '09121234568,"a\nb"\n'
+    "09121234568,nan\n"
+    "09121234569,Hi, Ali\n"
+    "09121234569,\n"
+    "۰۹۱۲۱۲۳۴۵۶۷,hi\n"
+    "+971501234567,hi\n"
+    "09121234569,\n"
+    "09351234567,\u202bسلام\u202c\n"
+    "989351234567,سلام\n"
+    "09121234567,hi again\n"
+)
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_slicing_is_invisible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unsafe: bool
+) -> None:
+    """Rows are decided ANALYSIS_ROWS at a time to bound memory; the outputs, rejects,
+    counts, duplicates, diffs and decisions are byte for byte those of one slice."""
+    src = tmp_path / "in.csv"
+    src.write_text(SLICED, encoding="utf-8")
+    frame = read_file(src)
+    selected = default_selection()
+
+    def run(tag: str) -> tuple[object, ...]:
+        out, rejects = tmp_path / f"{tag}.csv", tmp_path / f"{tag}-rejects.csv"
+        result = fix(src, out, rejects, unsafe=unsafe, settings=DEFAULTS)
+        in_place = tmp_path / f"{tag}-in-place.csv"
+        clean = src.read_text(encoding="utf-8").replace("09121234569,Hi, Ali\n", "")
+        in_place.write_text(clean, encoding="utf-8")
+        kept = fix(in_place, unsafe=unsafe, settings=DEFAULTS)
+        info = {k: v for k, v in result.to_dict().items() if k not in ("output", "rejects")}
+        kept_info = {k: v for k, v in kept.to_dict().items() if k != "path"}
+        outcome = decide(frame.frame, Options(), selected, issues=frame.issues, unsafe=unsafe)
+        return (
+            info,
+            out.read_bytes(),
+            rejects.read_bytes(),
+            kept_info,
+            in_place.read_bytes(),
+            diff(src, out, unsafe=unsafe, settings=DEFAULTS, limit=None),
+            diff(src, out, unsafe=unsafe, settings=DEFAULTS, limit=3),
+            outcome.rows,
+            outcome.fixes,
+            outcome.remaining,
+            {code: sorted(rows.to_list()) for code, rows in outcome.fixed_rows.items()},
+        )
+
+    whole = run("whole")
+    info = whole[0]
+    assert isinstance(info, dict)
+    # Lines 3, 7 and 11 repeat an earlier row only once their message is fixed (M102,
+    # M103, M204), line 16 is line 2's number in Persian digits, line 20 repeats line 19
+    # once M105 (unsafe) removes its bidi controls.
+    assert info["duplicates"] == [[3, 2], [7, 2], [11, 8], [16, 2]] + ([[20, 19]] if unsafe else [])
+    assert info["rows_rejected"] == 9
+    for rows in (1, 2, 3, 5):
+        monkeypatch.setattr(fix_module, "ANALYSIS_ROWS", rows)
+        sliced = run(f"sliced{rows}")
+        for i, (a, b) in enumerate(zip(whole, sliced, strict=True)):
+            if isinstance(a, pl.DataFrame):
+                assert isinstance(b, pl.DataFrame)
+                assert a.equals(b), (rows, i)
+            else:
+                assert a == b, (rows, i)
 
 
 def test_first_lines_matches_a_plain_loop() -> None:
