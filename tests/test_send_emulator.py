@@ -618,6 +618,10 @@ CASES: dict[str, Case] = {
         ("the body broke off (DecodingError",),
     ),
 }
+#: Seconds after which a run that waits on nothing counts as hung: on a quiet
+#: machine such runs take well under 2 s, but one took 3.2 s on a machine busy with
+#: other work, so a tighter bound would only measure the machine.
+HANG = 10.0
 #: Cases where the CLI runs with a short timeout (they wait on purpose).
 SLOW = {"never answers", "headers too late", "the body stalls", "the body trickles"}
 
@@ -631,7 +635,9 @@ def test_every_other_answer_exits_3_journaled_and_never_sent_twice(
     started = time.monotonic()
     run = cli.send(fixable, timeout="0.4" if name in SLOW else "2")
 
-    assert time.monotonic() - started < 2.0  # every wait is bounded
+    # Every wait is bounded: a slow case must give up before the server's stall ends
+    # (LONG_WAIT); the others wait on nothing, and only a hang would take HANG.
+    assert time.monotonic() - started < (LONG_WAIT if name in SLOW else HANG)
     assert run.code == 3, run.out
     first = run.err.splitlines()[0]
     assert first.startswith("p2pfile: send failed: "), run.err
@@ -781,7 +787,7 @@ def test_a_server_that_never_accepts_the_connection(cli: Cli, fixable: Path) -> 
         port = silent.getsockname()[1]
         started = time.monotonic()
         run = cli.send(fixable, base_url=f"http://127.0.0.1:{port}/v1", timeout="0.4")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG
     assert run.code == 3
     assert "no answer from" in run.err  # the request went into the socket: it may be read later
     assert cli.statuses() == ["unknown"]
