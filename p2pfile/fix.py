@@ -242,12 +242,17 @@ def decide(
     return Outcome(decision.wide, decision.fixes, decision.remaining, decision.fixed_rows())
 
 
-#: Rows decided at a time. A slice is analyzed, fixed and judged on its own, and
-#: only narrow per-row columns are kept from it (:class:`_Decision`): the analysis
-#: costs about 240 bytes a row, so a 10M-row file analyzed whole would hold 2.4 GB
-#: next to its own text. Duplicates, which need every row, are found afterwards
-#: from a hash per row. (As ``check.ANALYSIS_ROWS``; a test makes it tiny.)
-ANALYSIS_ROWS = 1_000_000
+#: A file of up to this many rows is decided whole: the fastest way, for about
+#: 800 MB of analysis and intermediates per 1M rows at the worst moment.
+WHOLE_ROWS = 1_000_000
+#: A larger file is decided this many rows at a time. Each slice is analyzed,
+#: fixed and judged on its own, and only narrow per-row columns are kept from it
+#: (:class:`_Decision`, about 30 bytes a row), so a 10M-row file holds one
+#: slice's analysis next to its text instead of 2.4 GB of it. Duplicates, which
+#: need every row, are found afterwards from a hash per row. Smaller slices cost
+#: time (a 1M-row file in four: 15% more), larger ones memory (10M rows in slices
+#: of 1M peak 0.5 GB higher). Tests make both tiny.
+ANALYSIS_ROWS = 250_000
 
 #: One bit of ``_fixes`` per fix that changed a row: the P1xx form codes (the
 #: recipient was rewritten and had that problem), then the message fixes in code
@@ -376,13 +381,14 @@ def _decide(
     """Every row's fate, a slice at a time; then duplicates and counts over the whole file."""
     plan = _plan(options, selected, issues, unsafe=unsafe, in_place=in_place)
     frame = frame.select("line", "row", "recipient", "message")
+    step = frame.height if frame.height <= WHOLE_ROWS else ANALYSIS_ROWS
     slices: list[_Slice] = []
     # An empty frame still goes through once: its (empty) frames carry the schemas.
-    for offset in range(0, max(frame.height, 1), ANALYSIS_ROWS):
-        slices.append(_decide_slice(frame.slice(offset, ANALYSIS_ROWS), offset, plan, wide=wide))
+    for offset in range(0, max(frame.height, 1), max(step, 1)):
+        slices.append(_decide_slice(frame.slice(offset, step), offset, plan, wide=wide))
     rows = pl.concat([s.rows for s in slices])
     # Held compressed when there are several slices: only memory is at stake then.
-    fixed = _FixedMessages(ANALYSIS_ROWS, [s.fixed for s in slices], compress=len(slices) > 1)
+    fixed = _FixedMessages(max(step, 1), [s.fixed for s in slices], compress=len(slices) > 1)
     rejected = pl.concat([s.rejected for s in slices])
     hits = pl.concat([s.hits for s in slices])
     wide_rows = pl.concat([s.wide for s in slices if s.wide is not None]) if wide else None
@@ -404,7 +410,7 @@ def _decide(
         remaining=0,
         canonical=plan.canonical,
         in_place=in_place,
-        slice_rows=ANALYSIS_ROWS,
+        slice_rows=max(step, 1),
         fix_codes=tuple(r.code for r in plan.fix_rules),
         wide=None,
     )
@@ -438,14 +444,21 @@ def _decide_slice(frame: pl.DataFrame, offset: int, plan: _Plan, *, wide: bool) 
         _bad=c("line").is_in(rejected.get_column("line").implode()) | c("e164").is_null()
     )
     # Dedupe compares the message as written: fixed, or as read for a row kept
-    # unchanged in place (only counted then: such a row is never dropped).
-    written_message = pl.when(c("_bad")).then(c("orig_message")).otherwise(c("message"))
-    key = pl.struct(c("e164"), written_message.fill_null("").alias("message"))
-    rows = work.select(
+    # unchanged in place (only counted then: such a row is never dropped). Each
+    # message is hashed alone, then the two numbers: choosing between two string
+    # columns, or putting one into a struct, would copy every message first.
+    written_hash = _message_hash("message")
+    if plan.in_place:
+        written_hash = (
+            pl.when(c("_bad")).then(_message_hash("orig_message")).otherwise(written_hash)
+        )
+    rows = work.with_columns(_number=_e164_number(work.get_column("e164"))).select(
         *plan.canonical_roots,
         "_bad",
-        _number=_e164_number(work.get_column("e164")),
-        _key=pl.when(c("e164").is_not_null()).then(key.hash(seed=_HASH_SEED)),
+        "_number",
+        _key=pl.when(c("_number").is_not_null()).then(
+            pl.struct(c("_number"), written_hash).hash(seed=_HASH_SEED)
+        ),
         _fixes=_fix_bits(fixed_rows),
     )
     touched = pl.concat(list(fixed_rows.values())).unique() if fixed_rows else None
@@ -482,11 +495,31 @@ def _e164_number(e164: pl.Series) -> pl.Series:
     string view): a 10M-row file keeps every row's number in 80 MB.
     """
     number = e164.str.slice(1).cast(pl.Int64, strict=False)
-    spelled = number.to_frame("_number").select(_E164_TEXT).to_series()
-    if not spelled.eq_missing(e164).all():  # pragma: no cover - p2pfile.phone's E.164 invariant
+    # The text is "+" and exactly the digits of the number (no sign, no leading 0):
+    # counted by comparisons with powers of ten, cheaper than spelling it again.
+    digits = pl.sum_horizontal(c("n") >= 10**k for k in range(19))
+    spelled = pl.DataFrame({"e164": e164, "n": number}).select(
+        (
+            c("n").is_not_null()
+            & c("e164").str.starts_with("+")
+            & (digits == c("e164").str.len_bytes() - 1)
+        ).or_(c("e164").is_null())
+    )
+    if not spelled.to_series().all():  # pragma: no cover - p2pfile.phone's E.164 invariant
         msg = "an E.164 number that is not + and digits"
         raise AssertionError(msg)
     return number
+
+
+def _message_hash(column: str) -> pl.Expr:
+    """A 64-bit hash of each message, a missing one hashing as an empty one."""
+    empty = pl.Series([""], dtype=pl.String).hash(seed=_HASH_SEED).item()
+    return (
+        pl.when(c(column).is_null())
+        .then(pl.lit(empty, pl.UInt64))
+        .otherwise(c(column).hash(seed=_HASH_SEED))
+        .alias("_message_hash")
+    )
 
 
 def _analyze(frame: pl.DataFrame, options: Options) -> pl.DataFrame:
@@ -622,16 +655,20 @@ def _narrow(
 def _fix_bits(fixed_rows: Mapping[str, pl.Series]) -> pl.Expr:
     """The ``_fixes`` bits of each row (see :data:`_FIX_BITS`)."""
     assert len(_FIX_BITS) <= 16  # a UInt16 holds them
+    # A rewritten recipient has the bit of each of its form codes: one pass over
+    # the lists (a ``list.contains`` per code costs three times as much).
+    form_bits = {code: 1 << bit for bit, code in enumerate(_FIX_BITS) if code in FORM_CODES}
+    forms = (
+        c("forms")
+        .list.eval(pl.element().replace_strict(form_bits, default=0, return_dtype=pl.UInt16))
+        .list.sum()
+    )
     rewritten = (c("out_recipient") != c("recipient")).fill_null(value=False)
-    bits = []
+    bits = [pl.when(rewritten).then(forms).otherwise(0).fill_null(0).cast(pl.UInt16)]
     for bit, code in enumerate(_FIX_BITS):
-        if code in FORM_CODES:
-            hit = rewritten & c("forms").list.contains(code)
-        elif code in fixed_rows:
+        if code in fixed_rows:
             hit = c("_i").is_in(fixed_rows[code].implode())
-        else:
-            continue
-        bits.append(pl.when(hit).then(pl.lit(1 << bit, pl.UInt16)).otherwise(pl.lit(0, pl.UInt16)))
+            bits.append(pl.when(hit).then(pl.lit(1 << bit, pl.UInt16)).otherwise(0))
     return pl.sum_horizontal(bits).cast(pl.UInt16)
 
 
@@ -963,7 +1000,7 @@ class _Decision:
     remaining: int
     canonical: pl.Expr
     in_place: bool
-    #: The rows of a slice (ANALYSIS_ROWS when decided).
+    #: The rows of a slice (the last one may be shorter).
     slice_rows: int
     #: The message fixes that were applied (for ``fixed_rows``).
     fix_codes: tuple[str, ...]
