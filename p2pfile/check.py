@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 import phonenumbers
 import polars as pl
@@ -64,7 +65,8 @@ class CheckPlan:
 
 #: Rows analyzed at a time. The analyzed columns cost about 240 bytes a row, so a
 #: 10M-row file analyzed whole holds 2.4 GB next to its own text; in slices, one
-#: slice's worth (duplicates, which need every row, are found first from E.164 alone).
+#: slice's worth (duplicates, which need every row, are found after, from each
+#: slice's E.164: see :func:`_check_sliced`).
 ANALYSIS_ROWS = 1_000_000
 
 #: Rows per chunk of the frame the analysis runs over: polars' engine works on the
@@ -78,7 +80,8 @@ def analyze(
     """The analyzed frame row rules run over (columns: ``rules.ANALYZED_COLUMNS``).
 
     ``duplicates``: the ``dup_line`` and ``first_line_of_recipient`` of these rows,
-    when they were found over a larger frame than this one (see :data:`ANALYSIS_ROWS`).
+    when they are found over a larger frame than this one instead (nulls when no
+    rule run over this analysis reads them: see :func:`_check_sliced`).
     """
     chunks = [
         frame.slice(at, ANALYSIS_CHUNK_ROWS) for at in range(0, frame.height, ANALYSIS_CHUNK_ROWS)
@@ -100,25 +103,6 @@ def analyze(
     if duplicates is not None:
         return _with_regions(analyzed).hstack(duplicates)
     return _with_duplicates(_with_regions(analyzed))
-
-
-def _duplicates_in_slices(frame: pl.DataFrame) -> pl.DataFrame:
-    """``dup_line`` and ``first_line_of_recipient`` of every row of a large frame.
-
-    Numbers are judged a slice at a time and only their E.164 is kept (about 30
-    bytes a row), so duplicates across slices are found without holding every
-    row's analysis.
-    """
-    e164 = pl.concat(
-        [
-            frame.slice(offset, ANALYSIS_ROWS)
-            .select(number_expr("recipient").struct.field("e164"))
-            .get_column("e164")
-            for offset in range(0, frame.height, ANALYSIS_ROWS)
-        ]
-    )
-    keys = frame.select("line", "message").with_columns(e164=e164)
-    return _with_duplicates(keys).select("dup_line", "first_line_of_recipient")
 
 
 def _with_regions(frame: pl.DataFrame) -> pl.DataFrame:
@@ -349,34 +333,29 @@ def _check_one(source: Source, plan: CheckPlan, want_keys: bool) -> _Checked:
     selected = plan.selected(result.path)
     path, frame = result.path, result.frame
     summary = FileSummary(path, result.format, frame.height, 0, 0, result.encoding)
-    frames: list[pl.DataFrame | _Packed] = [_file_findings(result, selected, plan)]
+    file_findings = _file_findings(result, selected, plan)
     del result  # from here the frame is held by ``frame`` alone, so it can be let go
+    rules = [r for r in all_rules() if r.code in selected and r.check is not None]
     keys = None
-    sliced = frame.height > ANALYSIS_ROWS
-    duplicates = _duplicates_in_slices(frame) if sliced else None
-    if frame.height:
-        rules = [r for r in all_rules() if r.code in selected and r.check is not None]
-        key_parts: list[pl.DataFrame] = []
-        for offset in range(0, frame.height, ANALYSIS_ROWS):
-            analyzed = analyze(
-                frame.slice(offset, ANALYSIS_ROWS),
-                plan.options,
-                duplicates=None if duplicates is None else duplicates.slice(offset, ANALYSIS_ROWS),
-            )
-            found = findings_for(analyzed, path, rules, plan)
-            frames.append(_Packed(found) if sliced else found)
-            if want_keys and "D103" in selected:
-                key_parts.append(
-                    analyzed.filter(c("e164").is_not_null() & c("dup_line").is_null()).select(
-                        "line", "e164", "message", path=pl.lit(path)
-                    )
-                )
-            del analyzed, found  # before the next slice: one slice's columns at a time
-        keys = pl.concat(key_parts) if key_parts else None
+    sliced = None
+    if frame.height > ANALYSIS_ROWS:
+        sliced = _check_sliced(frame, path, rules, plan, want_keys=want_keys)
+        keys = sliced.keys
+        row_findings = Report.empty_frame()
+    elif frame.height:
+        analyzed = analyze(frame, plan.options)
+        row_findings = findings_for(analyzed, path, rules, plan)
+        if want_keys and "D103" in selected:
+            keys = _keys(analyzed, path)
+        del analyzed
+    else:
+        row_findings = Report.empty_frame()
     # Findings quote their rows (values, excerpts) as views into the file's text, so
-    # the text must go before the packed findings are opened (see _Packed).
-    del frame, duplicates
-    findings = pl.concat([f.open() if isinstance(f, _Packed) else f for f in frames])
+    # the text must go before packed findings are opened (see _Packed).
+    del frame
+    if sliced is not None:
+        row_findings = sliced.merged()
+    findings = pl.concat([file_findings, row_findings])
     severity = findings.get_column("severity")
     summary = replace(
         summary,
@@ -384,6 +363,94 @@ def _check_one(source: Source, plan: CheckPlan, want_keys: bool) -> _Checked:
         warnings=int((severity == "warning").sum()),
     )
     return _Checked(summary, findings, keys)
+
+
+def _keys(analyzed: pl.DataFrame, path: str) -> pl.DataFrame:
+    """The rows D103 compares with other files: valid, and not a duplicate within this one."""
+    return analyzed.filter(c("e164").is_not_null() & c("dup_line").is_null()).select(
+        "line", "e164", "message", path=pl.lit(path)
+    )
+
+
+def _check_sliced(
+    frame: pl.DataFrame, path: str, rules: list[Rule], plan: CheckPlan, *, want_keys: bool
+) -> _Sliced:
+    """The row findings (packed) and D103 keys of a frame too large to analyze whole.
+
+    Each slice is analyzed and judged by every rule that does not need the whole
+    file, and only its E.164 column is kept. Duplicates are then found over those,
+    and the rules that read them run over the rows that repeat a recipient: the
+    numbers are normalized once, not once for duplicates and again per slice.
+    """
+    whole_file = [r for r in rules if _reads_duplicates(r, plan)]
+    per_slice = [r for r in rules if r not in whole_file]
+    no_duplicates = pl.DataFrame(dict.fromkeys(_DUPLICATE_COLUMNS, pl.Series([], dtype=pl.Int64)))
+    packed: list[_Packed] = []
+    e164: list[pl.Series] = []
+    starts: list[int] = []  # the first line of each slice
+    for offset in range(0, frame.height, ANALYSIS_ROWS):
+        part = frame.slice(offset, ANALYSIS_ROWS)
+        analyzed = analyze(part, plan.options, duplicates=no_duplicates.clear(part.height))
+        packed.append(_Packed(findings_for(analyzed, path, per_slice, plan)))
+        e164.append(analyzed.get_column("e164"))
+        starts.append(int(part.item(0, "line")))
+        del analyzed, part  # before the next slice: one slice's columns at a time
+    numbered = _with_duplicates(
+        frame.select("line", "row", "recipient", "message").with_columns(e164=pl.concat(e164))
+    )
+    del e164
+    keys = _keys(numbered, path) if want_keys and "D103" in plan.selected(path) else None
+    repeats = numbered.filter(c("first_line_of_recipient").is_not_null())
+    del numbered
+    late = findings_for(repeats, path, whole_file, plan) if whole_file else Report.empty_frame()
+    return _Sliced(packed, starts, _Packed(late), keys)
+
+
+@dataclass
+class _Sliced:
+    """What :func:`_check_sliced` found, packed until the file's text is let go."""
+
+    per_slice: list[_Packed]
+    starts: list[int]
+    whole_file: _Packed
+    keys: pl.DataFrame | None
+
+    def merged(self) -> pl.DataFrame:
+        """Every row finding, in the order a check of the whole frame at once gives."""
+        late = self.whole_file.open()
+        merged = []
+        for i, part in enumerate(self.per_slice):
+            found = part.open()
+            if late.height:
+                lines = c("line") >= self.starts[i]
+                if i + 1 < len(self.starts):
+                    lines &= c("line") < self.starts[i + 1]
+                found = pl.concat([found, late.filter(lines)]).sort(
+                    "line", "code", maintain_order=True
+                )
+            merged.append(found)
+        return pl.concat(merged)
+
+
+#: The columns of the analysis that need every row of the file.
+_DUPLICATE_COLUMNS: Final = ("dup_line", "first_line_of_recipient")
+
+
+def _reads_duplicates(rule: Rule, plan: CheckPlan) -> bool:
+    """Whether a rule's findings read a column that needs every row of the file."""
+    finding = rule.check(plan.options) if rule.check is not None else None
+    if finding is None:
+        return False
+    exprs = (
+        finding.hit,
+        finding.prefilter,
+        finding.message,
+        finding.column,
+        finding.replacement,
+        finding.related_line,
+    )
+    names = {name for expr in exprs if expr is not None for name in expr.meta.root_names()}
+    return not names.isdisjoint(_DUPLICATE_COLUMNS)
 
 
 class _Packed:

@@ -196,9 +196,11 @@ def test_large_files_analyzed_in_slices_report_exactly_the_same(
     first.write_text(messy + extra, "utf-8")
     second.write_text("recipient,message\n9123456789,سلام\n", "utf-8")
     whole = check([first, second], isolated=True)
-    monkeypatch.setattr(check_module, "ANALYSIS_ROWS", 3)
-    sliced = check([first, second], isolated=True)
-    assert sliced.frame.equals(whole.frame)
+    for rows in (1, 3, 8):
+        monkeypatch.setattr(check_module, "ANALYSIS_ROWS", rows)
+        sliced = check([first, second], isolated=True)
+        assert sliced.frame.equals(whole.frame), rows
+        assert sliced.files == whole.files
     assert {"D101", "D102", "D103"} <= set(whole.frame.get_column("code"))
 
 
