@@ -9,6 +9,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from p2pfile import _read_xlsx
 from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
 
 Fill = Callable[[Worksheet], None]
@@ -65,7 +66,13 @@ def test_lines_are_excel_rows_and_empty_rows_are_f206(tmp_path: Path) -> None:
     assert [(line, row) for line, row, *_ in r.frame.rows()] == [(4, 1), (6, 2), (8, 3)]
 
 
-def test_numbers_keep_their_exact_digits_and_are_f109(tmp_path: Path) -> None:
+@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
+def test_numbers_keep_their_exact_digits_and_are_f109(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+) -> None:
+    # Large workbooks load the cells' types beside the text; both ways must agree.
+    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
+
     def fill(ws: Worksheet) -> None:
         header(ws)
         ws.write_string(1, 0, "09121234567")
