@@ -75,13 +75,19 @@ ANALYSIS_CHUNK_ROWS = 100_000
 
 
 def analyze(
-    frame: pl.DataFrame, options: Options, *, duplicates: pl.DataFrame | None = None
+    frame: pl.DataFrame,
+    options: Options,
+    *,
+    duplicates: pl.DataFrame | None = None,
+    by: str | None = None,
 ) -> pl.DataFrame:
     """The analyzed frame row rules run over (columns: ``rules.ANALYZED_COLUMNS``).
 
     ``duplicates``: the ``dup_line`` and ``first_line_of_recipient`` of these rows,
     when they are found over a larger frame than this one instead (nulls when no
     rule run over this analysis reads them: see :func:`_check_sliced`).
+    ``by``: a column telling the files of a batch apart (see :func:`_check_batch`);
+    duplicates are then found within each file, never across two.
     """
     chunks = [
         frame.slice(at, ANALYSIS_CHUNK_ROWS) for at in range(0, frame.height, ANALYSIS_CHUNK_ROWS)
@@ -102,7 +108,7 @@ def analyze(
     )
     if duplicates is not None:
         return _with_regions(analyzed).hstack(duplicates)
-    return _with_duplicates(_with_regions(analyzed))
+    return _with_duplicates(_with_regions(analyzed), by=by)
 
 
 def _with_regions(frame: pl.DataFrame) -> pl.DataFrame:
@@ -118,17 +124,20 @@ def _with_regions(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _with_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
+def _with_duplicates(frame: pl.DataFrame, *, by: str | None = None) -> pl.DataFrame:
     """``dup_line`` and ``first_line_of_recipient``: the earlier line each row repeats.
 
     Rows are grouped by a 64-bit hash of their E.164 (see :func:`_first_of_group`),
     and only rows whose recipient occurs more than once (a few percent) are
     hashed with their message to find exact duplicates. Every hit is then
     confirmed against the row it names, so a hash collision can never report a
-    false duplicate.
+    false duplicate. ``by``: rows compare only with rows of the same ``by``
+    value (a file of a batch), and a row is named by ``by`` and its line.
     """
     lines = frame.get_column("line")
-    keys = frame.select(pl.when(c("e164").is_not_null()).then(c("e164").hash(seed=0x5A17)))
+    within = [by] if by is not None else []
+    recipient = pl.struct(*within, "e164").hash(seed=0x5A17) if by else c("e164").hash(seed=0x5A17)
+    keys = frame.select(pl.when(c("e164").is_not_null()).then(recipient))
     later, first = _first_of_group(keys.to_series())
     if later.len() == 0:
         return frame.with_columns(
@@ -137,25 +146,21 @@ def _with_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
     # The rows that can be exact duplicates or their originals: repeats of a recipient
     # and the first row of each repeated recipient.
     among = pl.concat([later, first]).unique().sort()
+    earlier = {"line": lines.gather(later), "first_line_of_recipient": lines.gather(first)}
+    if by is not None:
+        earlier[by] = frame.get_column(by).gather(later)
     subset = (
         frame[among]
-        .select("line", "e164", "message")
-        .join(
-            pl.DataFrame(
-                {"line": lines.gather(later), "first_line_of_recipient": lines.gather(first)}
-            ),
-            on="line",
-            how="left",
-            maintain_order="left",
-        )
+        .select(*within, "line", "e164", "message")
+        .join(pl.DataFrame(earlier), on=[*within, "line"], how="left", maintain_order="left")
         .with_columns(
-            dup_line=c("line").first().over(pl.struct("e164", "message").hash(seed=0x5A17))
+            dup_line=c("line").first().over(pl.struct(*within, "e164", "message").hash(seed=0x5A17))
         )
     )
     subset = subset.with_columns(dup_line=pl.when(c("dup_line") != c("line")).then(c("dup_line")))
-    confirmed = _confirmed(subset, "first_line_of_recipient", ["e164"]).join(
-        _confirmed(subset, "dup_line", ["e164", "message"]),
-        on="line",
+    confirmed = _confirmed(subset, "first_line_of_recipient", ["e164"], within).join(
+        _confirmed(subset, "dup_line", ["e164", "message"], within),
+        on=[*within, "line"],
         how="left",
         maintain_order="left",
     )
@@ -192,31 +197,42 @@ def _first_of_group(keys: pl.Series) -> tuple[pl.Series, pl.Series]:
     return runs.get_column("i"), runs.get_column("first")
 
 
-def _confirmed(subset: pl.DataFrame, related: str, same: list[str]) -> pl.DataFrame:
+def _confirmed(
+    subset: pl.DataFrame, related: str, same: list[str], within: list[str]
+) -> pl.DataFrame:
     """``line`` and ``related`` of ``subset``, with ``related`` kept only where the row it
-    names really has the same ``same`` columns (a hash hit proved, never trusted)."""
+    names (by ``within`` and its line) really has the same ``same`` columns (a hash hit
+    proved, never trusted)."""
     earlier = subset.select(
-        c("line").alias(related), *(c(name).alias(f"_earlier_{name}") for name in same)
+        *within, c("line").alias(related), *(c(name).alias(f"_earlier_{name}") for name in same)
     )
     proved = pl.all_horizontal(c(name) == c(f"_earlier_{name}") for name in same)
     return (
-        subset.select("line", related, *same)
-        .join(earlier, on=related, how="left", maintain_order="left")
-        .select("line", pl.when(proved).then(c(related)).alias(related))
+        subset.select(*within, "line", related, *same)
+        .join(earlier, on=[*within, related], how="left", maintain_order="left")
+        .select(*within, "line", pl.when(proved).then(c(related)).alias(related))
     )
 
 
 def findings_for(
-    analyzed: pl.DataFrame, path: str, rules: Iterable[Rule], plan: CheckPlan
+    analyzed: pl.DataFrame, path: str | pl.Expr, rules: Iterable[Rule], plan: CheckPlan
 ) -> pl.DataFrame:
-    """Every row rule's findings over one analyzed frame, in one query (after the prefilters)."""
+    """Every row rule's findings over one analyzed frame, in one query (after the prefilters).
+
+    ``path``: the file's path, or an expression of the frame's columns giving each
+    row's (a batch of files, see :func:`_check_batch`).
+    """
     checks = [(rule, rule.check(plan.options)) for rule in rules if rule.check is not None]
     if not checks:
         return Report.empty_frame()
     # Prefilters first, all in one query: kept apart from ``hit`` (in one query polars
     # would merge the two filters into one predicate, evaluated over every row), and
     # over only the columns the rule reads, so the filter copies nothing else.
-    narrowed = [analyzed.lazy().select(_columns(analyzed, rule, f)) for rule, f in checks]
+    path_expr = pl.lit(path, pl.String) if isinstance(path, str) else path.cast(pl.String)
+    path_columns = set(path_expr.meta.root_names())
+    narrowed = [
+        analyzed.lazy().select(_columns(analyzed, rule, f, path_columns)) for rule, f in checks
+    ]
     prefiltered = [
         lf.filter(f.prefilter)
         for lf, (_, f) in zip(narrowed, checks, strict=True)
@@ -237,7 +253,7 @@ def findings_for(
         fix = rule.fix
         parts.append(
             candidates.filter(finding.hit).select(
-                path=pl.lit(path, pl.String),
+                path=path_expr,
                 line=c("line"),
                 row=c("row"),
                 code=pl.lit(rule.code, pl.String),
@@ -256,8 +272,9 @@ def findings_for(
     return pl.concat(pl.collect_all(parts)).sort("line", "code", maintain_order=True)
 
 
-def _columns(analyzed: pl.DataFrame, rule: Rule, finding: Finding) -> list[str]:
-    """The columns of the analyzed frame a rule's findings read, in the frame's order."""
+def _columns(analyzed: pl.DataFrame, rule: Rule, finding: Finding, also: set[str]) -> list[str]:
+    """The columns of the analyzed frame a rule's findings read (and ``also``), in the
+    frame's order."""
     exprs = (
         finding.hit,
         finding.prefilter,
@@ -266,7 +283,7 @@ def _columns(analyzed: pl.DataFrame, rule: Rule, finding: Finding) -> list[str]:
         finding.replacement if rule.fix else None,
         finding.related_line,
     )
-    wanted = {"line", "row", "message" if rule.field == "message" else "recipient"}
+    wanted = {"line", "row", "message" if rule.field == "message" else "recipient", *also}
     wanted.update(name for expr in exprs if expr is not None for name in expr.meta.root_names())
     return [name for name in analyzed.columns if name in wanted]
 
@@ -328,8 +345,7 @@ def _read(source: Source, plan: CheckPlan) -> ReadResult:
     return read_file(source, max_rows=plan.max_rows, max_bytes=plan.max_bytes)
 
 
-def _check_one(source: Source, plan: CheckPlan, want_keys: bool) -> _Checked:
-    result = _read(source, plan)
+def _check_one(result: ReadResult, plan: CheckPlan, want_keys: bool) -> _Checked:
     selected = plan.selected(result.path)
     path, frame = result.path, result.frame
     summary = FileSummary(path, result.format, frame.height, 0, 0, result.encoding)
@@ -355,20 +371,99 @@ def _check_one(source: Source, plan: CheckPlan, want_keys: bool) -> _Checked:
     del frame
     if sliced is not None:
         row_findings = sliced.merged()
-    findings = pl.concat([file_findings, row_findings])
-    severity = findings.get_column("severity")
-    summary = replace(
-        summary,
-        errors=int((severity == "error").sum()),
-        warnings=int((severity == "warning").sum()),
-    )
-    return _Checked(summary, findings, keys)
+    return _summed(summary, pl.concat([file_findings, row_findings]), keys)
 
 
-def _keys(analyzed: pl.DataFrame, path: str) -> pl.DataFrame:
+def _keys(analyzed: pl.DataFrame, path: str | pl.Expr) -> pl.DataFrame:
     """The rows D103 compares with other files: valid, and not a duplicate within this one."""
     return analyzed.filter(c("e164").is_not_null() & c("dup_line").is_null()).select(
-        "line", "e164", "message", path=pl.lit(path)
+        "line", "e164", "message", path=pl.lit(path, pl.String) if isinstance(path, str) else path
+    )
+
+
+#: Files of at most this many rows are checked together, this many rows at most at
+#: a time: planning a query costs about as much for 5 rows as for 50,000 (a 20-row
+#: file took 60 ms, most of it planning), so a commit or a repository of many small
+#: files is checked in a few queries instead of a few per file.
+BATCH_ROWS = 50_000
+
+
+@dataclass
+class _Batch:
+    """Small files read, waiting to be checked together."""
+
+    selected: frozenset[str] | None = None
+    results: list[tuple[int, ReadResult]] = field(default_factory=list)
+    rows: int = 0
+
+    def admits(self, result: ReadResult, selected: frozenset[str]) -> bool:
+        """Whether ``result`` may join: the same rules, room left, and a path of its own
+        (findings are told apart by their path)."""
+        return not self.results or (
+            selected == self.selected
+            and self.rows + result.frame.height <= BATCH_ROWS
+            and all(r.path != result.path for _, r in self.results)
+        )
+
+    def add(self, index: int, result: ReadResult, selected: frozenset[str]) -> None:
+        self.selected = selected
+        self.results.append((index, result))
+        self.rows += result.frame.height
+
+
+def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) -> list[_Checked]:
+    """:func:`_check_one` of each small file, from one analysis of them all.
+
+    The frames are stacked with the index of their file in ``_file``: duplicates
+    are found within each file (``analyze(by=...)``) and every finding carries its
+    own file's path, so each file's findings and summary are what checking it
+    alone gives.
+    """
+    with_rows = [r for r in results if r.frame.height]
+    if len(with_rows) < 2:
+        return [_check_one(r, plan, want_keys) for r in results]
+    selected = plan.selected(results[0].path)
+    rules = [r for r in all_rules() if r.code in selected and r.check is not None]
+    paths = pl.Series([r.path for r in results], dtype=pl.String)
+    stacked = pl.concat(
+        r.frame.with_columns(_file=pl.lit(i, pl.UInt32)) for i, r in enumerate(results)
+    )
+    analyzed = analyze(stacked, plan.options, by="_file")
+    del stacked
+    path = c("_file").replace_strict(
+        pl.Series(range(len(results)), dtype=pl.UInt32), paths, return_dtype=pl.String
+    )
+    found = findings_for(analyzed, path, rules, plan).partition_by("path", as_dict=True)
+    keys: dict[tuple[object, ...], pl.DataFrame] = {}
+    if want_keys and "D103" in selected:
+        keys = _keys(analyzed, path).partition_by("path", as_dict=True)
+    del analyzed
+    checked = []
+    for result in results:
+        findings = pl.concat(
+            [
+                _file_findings(result, selected, plan),
+                found.get((result.path,), Report.empty_frame()),
+            ]
+        )
+        summary = FileSummary(
+            result.path, result.format, result.frame.height, 0, 0, result.encoding
+        )
+        file_keys = keys.get((result.path,)) if want_keys and "D103" in selected else None
+        checked.append(_summed(summary, findings, file_keys))
+    return checked
+
+
+def _summed(summary: FileSummary, findings: pl.DataFrame, keys: pl.DataFrame | None) -> _Checked:
+    severity = findings.get_column("severity")
+    return _Checked(
+        replace(
+            summary,
+            errors=int((severity == "error").sum()),
+            warnings=int((severity == "warning").sum()),
+        ),
+        findings,
+        keys,
     )
 
 
@@ -525,13 +620,37 @@ def check_files(
     *,
     on_file: Callable[[str], None] | None = None,
 ) -> Report:
-    """Check files in order; ``on_file`` is called before each one (progress)."""
+    """Check files in order; ``on_file`` is called before each one (progress).
+
+    Small files are checked in batches (:func:`_check_batch`), each other file alone.
+    """
     items = list(sources)
-    checked: list[_Checked] = []
-    for source in items:
+    want_keys = len(items) > 1
+    done: dict[int, _Checked] = {}
+    batch = _Batch()
+
+    def flush() -> None:
+        nonlocal batch
+        if batch.results:
+            indexes = [i for i, _ in batch.results]
+            results = [r for _, r in batch.results]
+            done.update(zip(indexes, _check_batch(results, plan, want_keys), strict=True))
+        batch = _Batch()
+
+    for index, source in enumerate(items):
         if on_file is not None:
             on_file(source[0] if isinstance(source, tuple) else source)
-        checked.append(_check_one(source, plan, want_keys=len(items) > 1))
+        result = _read(source, plan)
+        if result.frame.height > BATCH_ROWS:
+            flush()
+            done[index] = _check_one(result, plan, want_keys)
+            continue
+        selected = plan.selected(result.path)
+        if not batch.admits(result, selected):
+            flush()
+        batch.add(index, result, selected)
+    flush()
+    checked = [done[i] for i in range(len(items))]
     frames = [ch.findings for ch in checked]
     cross = _cross_file_duplicates(checked, plan)
     if cross.height:

@@ -204,6 +204,48 @@ def test_large_files_analyzed_in_slices_report_exactly_the_same(
     assert {"D101", "D102", "D103"} <= set(whole.frame.get_column("code"))
 
 
+def test_small_files_checked_together_report_exactly_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small files are analyzed in batches (one query for many files); each file's
+    findings, duplicates within it, D103 across files, per-file ignores, unreadable
+    and empty files and summaries must be what checking each file alone gives."""
+    import importlib
+
+    check_module = importlib.import_module("p2pfile.check")
+    messy = (EXAMPLES / "messy.csv").read_text("utf-8")
+    files = {
+        "a.csv": messy,
+        # The same recipients as in a.csv, and duplicates of its own on the same lines
+        # numbers as a.csv's: never duplicates of a.csv's rows, except as D103.
+        "b.csv": "recipient,message\n09121234567,hi\n+989121234567,hi\n9121234567,other\n",
+        "c.csv": "recipient,message\n09121234567,hi\n",
+        "empty.csv": "",
+        "header.csv": "recipient,message\n",
+        "ignored.csv": messy,
+        "d.csv": "recipient,message\n09351234567,x\n0935 123 4567,x\n",
+    }
+    for name, text in files.items():
+        _write(tmp_path, name, text)
+    paths = [tmp_path / n for n in files] + [tmp_path / "missing.csv", tmp_path / "c.csv"]
+    options = {"per_file_ignores": {"ignored.csv": ["P1", "D"]}}
+    monkeypatch.setattr(check_module, "BATCH_ROWS", 0)
+    alone = check(paths, isolated=True, **options)
+    monkeypatch.setattr(check_module, "BATCH_ROWS", 50_000)
+    together = check(paths, isolated=True, **options)
+    assert together.files == alone.files
+    assert together.frame.equals(alone.frame)
+    codes = set(alone.frame.get_column("code"))
+    assert {"D101", "D102", "D103", "F101", "F106", "P102"} <= codes
+    b_dups = alone.frame.filter((c("path") == str(tmp_path / "b.csv")) & (c("code") == "D101"))
+    assert b_dups.get_column("related_line").to_list() == [2]
+    ignored = alone.frame.filter(c("path") == str(tmp_path / "ignored.csv"))
+    assert not ignored.filter(
+        c("code").str.starts_with("D") | c("code").str.starts_with("P1")
+    ).height
+    assert ignored.height
+
+
 # -- the message rules' prefilters: cheap tests of odd_chars that keep every hit -------
 
 # Every kind of character a message rule or the analysis looks at, and the plain

@@ -59,5 +59,5 @@ def test_a_hash_hit_naming_a_different_row_is_not_reported() -> None:
         },
         schema={"line": pl.Int64, "e164": pl.String, "message": pl.String, "dup_line": pl.Int64},
     )
-    confirmed = check_module._confirmed(subset, "dup_line", ["e164", "message"])
+    confirmed = check_module._confirmed(subset, "dup_line", ["e164", "message"], [])
     assert confirmed.to_dict(as_series=False) == {"line": [2, 5, 9], "dup_line": [None, 2, None]}
