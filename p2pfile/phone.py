@@ -168,6 +168,10 @@ _NULL_MARKERS: Final = ("nan", "none", "null", "n/a", "#n/a")
 _TEXT_MARKERS: Final = ("'", "\u2019")
 _DASHES: Final = "".join(chr(c) for c in range(0x2010, 0x2016)) + "\u2212\ufe58\ufe63\uff0d"
 _SEPARATORS: Final = _chars.WHITESPACE + "-.()/" + _DASHES
+#: Stripped from both ends of a cell: whitespace, and the NULs that fixed-width
+#: exports pad fields with. A NUL *inside* a cell is not padding (UTF-16 text read
+#: as UTF-8 interleaves them with the digits), so it stays and rejects the cell.
+_PADDING: Final = _chars.WHITESPACE + "\x00"
 
 _QUOTED: Final = r'^"([^"]*)"$'
 _NUMERIC_LITERAL: Final = r"^\+?[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)?$"
@@ -229,8 +233,8 @@ def normalize_number(text: str) -> NumberResult:
     # 2. Invisible format characters (ZWNJ, LRM, RLM, bidi marks, BOM...), anywhere.
     cf = _chars.format_chars()
     cleaned = "".join(ch for ch in s if ch not in cf)
-    # 3. Surrounding whitespace.
-    stripped = cleaned.strip(_chars.WHITESPACE)
+    # 3. Surrounding whitespace and NUL padding.
+    stripped = cleaned.strip(_PADDING)
     if stripped != s:
         forms.add(FORMATTING_CHARACTERS)
     s = stripped
@@ -256,7 +260,7 @@ def normalize_number(text: str) -> NumberResult:
     unquoted = _re_surrounding_quotes.sub(r"\1", s, count=1)
     if unquoted != s:
         forms.add(TEXT_MARKER)
-    s = unquoted.strip(_chars.WHITESPACE)
+    s = unquoted.strip(_PADDING)
     if s != unquoted:
         forms.add(FORMATTING_CHARACTERS)
     # 8. Scientific notation: the digits are gone, never guess them.
@@ -714,7 +718,7 @@ def _full_cleaning() -> _Plan:
             "p101": c("s1") != c("s0"),
             "s2": c("s1").str.replace_all(_chars.rust_class(_chars.format_chars()), ""),
         },
-        {"s3": c("s2").str.strip_chars(ws)},
+        {"s3": c("s2").str.strip_chars(_PADDING)},
         {
             "p102": c("s3") != c("s1"),
             "null_marker": (c("s3") == "") | c("s3").is_in(_null_marker_spellings()),
@@ -738,7 +742,7 @@ def _full_cleaning() -> _Plan:
             "bad_formula": c("s6").is_null(),
             "s7": c("s6").str.replace(_SURROUNDING_QUOTES, "${1}"),
         },
-        {"s7b": c("s7").str.strip_chars(ws)},
+        {"s7b": c("s7").str.strip_chars(_PADDING)},
         {
             "p106": (c("s5") != c("s3")) | c("is_formula") | (c("s7") != c("s6")),
             "scientific": c("s7b").str.contains(_SCIENTIFIC),

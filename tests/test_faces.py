@@ -41,6 +41,8 @@ MARKS = [
     "\u2060",
 ]
 SPACES = [" ", "\xa0", "\u2009", "\u202f", "\u3000", "\t", "\r\n", "\x1c"]
+# What cells are padded with: marks, spaces, and the NULs of fixed-width exports.
+PADDING = [*MARKS, *SPACES, "\x00", "\x00\x00\x00"]
 SEPARATORS = ["-", ".", "(", ")", "/", "\u2013", "\u2212", "\ufe63", "\uff0d", *SPACES]
 PREFIXES = [
     "",
@@ -138,7 +140,7 @@ def number_cells(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         cell = draw(st.sampled_from(WRAPPERS)).format(cell)
     if draw(st.integers(0, 5)) == 0:
-        cell = draw(st.sampled_from(MARKS + SPACES)) + cell + draw(st.sampled_from(MARKS + SPACES))
+        cell = draw(st.sampled_from(PADDING)) + cell + draw(st.sampled_from(PADDING))
     return cell
 
 
@@ -195,6 +197,9 @@ def test_vectorized_numbers_equal_scalar_on_nasty_spec_cases() -> None:
         "0",
         "'",
         '""',
+        "09121234567\x00\x00",
+        '"\x0009121234567 \x00"',
+        "0912\x001234567",
     ]
     frame = normalize_numbers(cells)
     assert list(frame.select("e164", "reason", "operator", "foreign", "forms").iter_rows()) == [

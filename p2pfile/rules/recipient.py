@@ -53,8 +53,10 @@ def formatting_characters(options: Options) -> Finding:
     """Spaces, ``- . ( ) /``, NBSP or invisible marks (ZWNJ, LRM, RLM, BOM, ...) in a recipient.
 
     Why: invisible marks come from copying out of contacts apps and RTL
-    editors; they break exact matching and some uploaders.
-    Example: ``0912 345 6789``, ``\\u200e09123456789``.
+    editors; they break exact matching and some uploaders. NULs padding a
+    cell (fixed-width exports) count too; a NUL among the digits does not
+    (P207: UTF-16 text read as UTF-8 looks like that).
+    Example: ``0912 345 6789``, ``\\u200e09123456789``, ``09123456789\\x00\\x00``.
     Fix (safe): the number is written in E.164.
     """
     return _form("P102", "spaces, separators or invisible marks around the digits", options)

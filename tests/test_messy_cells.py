@@ -1,0 +1,81 @@
+"""Cells as messy real-world exports write them: CRMs, fixed-width dumps, Excel.
+
+Each case goes through both number faces (the scalar reference and the
+vectorized column normalizer) and, where the user meets it, through
+``check``: the code and message a user reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p2pfile import normalize_number, normalize_numbers
+from p2pfile.check import check
+from p2pfile.report import Report
+
+
+def _both(cells: list[str]) -> list[tuple[object, ...]]:
+    """The verdicts of the vectorized face, after asserting the scalar face agrees."""
+    frame = normalize_numbers(cells)
+    rows = list(frame.select("e164", "reason", "forms").iter_rows())
+    scalar = []
+    for cell in cells:
+        r = normalize_number(cell)
+        scalar.append((r.e164, r.reason, list(r.forms)))
+    assert rows == scalar
+    return rows
+
+
+def _check_csv(tmp_path: Path, rows: list[tuple[str, str]], **settings: object) -> Report:
+    """check() on a CSV of ``rows`` (cells written as given, unquoted), every rule selected."""
+    text = "recipient,message\n" + "".join(f"{r},{m}\n" for r, m in rows)
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.encode("utf-8"))
+    settings.setdefault("select", ["ALL"])
+    return check(path, isolated=True, **settings)
+
+
+def _at(report: Report, line: int) -> dict[str, str]:
+    return {d.code: d.message for d in report if d.line == line}
+
+
+# -- NUL padding (fixed-width exports) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "09121234567\x00\x00\x00",
+        "\x00\x0009121234567",
+        "09121234567\x00 \x00",
+        '"09121234567\x00\x00"',
+        "9121234567\x00",
+    ],
+)
+def test_nul_padding_is_a_formatting_character(cell: str) -> None:
+    [(e164, reason, forms)] = _both([cell])
+    assert (e164, reason) == ("+989121234567", None)
+    assert "P102" in forms  # type: ignore[operator]
+
+
+def test_a_nul_inside_the_digits_is_not_padding() -> None:
+    # UTF-16 text read as UTF-8 interleaves NULs with the digits: not a number to guess.
+    assert _both(["0912\x001234567", "0\x009\x001\x002\x00"]) == [
+        (None, "invalid-characters", []),
+        (None, "invalid-characters", []),
+    ]
+
+
+def test_only_nul_padding_is_an_empty_recipient() -> None:
+    assert _both(["\x00\x00\x00"]) == [(None, "empty", [])]
+
+
+def test_nul_padded_recipient_checks_as_p102_with_a_safe_fix(tmp_path: Path) -> None:
+    report = _check_csv(tmp_path, [("09121234567\x00\x00\x00\x00", "hello")])
+    found = {d.code: d for d in report if d.line == 2}
+    assert set(found) & {"P201", "P202", "P207"} == set()
+    assert found["P102"].fix is not None
+    assert found["P102"].fix.applicability == "safe"
+    assert found["P102"].fix.replacement == "+989121234567"
