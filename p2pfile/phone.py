@@ -54,11 +54,13 @@ __all__ = [
     "NUMBER_DTYPE",
     "REASONS",
     "REASON_TEXT",
+    "TWO_NUMBERS_TEXT",
     "NumberResult",
     "Reason",
     "normalize_number",
     "normalize_numbers",
     "number_expr",
+    "two_numbers_expr",
 ]
 
 Reason = Literal[
@@ -179,6 +181,12 @@ _SURROUNDING_QUOTES: Final = r'(?s)^"(.*)"$'
 _SCIENTIFIC: Final = r"^[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
 _FLOAT_FRACTION: Final = r"^([0-9]+)\.0+$"
 _CLEAN: Final = r"^\+?[0-9]+$"
+#: One number in a mobile form (``0912…``, ``912…``, ``98912…``, ``+98912…``, ``0098912…``).
+_ONE_NUMBER: Final = r"(?:\+?(?:00)?98|0)?9[0-9]{9}"
+#: Two or more numbers back to back once the separators are gone (``0912… 0935…``,
+#: ``0912…/0935…``): 20 digits at least, longer than any phone number, so a cell
+#: matching this is never valid; it is reported as what it is, not as a wrong length.
+_TWO_NUMBERS: Final = rf"^(?:{_ONE_NUMBER}){{2,}}$"
 #: SMS sender lines: 1000/2000/3000/5000 and 3 to 10 more digits.
 _SENDER_LINE: Final = r"^(?:1000|2000|3000|5000)[0-9]{3,10}$"
 
@@ -198,6 +206,7 @@ _re_scientific = _python_regex(_SCIENTIFIC)
 _re_float_fraction = _python_regex(_FLOAT_FRACTION)
 _re_clean = _python_regex(_CLEAN)
 _re_sender_line = _python_regex(_SENDER_LINE)
+_re_two_numbers = _python_regex(_TWO_NUMBERS)
 _digit_table = str.maketrans(_chars.NON_ASCII_DIGITS)
 _separator_table = str.maketrans(dict.fromkeys(_SEPARATORS))
 
@@ -281,6 +290,8 @@ def normalize_number(text: str) -> NumberResult:
         return _result(text, _reject("invalid-characters"), ())
 
     verdict, lost_zero = _route(s)
+    if verdict.reason == "invalid-length" and _re_two_numbers.match(s):
+        verdict = _reject("invalid-characters")
     if verdict.e164 is None:
         return _result(text, verdict, ())
     if lost_zero:
@@ -412,6 +423,21 @@ def _judge_foreign(digits: str) -> _Verdict:
     if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
         return _reject("landline")
     return _reject("not-mobile")
+
+
+#: What P207 says of a cell :func:`two_numbers_expr` finds.
+TWO_NUMBERS_TEXT: Final = "two numbers in one cell; put each number in a row of its own"
+
+
+def two_numbers_expr(cell: pl.Expr) -> pl.Expr:
+    """True for a cell that holds two or more mobile numbers, whatever sits between them.
+
+    Judged on the cell's digits (any script) and ``+`` alone, so ``0912…,0935…``,
+    ``0912… و 0935…`` and ``Ali 0912… Reza 0935…`` are found as well: meant for the
+    message of a rejected cell, not as a verdict.
+    """
+    digits = cell.str.replace_many(_chars.NON_ASCII_DIGITS).str.replace_all("[^0-9+]", "")
+    return digits.str.contains(_TWO_NUMBERS).fill_null(value=False)
 
 
 # -- the vectorized face ---------------------------------------------------------
@@ -894,6 +920,8 @@ def _judgement() -> _Plan:
         .then(pl.lit("unknown-prefix"))
         .when(c("routed") & nsn.str.len_bytes().eq(10))
         .then(pl.lit("invalid-number"))
+        .when(c("s10").str.contains(_TWO_NUMBERS))
+        .then(pl.lit("invalid-characters"))
         .otherwise(pl.lit("invalid-length"))
     )
     flags = {

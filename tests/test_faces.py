@@ -162,7 +162,16 @@ junk = st.lists(
     ),
     max_size=18,
 ).map("".join)
-any_cell = st.one_of(number_cells(), number_cells(), scientific, junk, st.text(max_size=16))
+# Two numbers in one cell, as CRMs join them.
+two_numbers = st.builds(
+    lambda a, sep, b: f"{a}{sep}{b}",
+    number_cells(),
+    st.sampled_from(["", " ", "/", ",", " - ", ";", "\n", " \u0648 "]),
+    number_cells(),
+)
+any_cell = st.one_of(
+    number_cells(), number_cells(), scientific, junk, two_numbers, st.text(max_size=16)
+)
 
 
 def _scalar_row(cell: str) -> tuple[object, ...]:
@@ -200,6 +209,9 @@ def test_vectorized_numbers_equal_scalar_on_nasty_spec_cases() -> None:
         "09121234567\x00\x00",
         '"\x0009121234567 \x00"',
         "0912\x001234567",
+        "09121234567 09351234567",
+        "9121234567/+989351234567",
+        "0098 912 123 4567 - 0935 123 4567",
     ]
     frame = normalize_numbers(cells)
     assert list(frame.select("e164", "reason", "operator", "foreign", "forms").iter_rows()) == [

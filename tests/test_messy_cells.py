@@ -13,6 +13,7 @@ import pytest
 
 from p2pfile import normalize_number, normalize_numbers
 from p2pfile.check import check
+from p2pfile.phone import REASON_TEXT
 from p2pfile.report import Report
 
 
@@ -79,3 +80,44 @@ def test_nul_padded_recipient_checks_as_p102_with_a_safe_fix(tmp_path: Path) -> 
     assert found["P102"].fix is not None
     assert found["P102"].fix.applicability == "safe"
     assert found["P102"].fix.replacement == "+989121234567"
+
+
+# -- two numbers in one cell ------------------------------------------------------
+
+TWO_NUMBER_CELLS = [
+    "09121234567 09351234567",
+    "09121234567/09351234567",
+    "09121234567 - 09351234567",
+    "9121234567 9351234567",
+    "+989121234567 09351234567",
+    "۰۹۱۲۱۲۳۴۵۶۷ ۰۹۳۵۱۲۳۴۵۶۷",
+    "09121234567 09351234567 09191234567",
+]
+
+
+@pytest.mark.parametrize("cell", TWO_NUMBER_CELLS)
+def test_two_numbers_in_one_cell_are_invalid_characters_not_a_length(cell: str) -> None:
+    assert _both([cell]) == [(None, "invalid-characters", [])]
+
+
+def test_a_long_single_number_is_still_a_wrong_length() -> None:
+    # 21 digits that are not two mobile numbers: nothing says two numbers.
+    assert _both(["091212345670935123456", "0912123456789"]) == [
+        (None, "invalid-length", []),
+        (None, "invalid-length", []),
+    ]
+
+
+def test_check_names_two_numbers_in_one_cell(tmp_path: Path) -> None:
+    cells = [*TWO_NUMBER_CELLS, '"09121234567,09351234567"', '"09121234567; 09351234567"']
+    report = _check_csv(tmp_path, [(cell, "hello") for cell in cells])
+    for line in range(2, 2 + len(cells)):
+        found = _at(report, line)
+        assert "P202" not in found
+        assert "two numbers in one cell" in found["P207"], (line, found)
+
+
+def test_other_invalid_characters_keep_their_message(tmp_path: Path) -> None:
+    report = _check_csv(tmp_path, [("Ali 09121234567", "hello"), ("tel:09121234567", "x")])
+    for line in (2, 3):
+        assert _at(report, line)["P207"] == REASON_TEXT["invalid-characters"]

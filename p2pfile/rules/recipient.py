@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from p2pfile.phone import REASON_TEXT, Reason
+from p2pfile.phone import REASON_TEXT, TWO_NUMBERS_TEXT, Reason, two_numbers_expr
 from p2pfile.rules import Finding, Options, row_rule
 
 c = pl.col
@@ -187,9 +187,18 @@ def invalid_characters(options: Options) -> Finding:
 
     Why: deleting every non-digit turns text into wrong numbers, so p2pfile
     only removes a fixed set of separators. Example: ``Ali 09121234567``,
-    ``0912...,0935...``. Fix: one number per cell, digits only.
+    ``0912...,0935...``. Two numbers in a cell are named as such, whatever
+    separates them (``0912... 0935...``, ``0912.../0935...``, ``0912... - 0935...``),
+    rather than as one number of the wrong length.
+    Fix: one number per cell, digits only.
     """
-    return _explained("invalid-characters")
+    explained = _explained("invalid-characters")
+    return Finding(
+        hit=explained.hit,
+        message=pl.when(two_numbers_expr(c("recipient")))
+        .then(pl.lit(TWO_NUMBERS_TEXT))
+        .otherwise(explained.message),
+    )
 
 
 @row_rule("P208", "formula", "error", field="recipient")
