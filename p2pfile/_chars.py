@@ -89,3 +89,22 @@ PLAIN: Final = (
     | frozenset("\u060c\u061b\u061f\u066a\u066b\u066c")  # ، ؛ ؟ ٪ ٫ ٬
     | frozenset("\u200c")  # ZWNJ, in most Persian messages
 )
+
+#: Excel's error values, lowercased: what a cell shows, and what a CSV export
+#: writes, when its formula failed (``#SPILL!``, ``#CALC!`` and ``#GETTING_DATA``
+#: are Excel 365's). Compared with the cell lowercased.
+SPREADSHEET_ERRORS: Final = (
+    "#n/a",
+    "#value!",
+    "#ref!",
+    "#name?",
+    "#div/0!",
+    "#num!",
+    "#null!",
+    "#spill!",
+    "#calc!",
+    "#getting_data",
+)
+
+#: What exports write for an empty cell (pandas ``nan``, Python ``None``, SQL ``NULL``).
+NULL_WORDS: Final = ("nan", "none", "null")

@@ -105,7 +105,8 @@ FORM_NAMES: Final = {
 
 #: What each reason means to the person who has to fix the cell.
 REASON_TEXT: Final[dict[Reason, str]] = {
-    "empty": "no number: the cell is blank, invisible marks only, or a null marker (nan, #N/A)",
+    "empty": "no number: the cell is blank, invisible marks only, a null marker (nan, N/A) "
+    "or a spreadsheet error (#N/A, #REF!...)",
     "invalid-characters": "letters, punctuation or two numbers in one cell; only digits, "
     "one leading + and the separators - . ( ) / and spaces are allowed",
     "formula": "a spreadsheet formula, not a number; paste the values instead",
@@ -166,7 +167,9 @@ class NumberResult:
 
 # -- cleaning (spec §4, steps 1-11), shared patterns -----------------------------
 
-_NULL_MARKERS: Final = ("nan", "none", "null", "n/a", "#n/a")
+#: A cell holding one of these (any case) is empty: ``N/A`` typed by hand, an
+#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...).
+_NULL_MARKERS: Final = (*_chars.NULL_WORDS, "n/a", *_chars.SPREADSHEET_ERRORS)
 _TEXT_MARKERS: Final = ("'", "\u2019")
 _DASHES: Final = "".join(chr(c) for c in range(0x2010, 0x2016)) + "\u2212\ufe58\ufe63\uff0d"
 _SEPARATORS: Final = _chars.WHITESPACE + "-.()/" + _DASHES

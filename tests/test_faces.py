@@ -85,6 +85,9 @@ WRAPPERS = [
     "{} ext 2",
     "nan",
     "#N/A",
+    "#div/0!",
+    "#NULL!",
+    "N/A",
     "=SUM({})",
     "{}e+09",
 ]

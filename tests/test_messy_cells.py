@@ -121,3 +121,47 @@ def test_other_invalid_characters_keep_their_message(tmp_path: Path) -> None:
     report = _check_csv(tmp_path, [("Ali 09121234567", "hello"), ("tel:09121234567", "x")])
     for line in (2, 3):
         assert _at(report, line)["P207"] == REASON_TEXT["invalid-characters"]
+
+
+# -- Excel error values and null markers as a recipient ---------------------------
+
+NULL_MARKERS = [
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#DIV/0!",
+    "#NUM!",
+    "#NULL!",
+    "#n/a",
+    "N/A",
+    "-",
+    "None",
+    "nan",
+    "NULL",
+    " #REF! ",
+    "\u200e#DIV/0!",
+]
+
+
+def test_excel_errors_and_null_markers_are_empty_recipients() -> None:
+    assert _both(NULL_MARKERS) == [(None, "empty", [])] * len(NULL_MARKERS)
+
+
+def test_error_values_as_recipients_check_as_p201(tmp_path: Path) -> None:
+    report = _check_csv(tmp_path, [(cell, "hello") for cell in NULL_MARKERS])
+    for line in range(2, 2 + len(NULL_MARKERS)):
+        found = _at(report, line)
+        assert "P201" in found, (line, found)
+        assert {"P202", "P207", "P210"} & set(found) == set()
+
+
+@pytest.mark.parametrize("text", ["#NUM!", "#NULL!", "#null!", " #N/A ", "#SPILL!", "NaN"])
+def test_excel_errors_as_messages_are_m402(tmp_path: Path, text: str) -> None:
+    report = _check_csv(tmp_path, [("09121234567", text)])
+    assert _at(report, 2)["M402"] == f"the message is a spreadsheet artifact: {text.strip()}"
+
+
+def test_a_message_mentioning_an_error_is_fine(tmp_path: Path) -> None:
+    report = _check_csv(tmp_path, [("09121234567", "error #NUM! in your sheet")])
+    assert "M402" not in _at(report, 2)

@@ -426,14 +426,17 @@ def unresolved_placeholder(options: Options) -> Finding:
     )
 
 
-_ARTIFACTS: Final = ("nan", "none", "null", "#n/a", "#name?", "#ref!", "#value!", "#div/0!")
+_ARTIFACTS: Final = (*_chars.NULL_WORDS, *_chars.SPREADSHEET_ERRORS)
 
 
 @row_rule("M402", "spreadsheet-artifact", "error", field="message")
 def spreadsheet_artifact(options: Options) -> Finding:
     """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``.
 
-    Also ``None``, ``NULL``, ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``.
+    Also ``None``, ``NULL`` and every Excel error value: ``#NAME?``,
+    ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ``#SPILL!``,
+    ``#CALC!``, ``#GETTING_DATA``. In an XLSX, an error cell (``t="e"``)
+    counts too, though the reader library returns it empty.
 
     Why: an empty cell or a broken formula went through an export.
     Fix: fill the message at the source.

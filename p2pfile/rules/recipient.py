@@ -119,6 +119,11 @@ def _explained(*reasons: Reason) -> Finding:
 def empty_recipient(options: Options) -> Finding:
     """No recipient: a blank cell, invisible marks only, or a null marker (``nan``, ``#N/A``).
 
+    Null markers are what exports write for nothing (``nan``, ``None``,
+    ``NULL``, ``N/A``, ``-``) and Excel's error values (``#N/A``, ``#VALUE!``,
+    ``#REF!``, ``#NAME?``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ...), typed in
+    a CSV or stored as an error cell in an XLSX.
+
     Why: the row cannot be sent. Fix: fill in the number or drop the row
     (``p2pfile fix --rejects`` moves it to the rejects file).
     """
