@@ -19,17 +19,24 @@
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
-
-Known limit: calamine turns error cells (``#N/A``) into empty cells, so they
-reach the message rules as empty, not as the text ``#N/A``.
+* Error cells (``t="e"``: a failed formula, ``#N/A``) come out of calamine as
+  empty cells, while Excel shows the user ``#N/A``. They get their error text
+  back from the sheet's XML, so the finding names what the user sees (P201,
+  M402) and not an empty cell. That scan decompresses the sheet (about 1 s
+  per million rows), so it only runs when column A or B holds an empty cell,
+  and stops after the last row holding one.
 """
 
 from __future__ import annotations
 
+import html
+import posixpath
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Final
 from xml.etree import ElementTree
 
 import fastexcel
@@ -91,6 +98,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         )
         return None
     columns = dict(zip(positions, df.columns, strict=True))
+    df = _with_error_values(src, reader.sheet_names[first_sheet], df, columns)
     table = _records_table(df, columns)
     blank = table["blank"]
     first = None if blank.all() else int(blank.arg_min() or 0)
@@ -124,6 +132,133 @@ def _records_table(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
         cell(0).alias("recipient"),
         cell(1).alias("message"),
     )
+
+
+_MAIN_NS: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID: Final = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+#: The columns whose empty cells may be error cells worth naming: recipient, message.
+_ERROR_COLUMNS: Final = (0, 1)
+_CHUNK: Final = 1 << 20
+# A cell element is far shorter than this: kept across chunks, so that a cell cut
+# by a chunk boundary is read whole from the next chunk.
+_OVERLAP: Final = 4096
+_ERROR_MARKS: Final = (b't="e"', b"t='e'")
+_CELL_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]+)["']""")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_ROW_START = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\br=["']([0-9]+)["']""")
+
+
+def _with_error_values(
+    src: Source, sheet_name: str, df: pl.DataFrame, columns: dict[int, str]
+) -> pl.DataFrame:
+    """``df`` with the empty recipient and message cells that are error cells holding their
+    error text (see the module docstring); ``df`` itself when there are none."""
+    empty = [df.get_column(columns[p]).is_null() for p in _ERROR_COLUMNS if p in columns]
+    if not any(e.any() for e in empty):
+        return df
+    # The Excel row of the last empty cell: the frame's row i is Excel row i + 1.
+    last_row = max(e.arg_true()[-1] for e in empty if e.any()) + 1
+    errors = _error_cells(src, sheet_name, last_row)
+    if not errors:
+        return df
+    patched = []
+    for position in _ERROR_COLUMNS:
+        if position not in columns:
+            continue
+        name = columns[position]
+        found = [(row - 1, text) for (row, col), text in errors.items() if col == position]
+        rows = [row for row, _ in found if row < df.height]
+        if not rows:
+            continue
+        texts = [text for row, text in found if row < df.height]
+        column = df.get_column(name)
+        # Only cells calamine left empty: never overwrite a value it read.
+        values = column.gather(rows).fill_null(pl.Series(texts, dtype=pl.String))
+        patched.append(column.scatter(rows, values))
+    return df.with_columns(patched) if patched else df
+
+
+def _error_cells(src: Source, sheet_name: str, last_row: int) -> dict[tuple[int, int], str]:
+    """(Excel row, 0-based column) -> error text of the error cells of the recipient and
+    message columns, in rows up to ``last_row``; empty when the sheet cannot be found."""
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            path = _sheet_path(zf, sheet_name)
+            if path is None:
+                return {}
+            with zf.open(path) as sheet:
+                return _scan_errors(sheet, last_row)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+        # The sheet loaded fine through calamine: at worst the cells stay empty.
+        return {}
+
+
+def _sheet_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The part name of the worksheet called ``sheet_name`` (``xl/worksheets/sheet1.xml``)."""
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    rel_id = next(
+        (s.get(_REL_ID) for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet_name),
+        None,
+    )
+    target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
+    if rel_id is None or not target:
+        return None
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def _scan_errors(sheet: IO[bytes], last_row: int) -> dict[tuple[int, int], str]:
+    """Stream the sheet XML for error cells; a plain byte search, as they are rare."""
+    found: dict[tuple[int, int], str] = {}
+    buf = b""
+    while chunk := sheet.read(_CHUNK):
+        buf += chunk
+        keep = _errors_in(buf, found)
+        rows = list(_ROW_START.finditer(buf, keep))
+        if rows and int(rows[-1].group(1)) > last_row:
+            break  # rows come in order: no empty cell of the frame is left to name
+        buf = buf[keep:]
+    return found
+
+
+def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
+    """Add the whole error cells of ``buf`` to ``found``; the offset ``buf`` must be kept
+    from for the next chunk: an error cell cut at the end, or the last few KB."""
+    done = max(0, len(buf) - _OVERLAP)
+    for mark in _ERROR_MARKS:
+        at = buf.find(mark)
+        while at != -1:
+            start = buf.rfind(b"<", 0, at)
+            tag_end = buf.find(b">", at)
+            close = _CELL_END.search(buf, tag_end) if tag_end != -1 else None
+            if start == -1:
+                break
+            if tag_end == -1 or (close is None and buf[tag_end - 1 : tag_end] != b"/"):
+                return min(done, start)  # cut by the chunk's end
+            end = tag_end + 1
+            if close is not None and buf[tag_end - 1 : tag_end] != b"/":  # not <c .../>
+                end = close.end()
+                ref = _CELL_REF.search(buf, start, tag_end)
+                value = _CELL_VALUE.search(buf, tag_end, close.start())
+                if ref is not None and value is not None:
+                    column = _column_number(ref.group(1).decode("ascii")) - 1
+                    if column in _ERROR_COLUMNS:
+                        text = html.unescape(value.group(1).decode("utf-8", "replace"))
+                        found[int(ref.group(2)), column] = text.strip()
+            done = max(done, end)
+            at = buf.find(mark, end)
+    return done
+
+
+def _column_number(letters: str) -> int:
+    """A -> 1, B -> 2, AA -> 27 (the inverse of :func:`column_letter`)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _chart_sheets(src: Source) -> frozenset[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 
 from p2pfile import normalize_number, normalize_numbers
 from p2pfile.check import check
@@ -165,3 +166,25 @@ def test_excel_errors_as_messages_are_m402(tmp_path: Path, text: str) -> None:
 def test_a_message_mentioning_an_error_is_fine(tmp_path: Path) -> None:
     report = _check_csv(tmp_path, [("09121234567", "error #NUM! in your sheet")])
     assert "M402" not in _at(report, 2)
+
+
+# -- XLSX error cells ---------------------------------------------------------------
+
+
+def test_xlsx_error_cells_are_named_as_excel_shows_them(tmp_path: Path) -> None:
+    path = tmp_path / "errors.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["recipient", "message"])
+    ws.write_formula(1, 0, "=VLOOKUP(C2,Z:Z,2,FALSE)", None, "#N/A")
+    ws.write_string(1, 1, "hello")
+    ws.write_string(2, 0, "09121234567")
+    ws.write_formula(2, 1, "=SQRT(-1)", None, "#NUM!")
+    wb.close()
+    report = check(path, isolated=True)
+    p201 = next(d for d in report if d.code == "P201")
+    assert (p201.line, p201.value) == (2, "#N/A")
+    assert "spreadsheet error" in p201.message
+    m402 = next(d for d in report if d.code == "M402")
+    assert (m402.line, m402.message) == (3, "the message is a spreadsheet artifact: #NUM!")
+    assert not [d for d in report if d.code == "M101"]

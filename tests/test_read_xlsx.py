@@ -256,3 +256,56 @@ def test_a_chart_sheet_first_is_passed_over_silently(
     assert r.issues == ()
     assert r.frame.rows() == [(2, 1, "09121234567", "hi")]
     assert capfd.readouterr().err == ""
+
+
+def test_error_cells_read_as_the_error_excel_shows(tmp_path: Path) -> None:
+    # calamine returns an error cell (t="e") empty; the user sees #N/A in Excel.
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_formula(1, 0, "=NA()", None, "#N/A")
+        ws.write_string(1, 1, "hello")
+        ws.write_string(2, 0, "09121234567")
+        ws.write_formula(2, 1, "=1/0", None, "#DIV/0!")
+        ws.write_string(3, 0, "09121234568")
+        ws.write_string(3, 1, "")  # a truly empty message stays empty
+        ws.write_formula(4, 0, "=A1", None, "09121234569")  # a formula with a value
+        ws.write_formula(4, 1, "=Z9", None, "#REF!")
+        ws.write_formula(5, 2, "=NA()", None, "#N/A")  # column C: not the upload's
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [row[2:] for row in r.frame.rows()] == [
+        ("#N/A", "hello"),
+        ("09121234567", "#DIV/0!"),
+        ("09121234568", ""),
+        ("09121234569", "#REF!"),
+    ]
+
+
+def test_a_row_of_error_cells_is_not_a_blank_row(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_formula(2, 0, "=NA()", None, "#N/A")  # row 2 empty, row 3 errors only
+        ws.write_formula(2, 1, "=NA()", None, "#N/A")
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [(i.code, i.line) for i in r.issues] == [("F206", 2)]
+    assert [row[2:] for row in r.frame.rows()] == [("#N/A", "#N/A")]
+
+
+def test_error_cells_inside_a_long_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small chunks: error cells cut by a chunk boundary are still read whole.
+    monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        for i in range(1, 300):
+            ws.write_string(i, 0, f"0912{i:07d}")
+            if i % 37 == 0:
+                ws.write_formula(i, 1, "=VLOOKUP(A1,Z:Z,2,FALSE)" * 20, None, "#N/A")
+            else:
+                ws.write_string(i, 1, "hi")
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    errors = [line for line, _, _, message in r.frame.rows() if message == "#N/A"]
+    assert errors == [i + 1 for i in range(1, 300) if i % 37 == 0]
+    assert all(message is not None for *_, message in r.frame.rows())
