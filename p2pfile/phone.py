@@ -181,7 +181,12 @@ _PADDING: Final = _chars.WHITESPACE + "\x00"
 _QUOTED: Final = r'^"([^"]*)"$'
 _NUMERIC_LITERAL: Final = r"^\+?[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)?$"
 _SURROUNDING_QUOTES: Final = r'(?s)^"(.*)"$'
-_SCIENTIFIC: Final = r"^[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
+#: The decimal separators of a mantissa: ``.``, the ``,`` of European and Persian
+#: locales' Excel, the Arabic decimal separator ``٫`` (U+066B) of a Persian-locale
+#: export, and the ``/`` Persian handwriting uses: ``۹٫۱۲۳۴۶E+۰۹`` is
+#: ``9.12346E+09`` written by a Persian-locale Excel, its digits just as lost.
+_DECIMAL_SEPARATORS: Final = ".,/\u066b"
+_SCIENTIFIC: Final = rf"^[0-9]+(?:[{_DECIMAL_SEPARATORS}][0-9]*)?[eE][+-]?[0-9]+$"
 _FLOAT_FRACTION: Final = r"^([0-9]+)\.0+$"
 _CLEAN: Final = r"^\+?[0-9]+$"
 #: One number in a mobile form (``0912…``, ``912…``, ``98912…``, ``+98912…``, ``0098912…``).

@@ -148,12 +148,16 @@ def number_cells(draw: st.DrawFn) -> str:
 
 
 scientific = st.builds(
-    lambda m, f, sep, e, exp: f"{m}{sep}{f}{e}{exp}",
+    lambda m, f, sep, e, exp, digits: f"{m}{sep}{f}{e}{exp}".translate(digits),
     st.integers(1, 9),
     st.integers(0, 99999),
-    st.sampled_from([".", ","]),
+    # ٫ (U+066B) and / are the decimal separators of Persian-locale exports.
+    st.sampled_from([".", ",", "\u066b", "/", "\u066c"]),
     st.sampled_from(["E+", "e+", "E", "e-"]),
     st.integers(0, 12),
+    st.sampled_from(
+        [{}, str.maketrans("0123456789", PERSIAN), str.maketrans("0123456789", ARABIC)]
+    ),
 )
 junk = st.lists(
     st.sampled_from(
@@ -215,6 +219,10 @@ def test_vectorized_numbers_equal_scalar_on_nasty_spec_cases() -> None:
         "09121234567 09351234567",
         "9121234567/+989351234567",
         "0098 912 123 4567 - 0935 123 4567",
+        "۹٫۱۲۳۴۶E+۰۹",
+        "9٫12346E+09",
+        "9,12346E+09",
+        "9.12346e9",
     ]
     frame = normalize_numbers(cells)
     assert list(frame.select("e164", "reason", "operator", "foreign", "forms").iter_rows()) == [

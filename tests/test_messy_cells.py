@@ -188,3 +188,24 @@ def test_xlsx_error_cells_are_named_as_excel_shows_them(tmp_path: Path) -> None:
     m402 = next(d for d in report if d.code == "M402")
     assert (m402.line, m402.message) == (3, "the message is a spreadsheet artifact: #NUM!")
     assert not [d for d in report if d.code == "M101"]
+
+
+# -- scientific notation in every locale --------------------------------------------
+
+SCIENTIFIC = [
+    "۹٫۱۲۳۴۶E+۰۹",  # Persian digits and the Arabic decimal separator
+    "٩٫١٢٣٤٦E+٠٩",  # Arabic-Indic digits
+    "9٫12346E+09",
+    "9,12346E+09",  # European Excel
+    "9.12346e9",
+    "9/12346E+09",
+    "9.89123E+11",
+    ' "9٫12346E+09" ',
+]
+
+
+def test_scientific_notation_of_every_locale_is_p206(tmp_path: Path) -> None:
+    assert _both(SCIENTIFIC) == [(None, "scientific-notation", [])] * len(SCIENTIFIC)
+    quoted = ['"' + cell.replace('"', '""') + '"' for cell in SCIENTIFIC]
+    report = _check_csv(tmp_path, [(cell, "hi") for cell in quoted])
+    assert [d.line for d in report if d.code == "P206"] == list(range(2, 2 + len(SCIENTIFIC)))

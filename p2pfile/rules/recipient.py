@@ -180,6 +180,9 @@ def unknown_prefix(options: Options) -> Finding:
 def scientific_notation(options: Options) -> Finding:
     """Scientific notation such as ``9.12346E+09``: the spreadsheet already lost digits.
 
+    Whatever the locale wrote: ``9,12346E+09`` (European), ``۹٫۱۲۳۴۶E+۰۹``
+    (Persian digits and decimal separator), ``9.12346e9``.
+
     p2pfile never guesses the missing digits. Fix: re-export the column
     formatted as text from the original source.
     """
