@@ -25,6 +25,13 @@
   M402) and not an empty cell. That scan decompresses the sheet (about 1 s
   per million rows), so it only runs when column A or B holds an empty cell,
   and stops after the last row holding one.
+* Date and time cells come out as calamine writes them (``2024-03-20
+  00:00:00``). In the message column, a date without a time is written as
+  Excel shows a date (``2024-03-20``), and a time without a date drops
+  calamine's day zero (``1899-12-31 13:45:00`` is ``13:45:00``). Which cells
+  are dates and not text that looks like one takes loading column B again as
+  ``datetime``, a second parse: it only runs when a message looks like
+  calamine's rendering of a date.
 """
 
 from __future__ import annotations
@@ -48,6 +55,10 @@ __all__ = ["column_letter", "read_xlsx"]
 
 # How calamine renders a number as text: no leading zero, no exponent.
 _RENDERED_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+# How calamine renders a date or time cell as text.
+_RENDERED_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?$"
+# calamine's date part of a time-only cell (serial 0.x): Excel's day zero, never shown.
+_DAY_ZERO = r"^1899-12-3[01] "
 
 #: Workbooks at least this large load their recipient cells' types in a thread,
 #: beside the text load. Below it the second parse is cheap, and skipped when no
@@ -99,6 +110,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         return None
     columns = dict(zip(positions, df.columns, strict=True))
     df = _with_error_values(src, reader.sheet_names[first_sheet], df, columns)
+    df = _dates_as_shown(reader, first_sheet, df, columns)
     table = _records_table(df, columns)
     blank = table["blank"]
     first = None if blank.all() else int(blank.arg_min() or 0)
@@ -259,6 +271,34 @@ def _column_number(letters: str) -> int:
     for letter in letters:
         number = number * 26 + ord(letter) - 64
     return number
+
+
+def _dates_as_shown(
+    reader: fastexcel.ExcelReader, sheet: int, df: pl.DataFrame, columns: dict[int, str]
+) -> pl.DataFrame:
+    """``df`` with the message column's date-only and time-only cells written as Excel
+    shows them (see the module docstring)."""
+    if 1 not in columns:
+        return df
+    name = columns[1]
+    text = df.get_column(name)
+    maybe = text.str.contains(_RENDERED_DATETIME).fill_null(value=False)
+    if not maybe.any():
+        return df
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = reader.load_sheet(
+                sheet, header_row=None, skip_rows=0, use_columns=[name], dtypes={name: "datetime"}
+            ).to_polars()
+    except Exception:  # pragma: no cover - the same sheet loaded fine as text
+        return df
+    if loaded.height != df.height or loaded.width != 1:  # pragma: no cover - defensive
+        return df
+    # Text cells load as null: only date cells are rewritten, never a message typed so.
+    is_date = maybe & loaded.to_series().is_not_null()
+    shown = text.str.replace(r"^([0-9-]{10}) 00:00:00$", "${1}").str.replace(_DAY_ZERO, "")
+    return df.with_columns(pl.when(is_date).then(shown).otherwise(text).alias(name))
 
 
 def _chart_sheets(src: Source) -> frozenset[str]:

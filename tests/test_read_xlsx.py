@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 
@@ -309,3 +310,30 @@ def test_error_cells_inside_a_long_sheet(tmp_path: Path, monkeypatch: pytest.Mon
     errors = [line for line, _, _, message in r.frame.rows() if message == "#N/A"]
     assert errors == [i + 1 for i in range(1, 300) if i % 37 == 0]
     assert all(message is not None for *_, message in r.frame.rows())
+
+
+def test_date_and_time_messages_read_as_excel_shows_them(tmp_path: Path) -> None:
+    path = tmp_path / "dates.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    time = wb.add_format({"num_format": "hh:mm:ss"})
+    ws = wb.add_worksheet()
+    header(ws)
+    ws.write_row(1, 0, ["09121234567"])
+    ws.write_datetime(1, 1, datetime.datetime(2024, 3, 20), date)
+    ws.write_row(2, 0, ["09121234567"])
+    ws.write_datetime(2, 1, datetime.time(13, 45), time)
+    ws.write_row(3, 0, ["09121234567"])
+    ws.write_datetime(3, 1, datetime.datetime(2024, 3, 20, 9, 5, 7), date)
+    ws.write_row(4, 0, ["09121234567", "2024-03-21 00:00:00"])  # text: kept as typed
+    ws.write_row(5, 0, ["09121234567", "hello"])
+    wb.close()
+
+    r = read_file(path)
+    assert [row[3] for row in r.frame.rows()] == [
+        "2024-03-20",
+        "13:45:00",
+        "2024-03-20 09:05:07",
+        "2024-03-21 00:00:00",
+        "hello",
+    ]
