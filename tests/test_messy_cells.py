@@ -14,6 +14,8 @@ import xlsxwriter
 
 from p2pfile import normalize_number, normalize_numbers
 from p2pfile.check import check
+from p2pfile.config import Settings
+from p2pfile.fix import fix
 from p2pfile.phone import REASON_TEXT
 from p2pfile.report import Report
 
@@ -209,3 +211,43 @@ def test_scientific_notation_of_every_locale_is_p206(tmp_path: Path) -> None:
     quoted = ['"' + cell.replace('"', '""') + '"' for cell in SCIENTIFIC]
     report = _check_csv(tmp_path, [(cell, "hi") for cell in quoted])
     assert [d.line for d in report if d.code == "P206"] == list(range(2, 2 + len(SCIENTIFIC)))
+
+
+# -- M103's fix keeps words apart ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "fixed"),
+    [
+        ("Hello\tworld", "Hello world"),
+        ("سلام\tدنیا", "سلام دنیا"),
+        ("a\tb\x0bc\x0cd", "a b c d"),
+        ("Hello \tworld", "Hello world"),  # a space already separates them
+        ("Hello\t\t world", "Hello world"),
+        ("code:\t1234\t", "code: 1234"),  # at the end: M102's trim
+        ("Hello\x00world", "Helloworld"),  # a NUL separates nothing
+        ("Hello\x1b\tworld", "Hello world"),
+    ],
+)
+def test_m103_fix_turns_a_tab_between_words_into_a_space(
+    tmp_path: Path, message: str, fixed: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(f'recipient,message\n09121234567,"{message}"\n'.encode())
+    out = tmp_path / "out.csv"
+    result = fix(src, out, settings=Settings())
+    assert result.rows_written == 1
+    assert out.read_text(encoding="utf-8") == f"recipient,message\n+989121234567,{fixed}\n"
+    # Idempotent: the fixed file has nothing left for M103 to fix.
+    again = tmp_path / "again.csv"
+    fix(out, again, settings=Settings())
+    assert again.read_bytes() == out.read_bytes()
+    report = check(out, isolated=True, select=["ALL"])
+    assert not [d for d in report if d.code == "M103"]
+
+
+def test_m103_finding_proposes_the_spaced_text(tmp_path: Path) -> None:
+    report = _check_csv(tmp_path, [("09121234567", '"Hello\tworld"')])
+    m103 = next(d for d in report if d.code == "M103")
+    assert m103.fix is not None
+    assert m103.fix.replacement == "Hello world"

@@ -101,6 +101,30 @@ _CONTROL_NAMES: Final = {
 }
 
 
+#: The controls that are whitespace (TAB, VT, FF, NEL): they separate words.
+_SPACING_CONTROLS: Final = _CONTROLS & frozenset(_WS)
+
+
+def without_controls(text: pl.Expr) -> pl.Expr:
+    """M103's fix: controls deleted, but a spacing control that alone separates two words
+    becomes a space (``Hello\\tworld`` is ``Hello world``, not ``Helloworld``).
+
+    Where a spacing control touches other whitespace or an edge, deleting it
+    joins nothing, so it is deleted, as every other control is (a NUL or ESC
+    is no separator). The result holds no control, so fixing again changes nothing.
+    """
+    ws = _chars.rust_class(set(_WS) - _SPACING_CONTROLS)
+    # Other controls go first, so a NUL is free to mark where a run of spacing controls was.
+    text = text.str.replace_all(_chars.rust_class(_CONTROLS - _SPACING_CONTROLS), "")
+    marked = text.str.replace_all(f"{_chars.rust_class(_SPACING_CONTROLS)}+", "\x00")
+    # A mark next to whitespace or an edge goes; a mark between two words is a space.
+    return (
+        marked.str.replace_all(f"(^|{ws})\x00", "${1}")
+        .str.replace_all(f"\x00({ws}|$)", "${1}")
+        .str.replace_all("\x00", " ", literal=True)
+    )
+
+
 @row_rule(
     "M103",
     "control-characters",
@@ -113,7 +137,11 @@ def control_characters(options: Options) -> Finding:
     """C0/C1 control characters (TAB, VT, FF, NUL, ESC, ...) or DEL in a message.
 
     Only LF and CR may appear. Why: handsets show them as boxes or drop the
-    message, and most force UCS-2. Fix (safe): removed.
+    message, and most force UCS-2. Fix (safe): removed, except that a TAB,
+    VT, FF or NEL that is all that separates two words becomes a space:
+    deleting it would join them (``Hello\\tworld`` is fixed as ``Hello
+    world``, not ``Helloworld``). Next to a space or at an edge it is just
+    deleted, so the fix adds no unit.
     """
     pattern = _chars.rust_class(_CONTROLS)
     names = {ch: f"U+{ord(ch):04X} ({_CONTROL_NAMES.get(ch, 'control')})" for ch in _CONTROLS}
@@ -124,7 +152,7 @@ def control_characters(options: Options) -> Finding:
         message=pl.lit("control character ")
         + first.replace_strict(names, default="?", return_dtype=pl.String),
         column=_first_column(pattern),
-        replacement=c("message").str.replace_all(pattern, ""),
+        replacement=without_controls(c("message")),
     )
 
 
