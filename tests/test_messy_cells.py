@@ -14,6 +14,7 @@ import xlsxwriter
 
 from p2pfile import normalize_number, normalize_numbers
 from p2pfile.check import check
+from p2pfile.cli import main
 from p2pfile.config import Settings
 from p2pfile.fix import fix
 from p2pfile.phone import REASON_TEXT
@@ -251,3 +252,21 @@ def test_m103_finding_proposes_the_spaced_text(tmp_path: Path) -> None:
     m103 = next(d for d in report if d.code == "M103")
     assert m103.fix is not None
     assert m103.fix.replacement == "Hello world"
+
+
+# -- the full format's help line ---------------------------------------------------
+
+
+def test_full_format_prints_no_empty_help_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b'\xef\xbb\xbfrecipient,message\r\n09121234567,hi\n09121234568,"a\tb"\r\n')
+    main(["check", "--isolated", str(path)])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert any(" F104 [*] " in line for line in lines)
+    assert any(" F105 [*] " in line for line in lines)
+    assert [line for line in lines if line.strip().startswith("help")] == [
+        '  help: remove the control characters: "a b"'
+    ]

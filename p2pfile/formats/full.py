@@ -43,8 +43,12 @@ def _details(row: dict[str, Any]) -> list[str]:
         lines.append(f"see: line {row['related_line']}")
     if row["fix_applicability"] is not None:
         label = "help" if row["fix_applicability"] == "safe" else "help (unsafe fix)"
-        text = row["fix_message"] or ""
+        parts = [row["fix_message"] or ""]
         if row["fix_replacement"] is not None:
-            text += f": {visible(row['fix_replacement'])}"
-        lines.append(f"{label}: {text}")
+            parts.append(visible(row["fix_replacement"]))
+        text = ": ".join(part for part in parts if part)
+        # A file finding's fix may have neither (F104, F105: the finding's own message
+        # says what the fix does, and [*] that there is one): no line saying nothing.
+        if text:
+            lines.append(f"{label}: {text}")
     return lines
