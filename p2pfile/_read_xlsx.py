@@ -23,8 +23,11 @@
   empty cells, while Excel shows the user ``#N/A``. They get their error text
   back from the sheet's XML, so the finding names what the user sees (P201,
   M402) and not an empty cell. That scan decompresses the sheet (about 1 s
-  per million rows), so it only runs when column A or B holds an empty cell,
-  and stops after the last row holding one.
+  per million rows), so it stops after the last row with an empty cell in
+  column A or B, and at once when there is none. For a large workbook it runs
+  in the thread of the types load, after it: the text load, longer, tells it
+  where to stop while it runs; for a small one it runs after the text load,
+  only when needed.
 * Date and time cells come out as calamine writes them (``2024-03-20
   00:00:00``). In the message column, a date without a time is written as
   Excel shows a date (``2024-03-20``), and a time without a date drops
@@ -89,16 +92,28 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                 return None
             first_sheet = sheets[0][0]
             load_types = _types_loader(src, first_sheet)
+            scan = _ErrorScan(src, reader.sheet_names[first_sheet])
+            errors = None
             with ThreadPoolExecutor(max_workers=1) as pool:
-                early = pool.submit(load_types) if src.size >= CONCURRENT_BYTES else None
-                sheet = reader.load_sheet(
-                    first_sheet, header_row=None, skip_rows=0, dtypes="string"
-                )
-                df = sheet.to_polars()
-                positions = [info.absolute_index for info in sheet.available_columns()]
+                concurrent = src.size >= CONCURRENT_BYTES
+                early = pool.submit(load_types) if concurrent else None
+                # Queued behind the types load: the text load tells it where to stop.
+                early_errors = pool.submit(scan) if concurrent else None
+                try:
+                    sheet = reader.load_sheet(
+                        first_sheet, header_row=None, skip_rows=0, dtypes="string"
+                    )
+                    df = sheet.to_polars()
+                    positions = [info.absolute_index for info in sheet.available_columns()]
+                    scan.last_row = _last_empty_row(df, positions)
+                finally:
+                    if scan.last_row is None:  # the load failed: the scan must not go on
+                        scan.last_row = 0
                 if early is not None:
                     loaded_types = early.result()
                     load_types = lambda: loaded_types  # noqa: E731 - the load is done
+                if early_errors is not None:
+                    errors = early_errors.result()
     except Exception as exc:  # fastexcel/calamine errors have no narrower common base
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         sink(
@@ -109,7 +124,9 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         )
         return None
     columns = dict(zip(positions, df.columns, strict=True))
-    df = _with_error_values(src, reader.sheet_names[first_sheet], df, columns)
+    if errors is None:
+        errors = scan() if scan.last_row else {}
+    df = _with_error_values(df, columns, errors)
     df = _dates_as_shown(reader, first_sheet, df, columns)
     table = _records_table(df, columns)
     blank = table["blank"]
@@ -161,17 +178,33 @@ _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _ROW_START = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\br=["']([0-9]+)["']""")
 
 
+class _ErrorScan:
+    """The error-cell scan of the first sheet (see the module docstring). It may start
+    before the text load tells which rows need it: ``last_row`` is None until then,
+    then the Excel row of the last empty recipient or message cell (0: none)."""
+
+    def __init__(self, src: Source, sheet_name: str) -> None:
+        self.src = src
+        self.sheet_name = sheet_name
+        self.last_row: int | None = None
+
+    def __call__(self) -> dict[tuple[int, int], str]:
+        return _error_cells(self.src, self.sheet_name, lambda: self.last_row)
+
+
+def _last_empty_row(df: pl.DataFrame, positions: list[int]) -> int:
+    """The Excel row of the last empty cell of column A or B; 0 when there is none."""
+    names = [name for name, p in zip(df.columns, positions, strict=True) if p in _ERROR_COLUMNS]
+    empty = [df.get_column(name).is_null() for name in names]
+    # The frame's row i is Excel row i + 1.
+    return max((int(e.arg_true()[-1]) + 1 for e in empty if e.any()), default=0)
+
+
 def _with_error_values(
-    src: Source, sheet_name: str, df: pl.DataFrame, columns: dict[int, str]
+    df: pl.DataFrame, columns: dict[int, str], errors: dict[tuple[int, int], str]
 ) -> pl.DataFrame:
     """``df`` with the empty recipient and message cells that are error cells holding their
     error text (see the module docstring); ``df`` itself when there are none."""
-    empty = [df.get_column(columns[p]).is_null() for p in _ERROR_COLUMNS if p in columns]
-    if not any(e.any() for e in empty):
-        return df
-    # The Excel row of the last empty cell: the frame's row i is Excel row i + 1.
-    last_row = max(e.arg_true()[-1] for e in empty if e.any()) + 1
-    errors = _error_cells(src, sheet_name, last_row)
     if not errors:
         return df
     patched = []
@@ -191,9 +224,12 @@ def _with_error_values(
     return df.with_columns(patched) if patched else df
 
 
-def _error_cells(src: Source, sheet_name: str, last_row: int) -> dict[tuple[int, int], str]:
+def _error_cells(
+    src: Source, sheet_name: str, last_row: Callable[[], int | None]
+) -> dict[tuple[int, int], str]:
     """(Excel row, 0-based column) -> error text of the error cells of the recipient and
-    message columns, in rows up to ``last_row``; empty when the sheet cannot be found."""
+    message columns, in rows up to ``last_row()`` (asked as the scan goes: None is not
+    known yet, 0 none); empty when the sheet cannot be found."""
     try:
         with src.open() as f, zipfile.ZipFile(f) as zf:
             path = _sheet_path(zf, sheet_name)
@@ -222,16 +258,26 @@ def _sheet_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
-def _scan_errors(sheet: IO[bytes], last_row: int) -> dict[tuple[int, int], str]:
+def _scan_errors(
+    sheet: IO[bytes], last_row: Callable[[], int | None]
+) -> dict[tuple[int, int], str]:
     """Stream the sheet XML for error cells; a plain byte search, as they are rare."""
     found: dict[tuple[int, int], str] = {}
     buf = b""
-    while chunk := sheet.read(_CHUNK):
+    seen_row = 0  # the last row started in what was read
+    while True:
+        limit = last_row()
+        # Rows come in order: past the last empty cell of the frame, none is left to name.
+        if limit == 0 or (limit is not None and seen_row > limit):
+            break
+        chunk = sheet.read(_CHUNK)
+        if not chunk:
+            break
         buf += chunk
         keep = _errors_in(buf, found)
         rows = list(_ROW_START.finditer(buf, keep))
-        if rows and int(rows[-1].group(1)) > last_row:
-            break  # rows come in order: no empty cell of the frame is left to name
+        if rows:
+            seen_row = int(rows[-1].group(1))
         buf = buf[keep:]
     return found
 

@@ -259,7 +259,13 @@ def test_a_chart_sheet_first_is_passed_over_silently(
     assert capfd.readouterr().err == ""
 
 
-def test_error_cells_read_as_the_error_excel_shows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_error_cells_read_as_the_error_excel_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+) -> None:
+    if concurrent:
+        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
+
     # calamine returns an error cell (t="e") empty; the user sees #N/A in Excel.
     def fill(ws: Worksheet) -> None:
         header(ws)
@@ -293,9 +299,15 @@ def test_a_row_of_error_cells_is_not_a_blank_row(tmp_path: Path) -> None:
     assert [row[2:] for row in r.frame.rows()] == [("#N/A", "#N/A")]
 
 
-def test_error_cells_inside_a_long_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Small chunks: error cells cut by a chunk boundary are still read whole.
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_error_cells_inside_a_long_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+) -> None:
+    # Small chunks: error cells cut by a chunk boundary are still read whole; the scan
+    # gives the same cells whether it runs after the text load or beside it.
     monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
+    if concurrent:
+        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
 
     def fill(ws: Worksheet) -> None:
         header(ws)
