@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
 from operator import attrgetter
-from typing import IO, NamedTuple
+from typing import IO, Final, NamedTuple
 
 import polars as pl
 
@@ -256,6 +256,9 @@ def _mixed_endings(crlf: int, lf: int, cr: int = 0) -> _Issue | None:
 # ---------------------------------------------------------------------------
 # Fast path
 
+#: A first line with this many fields or more is read by the exact pass, not polars.
+FAST_MAX_FIELDS: Final = 64
+
 
 def _fast_records(
     src: Source, sep: str, issues: list[_Issue], *, hint: bool = False
@@ -266,6 +269,12 @@ def _fast_records(
     """
     if len(sep.encode("utf-8")) != 1 or src.size == 0:
         return None  # polars takes one-byte delimiters only (not the Arabic comma)
+    first_line = src.head().split(b"\n", 1)[0]
+    if first_line.count(sep.encode("utf-8")) >= FAST_MAX_FIELDS:
+        # A frame of one column per field, and expressions per column below: a 50 MB
+        # line of 4M fields would take hours. Such a file is no recipient list; the
+        # exact pass reads it in one go and reports the record's width (F205).
+        return None
     last_byte = src.last_byte()
     if last_byte == b"\r":
         return None  # a CR-terminated last line: polars drops the CR silently
