@@ -680,12 +680,20 @@ def test_byte_scan_across_chunk_boundaries(
 @given(
     data=st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"a")),
     byte=st.sampled_from([b"\n", b"\r", b",", b";", b"\t"]),
+    python_up_to=st.sampled_from([0, _sniff.PYTHON_COUNT_BYTES]),
 )
-def test_count_byte_of_a_file_agrees_with_bytes_count(data: bytes, byte: bytes) -> None:
-    """polars' line counter, used as a parallel byte counter, counts exactly."""
+def test_count_byte_of_a_file_agrees_with_bytes_count(
+    data: bytes, byte: bytes, python_up_to: int
+) -> None:
+    """polars' line counter, used as a parallel byte counter for large files, counts
+    exactly, and so does the Python pass of smaller ones."""
     import tempfile
+    from unittest import mock
 
-    with tempfile.NamedTemporaryFile(suffix=".csv") as f:
+    with (
+        tempfile.NamedTemporaryFile(suffix=".csv") as f,
+        mock.patch.object(_sniff, "PYTHON_COUNT_BYTES", python_up_to),
+    ):
         f.write(data)
         f.flush()
         assert _sniff.Source("x", fs_path=f.name).count_byte(byte) == data.count(byte)
@@ -699,7 +707,9 @@ def test_a_file_that_is_only_a_bom_is_f104_and_f106(tmp_path: Path, body: bytes)
     """polars' byte counter refuses such a file ("empty CSV"): no traceback."""
     path = tmp_path / "bom.csv"
     path.write_bytes(body)
-    assert _sniff.Source("x", fs_path=str(path)).count_byte(b"\n") == body.count(b"\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sniff, "PYTHON_COUNT_BYTES", 0)  # the polars counter, as for a large file
+        assert _sniff.Source("x", fs_path=str(path)).count_byte(b"\n") == body.count(b"\n")
     r = read_file(path)
     assert codes(r) == ["F104", "F106"]
     assert rows(r) == []
