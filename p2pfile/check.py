@@ -112,16 +112,24 @@ def analyze(
 
 
 def _with_regions(frame: pl.DataFrame) -> pl.DataFrame:
-    """The ISO region of valid foreign numbers (rare: Python over distinct values)."""
-    foreign = frame.filter(c("foreign")).get_column("e164").unique().to_list()
-    regions = {
-        e164: phonenumbers.region_code_for_number(phonenumbers.parse(e164)) for e164 in foreign
-    }
+    """The ISO region of valid foreign numbers (rare: Python over their rows only).
+
+    Written into a column of nulls at those rows: a ``replace_strict`` of the whole
+    E.164 column cost up to 0.3 s at 1M rows for the 0.14% that are foreign.
+    """
+    at = frame.get_column("foreign").arg_true()
+    if not at.len():
+        return frame.with_columns(region=pl.lit(None, dtype=pl.String))
+    numbers = frame.get_column("e164").gather(at).to_list()
+    regions = {e164: _region(e164) for e164 in set(numbers)}
+    found = pl.Series([regions[e164] for e164 in numbers], dtype=pl.String)
     return frame.with_columns(
-        region=c("e164").replace_strict(regions, default=None, return_dtype=pl.String)
-        if regions
-        else pl.lit(None, dtype=pl.String)
+        region=pl.repeat(None, frame.height, dtype=pl.String, eager=True).scatter(at, found)
     )
+
+
+def _region(e164: str) -> str | None:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
 
 
 def _with_duplicates(frame: pl.DataFrame, *, by: str | None = None) -> pl.DataFrame:
