@@ -22,12 +22,14 @@ Two ways to read a CSV, one answer:
   at their lines, and recovery from an unclosed quote by cutting that record
   at the end of its first line.
 
-Known gap, by design: polars reads a quoted field with unescaped quotes
-inside (``"say "hi" now"``) by toggling, as ``say hi now``, without an error.
-Proving it did not happen needs a positional scan of every raw quote, which
-measured at more than the whole read; so the fast path does not report those
-(the exact pass reports them as F207). A property test pins that this is the
-only way the two paths may differ.
+Bare quotes inside a quoted field (``"say "hi" now"``, as some CRMs write
+them): polars reads them by toggling, as ``say hi now``, without an error.
+The fast path finds them from the raw quote positions (a quote between two
+ordinary characters, or at a line break inside a record; see
+``_sniff._StrayQuotes``), in the byte pass that runs anyway for files with
+quotes in values or CRs, and reads only those records again exactly: the
+quote is kept as text and reported as F207. A file whose quote bytes number
+exactly two per value that needs quoting has none to spare and skips the pass.
 
 Not UTF-8: UTF-16 (BOM, or the NUL pattern) and cp1256 are decoded
 confidently and read like any other text after an F103; anything else gets
@@ -53,6 +55,7 @@ from p2pfile._sniff import (
     RECORD_SCHEMA,
     WHITESPACE,
     IssueSink,
+    RecordLines,
     Records,
     Source,
     decode_confidently,
@@ -280,7 +283,9 @@ def _fast_records(
         return None  # a CR-terminated last line: polars drops the CR silently
     # Count before the frame exists: each count maps the file, and a mapping next to
     # the frame would add the file's size to the peak memory. (~0.02 s each.)
-    lf_raw, cr, sep_raw = (src.count_byte(b) for b in (b"\n", b"\r", sep.encode("utf-8")))
+    lf_raw, cr, sep_raw, quotes = (
+        src.count_byte(b) for b in (b"\n", b"\r", sep.encode("utf-8"), b'"')
+    )
     df = _polars_frame(src, sep)
     if df is None:
         return None
@@ -336,7 +341,14 @@ def _fast_records(
     q_rows = to_prove.arg_true()
     q_first = line.gather(q_rows)
     q_last = q_first + lf.gather(q_rows).cast(pl.Int64)
-    facts = src.scan(q_first.to_list(), q_last.to_list()) if cr or q_first.len() else None
+    scan = bool(cr or q_first.len())
+    # A quote polars read by toggling (``"He said "hi" today"``) leaves no trace in the
+    # values: any file with quotes has its quote positions checked, in the pass over
+    # the bytes that runs anyway if it does. If it would not, a file whose quotes are
+    # exactly two per value that needs them (sep, CR or LF inside) has none to spare
+    # for a stray one, and is spared the pass.
+    records = _quote_check(df, cols, sep, quotes, line=line, lf=lf, always=scan)
+    facts = src.scan(q_first.to_list(), q_last.to_list(), records) if scan or records else None
     if facts is not None and facts.crlf != cr:
         return None  # a bare CR (a CR-only line break) that polars may have dropped
     breaks = _LineBreaks(last_byte == b"\n", lf_raw, cr)
@@ -344,13 +356,13 @@ def _fast_records(
         return None
     if short_proof == "count" and not _delimiters_agree(df, cols, sep, sep_raw):
         return None
-    if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
-        return None
-    if (
-        facts is not None
-        and facts.spans
-        and not _quoted_records_agree(df[q_rows], q_first, facts.spans, sep, issues)
+    strays = records.strays if records is not None else []
+    if facts is not None and (
+        (df := _proven(df, src, (to_prove, line, lf), facts.spans, strays, sep=sep, issues=issues))
+        is None
     ):
+        return None
+    if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
         return None
     first = None if blank.all() else int(blank.arg_min() or 0)
     extra = None
@@ -380,10 +392,84 @@ def _fast_records(
     )
 
 
+def _proven(
+    df: pl.DataFrame,
+    src: Source,
+    where: tuple[pl.Series, pl.Series, pl.Series],
+    spans: list[bytes],
+    strays: list[int],
+    *,
+    sep: str,
+    issues: list[_Issue],
+) -> pl.DataFrame | None:
+    """``df`` once the records to prove are proven against their bytes, with the exact
+    reading of those holding stray quotes polars dropped; None: take the exact pass.
+
+    ``where``: the records to prove (a mask), where each starts and its line breaks;
+    ``spans``: their raw lines; ``strays``: records with a stray quote, whose raw
+    lines are read now, in a second pass paid only by such files.
+    """
+    to_prove, line, lf = where
+    rows = to_prove.arg_true()
+    first = line.gather(rows)
+    more = pl.Series(strays, dtype=pl.UInt32)
+    more = more.filter(~to_prove.gather(more))
+    if more.len():
+        m_first = line.gather(more)
+        m_last = m_first + lf.gather(more).cast(pl.Int64)
+        spans = [*spans, *src.scan(m_first.to_list(), m_last.to_list()).spans]
+        rows, first = pl.concat([rows, more]), pl.concat([first, m_first])
+    if not spans:
+        return df
+    patches = _quoted_records_agree(df[rows], first, spans, sep, issues)
+    if not patches:
+        return None if patches is None else df
+    at = rows.gather([i for i, _ in patches])
+    return df.with_columns(
+        df.get_column(c).clone().scatter(at, [p[j] for _, p in patches])
+        for j, c in enumerate(df.columns)
+    )
+
+
+def _quote_check(
+    df: pl.DataFrame,
+    cols: list[pl.Expr],
+    sep: str,
+    quotes: int,
+    *,
+    line: pl.Series,
+    lf: pl.Series,
+    always: bool,
+) -> RecordLines | None:
+    """What :meth:`Source.scan` needs to find stray quotes, or None if none can exist.
+
+    ``always``: the byte pass runs anyway, and the check costs little more in it.
+    Otherwise a file whose quote bytes are exactly two per value that must be
+    quoted (sep, CR or LF inside) has none to spare for a stray one.
+    """
+    if not quotes or (not always and quotes == 2 * _values_needing_quotes(df, cols, sep)):
+        return None
+    return RecordLines(sep.encode("utf-8")[0], line.to_numpy(), (line + lf).to_numpy())
+
+
+def _values_needing_quotes(df: pl.DataFrame, cols: list[pl.Expr], sep: str) -> int:
+    """How many values hold the delimiter, a CR or an LF (RFC 4180 must quote them)."""
+    needs = f"[{re.escape(sep)}\r\n]"
+    return int(
+        df.select(pl.sum_horizontal(c.str.contains(needs).cast(pl.UInt32).sum() for c in cols))
+        .to_series()
+        .item()
+    )
+
+
 def _quoted_records_agree(
     cells: pl.DataFrame, first: pl.Series, raw: list[bytes], sep: str, issues: list[_Issue]
-) -> bool:
+) -> list[tuple[int, tuple[str, ...]]] | None:
     """Prove the records whose values hold a quote (or may be short) against their raw bytes.
+
+    Returns None when the file must take the exact pass, else the records
+    (by position in ``cells``) whose exact reading keeps a bare quote polars
+    dropped, with their fields.
 
     polars accepts a stray quote in unquoted text silently, so such a value is
     either an escaped quote (``""`` inside a quoted field: fine) or broken
@@ -402,20 +488,26 @@ def _quoted_records_agree(
     if cells.width <= 3:  # 2**k ways to write a record; wider ones are parsed one by one
         matched = cells.select(_written_forms([pl.col(c) for c in cells.columns], sep, body))
         unproven = unproven.filter(~matched.to_series().fill_null(value=False))
+    patches: list[tuple[int, tuple[str, ...]]] = []
     for i in unproven.to_list():
         text = texts[i]
         if text is None:
-            return False
+            return None
         raw_lines = text.split("\n")  # LF only: str.splitlines also splits at U+2028 & co.
         raw_lines = [line + "\n" for line in raw_lines[:-1]] + [raw_lines[-1]] * bool(raw_lines[-1])
         head, eol = _split_eol(raw_lines[0])
         more = _Lines(iter(raw_lines[1:]))
         parsed = _parse(head, eol, sep, more)
-        if parsed.fatal or more.next() is not None or tuple(parsed.fields) != cells.row(i):
-            return False
+        if parsed.fatal or more.next() is not None:
+            return None
+        fields = tuple(parsed.fields)
+        if fields != cells.row(i):
+            if not parsed.stray or len(fields) != cells.width:
+                return None
+            patches.append((i, fields))
         if parsed.problem:
-            issues.append(_Issue("F207", int(first[i]), parsed.problem))
-    return True
+            issues.append(_Issue("F207", int(first[i]) + parsed.problem_line, parsed.problem))
+    return patches
 
 
 def _written_forms(cols: list[pl.Expr], sep: str, body: pl.Series) -> pl.Expr:
@@ -568,6 +660,8 @@ class _Parsed(NamedTuple):
     field: int = 0  # the field whose quote was fatal
     close_line: int = 0  # bad-close: lines after the first where the quote closed
     tail: str = ""  # bad-close: the text after the closing quote
+    problem_line: int = 0  # lines after the first where ``problem`` is
+    stray: bool = False  # a bare quote inside a quoted field was kept as text
 
 
 def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
@@ -575,18 +669,58 @@ def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
 
     With ``more=None`` the record is cut at the end of ``body``: a quote that
     does not close on the line takes the rest of the line.
+
+    A bare quote inside a quoted field (``"He said "hi" today"``, as some CRMs
+    write) is first read as text, the reading that keeps the message whole.
+    That reading is dropped, and the quote taken as closing the field as RFC
+    4180 says, if it would leave the field open to the end of the file, or
+    swallow a line that starts like a record of its own (``0912...,``): then
+    the quote was more likely opening or closing something, and the record is
+    cut so that the following records keep their own lines.
     """
+    parsed = _parse_once(body, eol, sep, more, lazy=True)
+    if not parsed.stray or (
+        parsed.fatal is None and not any(_starts_record(raw, sep) for raw in parsed.consumed)
+    ):
+        return parsed
+    if more is not None:
+        more.push_back(parsed.consumed)
+    return _parse_once(body, eol, sep, more, lazy=False)
+
+
+#: A first field that is a number, however dressed (``0912 123``, ``"+98..."``, ``=...``).
+_NUMBER_FIELD = re.compile(r"""[\s"'=+(]*\d[\d\s().\-]{2,}["\s]*""")
+
+
+def _starts_record(raw: str, sep: str) -> bool:
+    """A physical line that begins like a record: a number, then a delimiter."""
+    first, found, _ = raw.partition(sep)
+    return bool(found) and _NUMBER_FIELD.fullmatch(first) is not None
+
+
+def _parse_once(body: str, eol: str, sep: str, more: _Lines | None, *, lazy: bool) -> _Parsed:
     fields: list[str] = []
     consumed: list[str] = []
     problem: str | None = None
+    problem_line = 0
+    stray = False
     text, pos = body, 0
     while True:
         number = len(fields) + 1
         if text.startswith('"', pos):
             lines_before = len(consumed)
-            field = _quoted_field(text, pos + 1, eol, more, consumed)
+            field = _quoted_field(text, pos + 1, eol, more, consumed, lazy=sep if lazy else None)
+            if field.stray is not None and not stray:
+                stray = True
+                if problem is None:
+                    problem_line, snippet = field.stray
+                    problem = (
+                        f"field {number} has a quote inside its quoted text that is neither "
+                        f"doubled nor closing it ({_short(snippet, 40)}); it was read as "
+                        'part of the text: double every quote inside a quoted field ("")'
+                    )
             if field.fatal:
-                return _Parsed(fields, eol, consumed, problem, field.fatal, number)
+                return _Parsed(fields, eol, consumed, problem, field.fatal, number, stray=stray)
             value, text, eol, pos = field.value, field.text, field.eol, field.pos
             if pos < len(text) and text[pos] != sep:
                 end = text.find(sep, pos)
@@ -594,12 +728,22 @@ def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
                 tail = text[pos:end]
                 if len(consumed) > lines_before:
                     return _Parsed(
-                        fields, eol, consumed, problem, "bad-close", number, len(consumed), tail
+                        fields,
+                        eol,
+                        consumed,
+                        problem,
+                        "bad-close",
+                        number,
+                        len(consumed),
+                        tail,
+                        stray=stray,
                     )
-                problem = problem or (
-                    f"field {number} has text after its closing quote ({_short(tail)}); "
-                    'quote the whole field and double any quote inside it ("")'
-                )
+                if problem is None:
+                    problem_line = len(consumed)
+                    problem = (
+                        f"field {number} has text after its closing quote ({_short(tail)}); "
+                        'quote the whole field and double any quote inside it ("")'
+                    )
                 value += tail
                 pos = end
         else:
@@ -607,6 +751,7 @@ def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
             end = len(text) if end < 0 else end
             value = text[pos:end]
             if problem is None and '"' in value and not _FORMULA_TEXT.fullmatch(value):
+                problem_line = len(consumed)
                 problem = (
                     f"field {number} has a quote inside unquoted text ({_short(value)}); "
                     'quote the whole field and double any quote inside it ("")'
@@ -614,7 +759,7 @@ def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
             pos = end
         fields.append(value)
         if pos >= len(text):
-            return _Parsed(fields, eol, consumed, problem)
+            return _Parsed(fields, eol, consumed, problem, problem_line=problem_line, stray=stray)
         pos += 1  # the delimiter
 
 
@@ -624,34 +769,47 @@ class _Field(NamedTuple):
     eol: str
     pos: int
     fatal: str | None = None
+    stray: tuple[int, str] | None = None  # the first bare quote kept: (lines after, context)
 
 
 def _quoted_field(
-    text: str, pos: int, eol: str, more: _Lines | None, consumed: list[str]
+    text: str, pos: int, eol: str, more: _Lines | None, consumed: list[str], *, lazy: str | None
 ) -> _Field:
-    """The quoted field whose content starts at ``text[pos]``, across lines if need be."""
+    """The quoted field whose content starts at ``text[pos]``, across lines if need be.
+
+    ``lazy``: the delimiter, when a quote followed by something other than the
+    delimiter, a quote or the end of the line is text (a bare quote); None to
+    close the field at any such quote (RFC 4180).
+    """
     pieces: list[str] = []
+    stray: tuple[int, str] | None = None
+    start = pos  # where the field's text starts on this line (for the F207 excerpt)
     while True:
         q = text.find('"', pos)
         if q >= 0 and text.startswith('"', q + 1):  # "" is a literal quote
             pieces.append(text[pos : q + 1])
             pos = q + 2
+        elif q >= 0 and lazy is not None and q + 1 < len(text) and text[q + 1] != lazy:
+            pieces.append(text[pos : q + 1])
+            pos = q + 1
+            if stray is None:
+                stray = (len(consumed), text[max(q - 15, start) : q + 16])
         elif q >= 0:
             pieces.append(text[pos:q])
-            return _Field("".join(pieces), text, eol, q + 1)
+            return _Field("".join(pieces), text, eol, q + 1, stray=stray)
         else:
             pieces.append(text[pos:])
             if more is None:  # cut at the end of the line
-                return _Field("".join(pieces), text, eol, len(text))
+                return _Field("".join(pieces), text, eol, len(text), stray=stray)
             raw = more.next() if eol else None
             if raw is None:
-                return _Field("", text, eol, pos, "unterminated")
+                return _Field("", text, eol, pos, "unterminated", stray)
             consumed.append(raw)
             if len(consumed) > RUNAWAY_LINES:
-                return _Field("", text, eol, pos, "runaway")
+                return _Field("", text, eol, pos, "runaway", stray)
             pieces.append(eol)
             text, eol = _split_eol(raw)
-            pos = 0
+            pos = start = 0
 
 
 def _short(text: str, limit: int = 24) -> str:
@@ -804,7 +962,7 @@ class _Scanner:
         if parsed.fatal is None:
             fields, end = parsed.fields, start + len(parsed.consumed)
             if parsed.problem:
-                self.issues.append(_Issue("F207", start, parsed.problem))
+                self.issues.append(_Issue("F207", start + parsed.problem_line, parsed.problem))
         else:  # cut the record at its first line; read the swallowed lines again
             more.push_back(parsed.consumed)
             fields, end = _parse(body, eol, self.sep, None).fields, start
@@ -821,7 +979,7 @@ class _Scanner:
         body, eol = _split_eol(raws[0])
         parsed = _parse(body, eol, self.sep, _Lines(iter(raws[1:])))
         if parsed.problem:
-            self.issues.append(_Issue("F207", start, parsed.problem))
+            self.issues.append(_Issue("F207", start + parsed.problem_line, parsed.problem))
 
     def _flush(self, batches: _Batches) -> None:
         self._make_absolute()

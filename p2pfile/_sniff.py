@@ -25,8 +25,8 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO, Literal, NamedTuple, Protocol, cast
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Literal, NamedTuple, Protocol, cast
 
 import polars as pl
 
@@ -41,6 +41,7 @@ __all__ = [
     "Container",
     "HeaderVerdict",
     "IssueSink",
+    "RecordLines",
     "Records",
     "Source",
     "classify_header",
@@ -237,7 +238,12 @@ class Source:
             return sum(chunk.count(byte) for chunk in self._chunks())
         return int(lines) - (0 if self.last_byte() == byte else 1)
 
-    def scan(self, first: Sequence[int] = (), last: Sequence[int] = ()) -> ByteScan:
+    def scan(
+        self,
+        first: Sequence[int] = (),
+        last: Sequence[int] = (),
+        records: RecordLines | None = None,
+    ) -> ByteScan:
         """One streamed pass for what only the raw lines can tell the CSV fast path.
 
         How many LFs follow a CR (CRLF pairs: compared with the CR count, they
@@ -246,10 +252,19 @@ class Source:
         ``first`` ascending) for the few records that must be proven against the
         file. Large files are scanned 16 MB at a time with numpy (a Python loop
         over lines would cost more than the whole read); small ones in memory.
+
+        ``records``: where the records polars parsed start and end; then the
+        pass also finds the records holding a quote that cannot be structural
+        (see :class:`_StrayQuotes`), which polars may have read by toggling, and
+        puts them in ``records.strays``.
         """
         if self.data is not None or self.size <= _SMALL:
+            if records is not None:
+                records.strays = _strays_in_memory(self.read_all(), records)
             return _scan_bytes(self.read_all(), first, last)
         import numpy as np  # noqa: PLC0415 - only large files with CRs or quotes need it
+
+        strays = _StrayQuotes(records, self.head()) if records is not None else None
 
         wanted = np.unique(np.asarray([*(a - 1 for a in first), *last], dtype=np.int64))
         offsets = np.full(wanted.size, self.size, dtype=np.int64)  # past the end: EOF
@@ -266,6 +281,8 @@ class Source:
                 crlf += int(np.count_nonzero(before == _CR))
             lo, hi = np.searchsorted(wanted, [seen + 1, seen + lf_at.size + 1])
             offsets[lo:hi] = lf_at[wanted[lo:hi] - seen - 1] + base + 1
+            if strays is not None:
+                strays.feed(arr, lf_at, base, seen)
             seen, base, previous = seen + lf_at.size, base + arr.size, int(arr[-1])
         spans: list[bytes] = []
         if wanted.size:
@@ -274,6 +291,8 @@ class Source:
             ends = [where[b] for b in last]
             with self.open() as f:
                 spans = _read_spans(f.fileno(), starts, ends)
+        if strays is not None and records is not None:
+            records.strays = strays.finish()
         return ByteScan(crlf, spans)
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
@@ -291,6 +310,109 @@ class ByteScan(NamedTuple):
 
     crlf: int  # CR LF pairs
     spans: list[bytes]  # the raw lines asked for
+
+
+@dataclass
+class RecordLines:
+    """Where each record of a parse starts and ends (1-based physical lines, ascending);
+    :meth:`Source.scan` fills ``strays`` with the records holding a stray quote."""
+
+    sep: int  # the delimiter byte
+    first: object  # array-likes of ints (numpy arrays from polars, or lists)
+    last: object
+    strays: list[int] = field(default_factory=list)
+
+
+_QUOTE = 34
+
+
+class _StrayQuotes:
+    """Records holding a quote that is not where RFC 4180 puts one.
+
+    polars reads ``"He said "hi" today"`` by toggling, as ``He said hi today``,
+    and nothing in its values shows it. In a well-formed file every quote byte
+    is next to a delimiter, a line break or another quote (opening, closing,
+    doubled); a quote opening a line must open a record, and one ending a line
+    must end a record. A quote between two other characters, or at a line
+    break inside a record, marks the record for an exact parse. Vectorized over
+    the quote positions of each chunk; the record of each suspect quote comes
+    from its line number.
+    """
+
+    def __init__(self, records: RecordLines, head: bytes) -> None:
+        import numpy as np  # noqa: PLC0415 - only files with quotes get here
+
+        self._np = np
+        self._first = np.asarray(records.first, dtype=np.int64)
+        self._last = np.asarray(records.last, dtype=np.int64)
+        self._special = np.zeros(256, dtype=bool)
+        self._special[[records.sep, _QUOTE, _CR, _LF]] = True
+        self._eol = np.zeros(256, dtype=bool)
+        self._eol[[_CR, _LF]] = True
+        # A BOM is not part of the first line's text: a quote after it opens the line.
+        self._bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        self._previous = _LF  # the byte before the first: a line start
+        self._pending: tuple[int, int] | None = None  # a chunk's last byte was a quote
+        self._found: list[object] = []
+
+    def feed(self, arr: Any, lf_at: Any, base: int, seen: int) -> None:
+        """One chunk: its bytes, its LF positions, its offset and the LFs before it."""
+        np = self._np
+        if self._pending is not None:
+            self._judge(np.asarray([self._pending[0]]), np.asarray([self._pending[1]]), arr[:1])
+            self._pending = None
+        q = np.flatnonzero(arr == _QUOTE)
+        if q.size:
+            prev = arr[np.maximum(q - 1, 0)]
+            if q[0] == 0:
+                prev[0] = self._previous
+            if self._bom and base == 0:
+                prev[q == self._bom] = _LF
+            lines = seen + np.searchsorted(lf_at, q) + 1
+            if q[-1] == arr.size - 1:  # its next byte is in the next chunk
+                self._pending = (int(lines[-1]), int(prev[-1]))
+                q, prev, lines = q[:-1], prev[:-1], lines[:-1]
+            self._judge(lines, prev, arr[q + 1])
+        self._previous = int(arr[-1])
+
+    def finish(self) -> list[int]:
+        np = self._np
+        if self._pending is not None:  # the file ends with a quote: a line end follows
+            self._judge(np.asarray([self._pending[0]]), np.asarray([self._pending[1]]), [_LF])
+        if not self._found:
+            return []
+        found = np.unique(np.concatenate(self._found))
+        return [int(i) for i in found.tolist()]
+
+    def _judge(self, lines: Any, prev: Any, nxt: Any) -> None:
+        np = self._np
+        nxt = np.asarray(nxt, dtype=np.uint8)
+        prev = np.asarray(prev, dtype=np.uint8)
+        sp, sn = self._special[prev], self._special[nxt]
+        ep, en = self._eol[prev], self._eol[nxt]
+        at_start, at_end = ep & ~sn, ~sp & en
+        interior = ~sp & ~sn
+        if not (interior.any() or at_start.any() or at_end.any()):
+            return
+        record = np.searchsorted(self._first, lines, side="right") - 1
+        inside = (record >= 0) & (record < self._first.size)
+        record = np.clip(record, 0, max(self._first.size - 1, 0))
+        suspect = interior | (at_start & (self._first[record] != lines))
+        suspect |= at_end & (self._last[record] != lines)
+        suspect &= inside
+        if suspect.any():
+            self._found.append(record[suspect])
+
+
+def _strays_in_memory(data: bytes, records: RecordLines) -> list[int]:
+    if b'"' not in data:
+        return []
+    import numpy as np  # noqa: PLC0415 - only files with quotes get here
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    strays = _StrayQuotes(records, data[:3])
+    strays.feed(arr, np.flatnonzero(arr == _LF), 0, 0)
+    return strays.finish()
 
 
 _SMALL = 4 * 1024 * 1024  # inputs up to this size are scanned in memory, without numpy

@@ -423,8 +423,21 @@ def _attach_rows(sink: _Collector, data: pl.DataFrame, cut_line: int | None) -> 
     if cut_line is not None:
         issues = [i for i in issues if not (i.code.startswith("F2") and i.line >= cut_line)]
     wanted = [i.line for i in issues if i.row is None and i.code == "F207"]
-    if wanted:
-        rows = dict(data.filter(pl.col("line").is_in(wanted)).select("line", "row").iter_rows())
+    if wanted and data.height:
+        # An F207 may name a line inside a multi-line record (where a stray quote is):
+        # its row is the last record starting at or before that line, if it spans it.
+        lines = data.get_column("line")
+        at = lines.search_sorted(pl.Series(wanted, dtype=pl.Int64), side="right").cast(pl.Int64) - 1
+        rows: dict[int, int] = {}
+        for line, i in zip(wanted, at.to_list(), strict=True):
+            if i >= 0 and (i + 1 == data.height or int(lines[i + 1]) > line):
+                start = int(lines[i])
+                span = data.row(i, named=True)
+                inside = sum(
+                    (span[c] or "").count("\n") for c in ("recipient", "message")
+                )  # lines the record spans past its first (line breaks in its two cells)
+                if line <= start + inside:
+                    rows[line] = int(span["row"])
         issues = [
             replace(i, row=rows.get(i.line)) if i.code == "F207" and i.row is None else i
             for i in issues

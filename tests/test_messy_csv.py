@@ -1,0 +1,123 @@
+"""The CSV text layer on messy real-world exports (CRMs, Excel).
+
+Cases run through the polars fast path and with it switched off (``both_paths``),
+so both readings of a file give the same rows, lines and findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from p2pfile import _read_csv, _sniff
+from p2pfile.reader import ReadResult, read_bytes, read_file
+
+
+@pytest.fixture(params=["fast", "exact"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "exact":
+        monkeypatch.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
+    return str(request.param)
+
+
+@pytest.fixture
+def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the exact pass runs: the fast path must take the file."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the exact pass ran")
+
+    monkeypatch.setattr(_read_csv._Scanner, "run", refuse)
+
+
+def found(r: ReadResult) -> list[tuple[str, int, int | None]]:
+    return [(i.code, i.line, i.row) for i in r.issues]
+
+
+# --- bare quotes inside a quoted field ------------------------------------------
+
+# Multi-line quoted messages before and after the bad record, so that a wrong
+# count of lines anywhere shows in the lines of the records after it.
+BARE = (
+    "recipient,message\n"
+    '"09120000001","line a\nline b"\n'
+    '"09121234567","He said "hi" today"\n'
+    '09121111111,"x\r\ny"\n'
+    "09122222222,z\n"
+)
+
+
+def test_bare_quotes_in_a_quoted_field_are_kept_and_flagged(both_paths: str) -> None:
+    r = read_bytes(BARE.encode())
+    assert r.frame.rows() == [
+        (2, 1, "09120000001", "line a\nline b"),
+        (4, 2, "09121234567", 'He said "hi" today'),
+        (5, 3, "09121111111", "x\r\ny"),
+        (7, 4, "09122222222", "z"),
+    ]
+    assert found(r) == [("F207", 4, 2)]
+    f207 = r.issues[0]
+    assert "neither doubled nor closing it" in f207.message
+    assert '\'He said "hi" today"\'' in f207.message
+
+
+def test_bare_quote_on_a_later_line_of_a_message_names_that_line(both_paths: str) -> None:
+    body = (
+        "recipient,message\n"
+        '09120000001,"first line\nHe said "hi" there\nend"\n'
+        '09121111111,"p\nq"\n'
+        "09122222222,next\n"
+    )
+    r = read_bytes(body.encode())
+    assert r.frame.rows() == [
+        (2, 1, "09120000001", 'first line\nHe said "hi" there\nend'),
+        (5, 2, "09121111111", "p\nq"),
+        (7, 3, "09122222222", "next"),
+    ]
+    # The damage is on line 3, inside the record of row 1 that starts on line 2.
+    assert found(r) == [("F207", 3, 1)]
+
+
+def test_bare_quote_that_would_swallow_the_next_records_closes_the_field(
+    both_paths: str,
+) -> None:
+    """Read as text, the quote would leave the field open over the next record's
+    line: there it is taken as the closing quote, and no record is lost."""
+    body = 'recipient,message\n09121234567,"say "hi\n09121111111,"m\nn"\n09123333333,last\n'
+    r = read_bytes(body.encode())
+    assert [row[:3] for row in r.frame.rows()] == [
+        (2, 1, "09121234567"),
+        (3, 2, "09121111111"),
+        (5, 3, "09123333333"),
+    ]
+    assert r.frame["message"].to_list()[1:] == ["m\nn", "last"]
+    assert found(r) == [("F207", 2, 1)]
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_bare_quotes_do_not_send_a_file_to_the_exact_pass(
+    fast_only: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small: bool
+) -> None:
+    """Only the records with a stray quote are read again; in memory or streamed."""
+    if not small:
+        monkeypatch.setattr(_sniff, "_SMALL", 0)
+        monkeypatch.setattr(_sniff, "CHUNK", 7)  # quotes at every chunk boundary
+    p = tmp_path / "x.csv"
+    p.write_bytes(BARE.encode())
+    r = read_file(p)
+    assert r.frame["message"].to_list()[1] == 'He said "hi" today'
+    assert found(r) == [("F207", 4, 2)]
+
+
+def test_quote_everything_export_reads_clean_on_the_fast_path(
+    fast_only: None, tmp_path: Path
+) -> None:
+    lines = [f'"0912{i:07d}","سلام ""{i}"", خوبی؟\nline {i}"' for i in range(2000)]
+    p = tmp_path / "all.csv"
+    p.write_bytes(('"recipient","message"\r\n' + "\r\n".join(lines) + "\r\n").encode())
+    r = read_file(p)
+    assert r.issues == ()
+    assert r.frame.height == 2000
+    assert r.frame.row(1) == (4, 2, "09120000001", 'سلام "1", خوبی؟\nline 1')
+    assert r.frame["line"][-1] == 2 + 2 * 1999
