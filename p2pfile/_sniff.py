@@ -714,14 +714,16 @@ def decode_utf16(data: bytes, codec: str) -> str | None:
 # Delimiter
 
 #: Delimiters seen in recipient files: comma, semicolon (European Excel), tab
-#: (Excel "Unicode text") and the Arabic comma.
-DELIMITERS = (",", ";", "\t", "\u060c")
+#: (Excel "Unicode text"), and the Arabic comma and semicolon (Persian-locale
+#: tools that localize the list separator).
+DELIMITERS = (",", ";", "\t", "\u060c", "\u061b")
 
 _DELIMITER_NAMES = {
     ",": "','",
     ";": "';' (semicolon)",
     "\t": "tab",
     "\u060c": "'\u060c' (Arabic comma)",
+    "\u061b": "'\u061b' (Arabic semicolon)",
 }
 
 
@@ -730,7 +732,7 @@ def delimiter_name(sep: str) -> str:
 
 
 #: The start of the first line that holds something besides whitespace and delimiters.
-_CONTENT_LINE = re.compile(f"(?:\\A|(?<=[\r\n]))[^\r\n]*?[^{WHITESPACE},;\u060c]")
+_CONTENT_LINE = re.compile(f"(?:\\A|(?<=[\r\n]))[^\r\n]*?[^{WHITESPACE},;\u060c\u061b]")
 #: Excel's delimiter hint, a first line ``sep=;`` (not a record: Excel hides it).
 _SEP_HINT = re.compile('sep=([^"\r\n ])(?:\r\n|\n|\r|\\Z)', re.IGNORECASE)
 

@@ -121,3 +121,21 @@ def test_quote_everything_export_reads_clean_on_the_fast_path(
     assert r.frame.height == 2000
     assert r.frame.row(1) == (4, 2, "09120000001", 'سلام "1", خوبی؟\nline 1')
     assert r.frame["line"][-1] == 2 + 2 * 1999
+
+
+# --- the Arabic semicolon as delimiter --------------------------------------------
+
+
+def test_arabic_semicolon_is_sniffed_like_the_arabic_comma(both_paths: str) -> None:
+    body = "recipient؛message\n09121234567؛سلام، خوبی؟\n09121111111؛hi, there; ok\n"
+    r = read_bytes(body.encode())
+    assert r.delimiter == "\u061b"
+    assert r.header == ("recipient", "message")
+    assert r.frame.rows() == [
+        (2, 1, "09121234567", "سلام، خوبی؟"),
+        (3, 2, "09121111111", "hi, there; ok"),
+    ]
+    f208 = [i for i in r.issues if i.code == "F208"]
+    assert [(i.line, i.fixable) for i in f208] == [(1, True)]
+    assert "Arabic semicolon" in f208[0].message
+    assert [i.code for i in r.issues] == ["F208"]

@@ -195,7 +195,8 @@ file_rule(
     "F208",
     "wrong-delimiter",
     "error",
-    """The file is delimited by ``;``, tab or the Arabic comma ``،`` instead of ``,``.
+    """The file is delimited by ``;``, tab, or the Arabic comma ``،`` or semicolon ``؛``
+    instead of ``,``.
 
     Why: Excel in some locales writes ``;``; the provider expects commas.
     Fix (safe): the file is rewritten with commas.
