@@ -141,8 +141,25 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
 
 def _read_wide(src: Source, codec: str, sink: IssueSink) -> CsvRead:
     """UTF-16/32: decode whole (such files come from Excel and are small), then read as text."""
-    text = decode_utf16(src.read_all(), codec)
+    data = src.read_all()
+    text = decode_utf16(data, codec)
     label = _ENCODING_LABELS[codec]
+    cut = _truncated_at(data, codec) if text is None else None
+    if cut is not None and (text := decode_utf16(data[:cut], codec)) is not None:
+        # A file cut short (an interrupted copy or download) ends inside a character:
+        # every complete one is still text, and only the end is damaged.
+        line = text.count("\n") + 1
+        sink(
+            "F103",
+            line,
+            f"the file is {label}, not UTF-8, and it ends with {len(data) - cut} byte(s) "
+            f"that are not a whole character, at offset {cut} (line {line}): was it cut "
+            "short? the rows were read from the complete characters, and the fix "
+            "transcodes them to UTF-8",
+            byte_offset=cut,
+            fixable=True,
+        )
+        return _read_text(text, codec, sink)
     if text is None:
         sink(
             "F103",
@@ -161,6 +178,16 @@ def _read_wide(src: Source, codec: str, sink: IssueSink) -> CsvRead:
         fixable=True,
     )
     return _read_text(text, codec, sink)
+
+
+def _truncated_at(data: bytes, codec: str) -> int | None:
+    """Where an incomplete last character starts, when that is all that fails to decode."""
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.end == len(data) and exc.reason in ("truncated data", "unexpected end of data"):
+            return exc.start
+    return None
 
 
 def _read_damaged(src: Source, sink: IssueSink) -> CsvRead:

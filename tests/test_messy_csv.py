@@ -139,3 +139,23 @@ def test_arabic_semicolon_is_sniffed_like_the_arabic_comma(both_paths: str) -> N
     assert [(i.line, i.fixable) for i in f208] == [(1, True)]
     assert "Arabic semicolon" in f208[0].message
     assert [i.code for i in r.issues] == ["F208"]
+
+
+# --- a UTF-16 file cut short ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_file_with_an_odd_trailing_byte_keeps_its_rows(codec: str) -> None:
+    text = "recipient,message\r\n09121234567,سلام\r\n09121111111,hi\r\n09122222222,x"
+    whole = text.encode(codec)
+    data = (text + "\n").encode(codec)[:-1]  # cut short inside the final line break
+    r = read_bytes(data)
+    assert r.frame.rows() == [
+        (2, 1, "09121234567", "سلام"),
+        (3, 2, "09121111111", "hi"),
+        (4, 3, "09122222222", "x"),
+    ]
+    [f103] = [i for i in r.issues if i.code == "F103"]
+    assert (f103.line, f103.byte_offset) == (4, len(whole))
+    assert "cut short" in f103.message
+    assert [i.code for i in r.issues] == ["F103"]
