@@ -334,9 +334,13 @@ class _StrayQuotes:
     is next to a delimiter, a line break or another quote (opening, closing,
     doubled); a quote opening a line must open a record, and one ending a line
     must end a record. A quote between two other characters, or at a line
-    break inside a record, marks the record for an exact parse. Vectorized over
-    the quote positions of each chunk; the record of each suspect quote comes
-    from its line number.
+    break inside a record, marks the record for an exact parse.
+
+    Vectorized over the quote positions of each chunk, and cheap for the
+    quotes of a well-formed file: those next to a delimiter or a quote are
+    dropped first; only those at a line break need their line number, looked
+    up in per-line tables of record starts and ends; the record of a suspect
+    quote is searched for only when there is one.
     """
 
     def __init__(self, records: RecordLines, head: bytes) -> None:
@@ -344,64 +348,76 @@ class _StrayQuotes:
 
         self._np = np
         self._first = np.asarray(records.first, dtype=np.int64)
-        self._last = np.asarray(records.last, dtype=np.int64)
-        self._special = np.zeros(256, dtype=bool)
-        self._special[[records.sep, _QUOTE, _CR, _LF]] = True
-        self._eol = np.zeros(256, dtype=bool)
-        self._eol[[_CR, _LF]] = True
+        last = np.asarray(records.last, dtype=np.int64)
+        lines = int(last[-1]) + 2 if last.size else 2
+        self._starts = np.zeros(lines, dtype=bool)  # by line number: a record starts here
+        self._starts[self._first] = True
+        self._ends = np.zeros(lines, dtype=bool)  # a record ends here
+        self._ends[last] = True
+        # Each byte's class: 0 text, 1 delimiter or quote, 2 line break; a quote's
+        # verdict comes from its neighbours' classes, 3 * previous + next.
+        self._class = np.zeros(256, dtype=np.uint8)
+        self._class[[records.sep, _QUOTE]] = 1
+        self._class[[_CR, _LF]] = 2
+        verdict = np.zeros(9, dtype=np.uint8)  # 0 fine, 1 suspect, 2 at a line start, 3 end
+        verdict[0] = 1  # text on both sides: neither opening nor closing
+        verdict[2 * 3 + 0] = 2  # opens a line: must open a record
+        verdict[0 * 3 + 2] = 3  # ends a line: must end a record
+        self._verdict = verdict
         # A BOM is not part of the first line's text: a quote after it opens the line.
         self._bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
         self._previous = _LF  # the byte before the first: a line start
         self._pending: tuple[int, int] | None = None  # a chunk's last byte was a quote
-        self._found: list[object] = []
+        self._found: list[Any] = []  # line numbers of suspect quotes
 
     def feed(self, arr: Any, lf_at: Any, base: int, seen: int) -> None:
         """One chunk: its bytes, its LF positions, its offset and the LFs before it."""
         np = self._np
         if self._pending is not None:
-            self._judge(np.asarray([self._pending[0]]), np.asarray([self._pending[1]]), arr[:1])
+            line, prev = self._pending
+            self._judge(np.asarray([prev]), arr[:1], lambda _: np.asarray([line]))
             self._pending = None
         q = np.flatnonzero(arr == _QUOTE)
         if q.size:
-            prev = arr[np.maximum(q - 1, 0)]
-            if q[0] == 0:
+            if q[-1] == arr.size - 1:  # its next byte is in the next chunk
+                last = int(q[-1])
+                prev_last = int(arr[last - 1]) if last else self._previous
+                self._pending = (seen + int(np.searchsorted(lf_at, last)) + 1, prev_last)
+                q = q[:-1]
+            prev = arr[q - 1]  # q[0] == 0 reads the last byte: corrected next
+            if q.size and q[0] == 0:
                 prev[0] = self._previous
             if self._bom and base == 0:
                 prev[q == self._bom] = _LF
-            lines = seen + np.searchsorted(lf_at, q) + 1
-            if q[-1] == arr.size - 1:  # its next byte is in the next chunk
-                self._pending = (int(lines[-1]), int(prev[-1]))
-                q, prev, lines = q[:-1], prev[:-1], lines[:-1]
-            self._judge(lines, prev, arr[q + 1])
+            self._judge(prev, arr[q + 1], lambda keep: seen + np.searchsorted(lf_at, q[keep]) + 1)
         self._previous = int(arr[-1])
 
     def finish(self) -> list[int]:
+        """The records (0-based) holding a suspect quote."""
         np = self._np
         if self._pending is not None:  # the file ends with a quote: a line end follows
-            self._judge(np.asarray([self._pending[0]]), np.asarray([self._pending[1]]), [_LF])
+            line, prev = self._pending
+            self._judge(np.asarray([prev]), np.asarray([_LF]), lambda _: np.asarray([line]))
         if not self._found:
             return []
-        found = np.unique(np.concatenate(self._found))
-        return [int(i) for i in found.tolist()]
+        lines = np.concatenate(self._found)
+        records = np.unique(np.searchsorted(self._first, lines, side="right") - 1)
+        return [int(i) for i in records.tolist() if i >= 0]
 
-    def _judge(self, lines: Any, prev: Any, nxt: Any) -> None:
+    def _judge(self, prev: Any, nxt: Any, lines_of: Any) -> None:
+        """Keep the lines of the suspect quotes among those with these neighbours."""
         np = self._np
-        nxt = np.asarray(nxt, dtype=np.uint8)
-        prev = np.asarray(prev, dtype=np.uint8)
-        sp, sn = self._special[prev], self._special[nxt]
-        ep, en = self._eol[prev], self._eol[nxt]
-        at_start, at_end = ep & ~sn, ~sp & en
-        interior = ~sp & ~sn
-        if not (interior.any() or at_start.any() or at_end.any()):
+        verdict = self._verdict[self._class[prev] * 3 + self._class[nxt]]
+        keep = verdict != 0
+        if not keep.any():
             return
-        record = np.searchsorted(self._first, lines, side="right") - 1
-        inside = (record >= 0) & (record < self._first.size)
-        record = np.clip(record, 0, max(self._first.size - 1, 0))
-        suspect = interior | (at_start & (self._first[record] != lines))
-        suspect |= at_end & (self._last[record] != lines)
-        suspect &= inside
+        verdict = verdict[keep]
+        lines = np.minimum(lines_of(keep), self._starts.size - 1)
+        suspect = verdict == 1
+        suspect |= (verdict == 2) & ~self._starts[lines]
+        suspect |= (verdict == 3) & ~self._ends[lines]
         if suspect.any():
-            self._found.append(record[suspect])
+            self._found.append(lines[suspect])
 
 
 def _strays_in_memory(data: bytes, records: RecordLines) -> list[int]:

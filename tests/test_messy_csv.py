@@ -110,6 +110,25 @@ def test_bare_quotes_do_not_send_a_file_to_the_exact_pass(
     assert found(r) == [("F207", 4, 2)]
 
 
+@pytest.mark.parametrize("small", [True, False])
+def test_bare_quotes_next_to_escaped_ones_are_found(
+    fast_only: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small: bool
+) -> None:
+    """A file quoted only where needed: its quote bytes are counted against what its
+    values need, and the two a stray quote adds send it to the search."""
+    if not small:
+        monkeypatch.setattr(_sniff, "_SMALL", 0)
+    body = (
+        'recipient,message\n09120000001,"code ""SALE"", now"\n'
+        '09121234567,"He said "hi" today"\n09121111111,"a, b"\n'
+    )
+    p = tmp_path / "x.csv"
+    p.write_bytes(body.encode())
+    r = read_file(p)
+    assert r.frame["message"].to_list() == ['code "SALE", now', 'He said "hi" today', "a, b"]
+    assert found(r) == [("F207", 3, 2)]
+
+
 def test_quote_everything_export_reads_clean_on_the_fast_path(
     fast_only: None, tmp_path: Path
 ) -> None:
