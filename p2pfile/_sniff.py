@@ -327,20 +327,21 @@ _QUOTE = 34
 
 
 class _StrayQuotes:
-    """Records holding a quote that is not where RFC 4180 puts one.
+    """Records that may hold a quote RFC 4180 does not allow there.
 
     polars reads ``"He said "hi" today"`` by toggling, as ``He said hi today``,
-    and nothing in its values shows it. In a well-formed file every quote byte
-    is next to a delimiter, a line break or another quote (opening, closing,
-    doubled); a quote opening a line must open a record, and one ending a line
-    must end a record. A quote between two other characters, or at a line
-    break inside a record, marks the record for an exact parse.
+    and nothing in its values shows it. The records whose values hold a quote
+    are proven against their bytes anyway; in every other record of a
+    well-formed file each quote opens or closes a field, so the quotes come in
+    runs (consecutive quote bytes) of one, or two for an empty field, with a
+    delimiter or a line break on the side away from the text. An opening quote
+    that starts a line is on a record's first line, and a closing one that ends
+    a line is on its last. Any other run marks its record for an exact parse
+    (in a record whose values hold quotes, that is no extra work).
 
-    Vectorized over the quote positions of each chunk, and cheap for the
-    quotes of a well-formed file: those next to a delimiter or a quote are
-    dropped first; only those at a line break need their line number, looked
-    up in per-line tables of record starts and ends; the record of a suspect
-    quote is searched for only when there is one.
+    Vectorized over the quote positions of each chunk; only runs at a line
+    break need their line number, looked up in per-line tables of record starts
+    and ends; the record of a suspect run is searched for only when there is one.
     """
 
     def __init__(self, records: RecordLines, head: bytes) -> None:
@@ -354,70 +355,93 @@ class _StrayQuotes:
         self._starts[self._first] = True
         self._ends = np.zeros(lines, dtype=bool)  # a record ends here
         self._ends[last] = True
-        # Each byte's class: 0 text, 1 delimiter or quote, 2 line break; a quote's
-        # verdict comes from its neighbours' classes, 3 * previous + next.
+        # A run's neighbours: 0 text, 1 delimiter (a quote never: runs are whole), 2 line break.
         self._class = np.zeros(256, dtype=np.uint8)
         self._class[[records.sep, _QUOTE]] = 1
         self._class[[_CR, _LF]] = 2
-        verdict = np.zeros(9, dtype=np.uint8)  # 0 fine, 1 suspect, 2 at a line start, 3 end
-        verdict[0] = 1  # text on both sides: neither opening nor closing
-        verdict[2 * 3 + 0] = 2  # opens a line: must open a record
-        verdict[0 * 3 + 2] = 3  # ends a line: must end a record
-        self._verdict = verdict
         # A BOM is not part of the first line's text: a quote after it opens the line.
         self._bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
         self._previous = _LF  # the byte before the first: a line start
-        self._pending: tuple[int, int] | None = None  # a chunk's last byte was a quote
-        self._found: list[Any] = []  # line numbers of suspect quotes
+        # A run reaching the end of a chunk, judged with the next: (line, byte before, length).
+        self._pending: tuple[int, int, int] | None = None
+        self._found: list[Any] = []  # line numbers of suspect runs
 
     def feed(self, arr: Any, lf_at: Any, base: int, seen: int) -> None:
         """One chunk: its bytes, its LF positions, its offset and the LFs before it."""
         np = self._np
-        if self._pending is not None:
-            line, prev = self._pending
-            self._judge(np.asarray([prev]), arr[:1], lambda _: np.asarray([line]))
-            self._pending = None
         q = np.flatnonzero(arr == _QUOTE)
+        pending, self._pending = self._pending, None
+        if pending is not None and (q.size == 0 or q[0] != 0):
+            self._judge_one(pending, int(arr[0]))  # it ended with the previous chunk
+            pending = None
         if q.size:
-            if q[-1] == arr.size - 1:  # its next byte is in the next chunk
-                last = int(q[-1])
-                prev_last = int(arr[last - 1]) if last else self._previous
-                self._pending = (seen + int(np.searchsorted(lf_at, last)) + 1, prev_last)
-                q = q[:-1]
-            prev = arr[q - 1]  # q[0] == 0 reads the last byte: corrected next
-            if q.size and q[0] == 0:
-                prev[0] = self._previous
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(q) != 1) + 1))
+            at = q[starts]  # each run's first quote
+            local = np.diff(np.append(starts, q.size))  # its quotes in this chunk
+            end = at + local  # the byte after it
+            size = local.copy()
+            prev = arr[at - 1]  # at[0] == 0 reads the chunk's last byte: corrected here
+            if at[0] == 0:
+                if pending is not None:  # the run began in the previous chunk
+                    prev[0], size[0] = pending[1], size[0] + pending[2]
+                else:
+                    prev[0] = self._previous
             if self._bom and base == 0:
-                prev[q == self._bom] = _LF
-            self._judge(prev, arr[q + 1], lambda keep: seen + np.searchsorted(lf_at, q[keep]) + 1)
+                prev[at == self._bom] = _LF
+            if end[-1] == arr.size:  # it reaches the chunk's end: judged with the next
+                line = seen + int(np.searchsorted(lf_at, at[-1])) + 1
+                self._pending = (line, int(prev[-1]), int(size[-1]))
+                at, prev, size, end = at[:-1], prev[:-1], size[:-1], end[:-1]
+            if at.size:
+                self._judge(
+                    prev,
+                    arr[end],
+                    size,
+                    lambda keep: seen + np.searchsorted(lf_at, at[keep]) + 1,
+                )
         self._previous = int(arr[-1])
 
     def finish(self) -> list[int]:
         """The records (0-based) holding a suspect quote."""
         np = self._np
         if self._pending is not None:  # the file ends with a quote: a line end follows
-            line, prev = self._pending
-            self._judge(np.asarray([prev]), np.asarray([_LF]), lambda _: np.asarray([line]))
+            self._judge_one(self._pending, _LF)
         if not self._found:
             return []
         lines = np.concatenate(self._found)
         records = np.unique(np.searchsorted(self._first, lines, side="right") - 1)
         return [int(i) for i in records.tolist() if i >= 0]
 
-    def _judge(self, prev: Any, nxt: Any, lines_of: Any) -> None:
-        """Keep the lines of the suspect quotes among those with these neighbours."""
+    def _judge_one(self, run: tuple[int, int, int], after: int) -> None:
         np = self._np
-        verdict = self._verdict[self._class[prev] * 3 + self._class[nxt]]
-        keep = verdict != 0
-        if not keep.any():
-            return
-        verdict = verdict[keep]
-        lines = np.minimum(lines_of(keep), self._starts.size - 1)
-        suspect = verdict == 1
-        suspect |= (verdict == 2) & ~self._starts[lines]
-        suspect |= (verdict == 3) & ~self._ends[lines]
+        line, before, length = run
+        self._judge(
+            np.asarray([before], dtype=np.uint8),
+            np.asarray([after], dtype=np.uint8),
+            np.asarray([length]),
+            lambda _: np.asarray([line]),
+        )
+
+    def _judge(self, prev: Any, nxt: Any, size: Any, lines_of: Any) -> None:
+        """Keep the lines of the suspect runs among those with these neighbours."""
+        np = self._np
+        before, after = self._class[prev], self._class[nxt]
+        one, two = size == 1, size == 2
+        text_before, text_after = before == 0, after == 0
+        suspect = (size > 2) | (two & (text_before | text_after))
+        suspect |= one & text_before & text_after
+        # At a line start, an opening quote (or an empty field): the record's first line.
+        starts = (before == 2) & ((one & text_after) | (two & ~text_after))
+        # At a line end, a closing quote (or an empty field): the record's last line.
+        ends = (after == 2) & ((one & text_before) | (two & ~text_before))
+        keep = starts | ends
+        if keep.any():
+            lines = np.minimum(lines_of(keep), self._starts.size - 1)
+            bad = (starts[keep] & ~self._starts[lines]) | (ends[keep] & ~self._ends[lines])
+            if bad.any():
+                self._found.append(lines[bad])
         if suspect.any():
-            self._found.append(lines[suspect])
+            self._found.append(lines_of(suspect))
 
 
 def _strays_in_memory(data: bytes, records: RecordLines) -> list[int]:
