@@ -24,12 +24,16 @@ Two ways to read a CSV, one answer:
 
 Bare quotes inside a quoted field (``"say "hi" now"``, as some CRMs write
 them): polars reads them by toggling, as ``say hi now``, without an error.
-The fast path finds them from the raw quote positions (a quote between two
-ordinary characters, or at a line break inside a record; see
+The fast path finds them from the raw runs of quotes (outside the records
+proven against their bytes, every quote opens or closes a field; see
 ``_sniff._StrayQuotes``), in the byte pass that runs anyway for files with
 quotes in values or CRs, and reads only those records again exactly: the
 quote is kept as text and reported as F207. A file whose quote bytes number
-exactly two per value that needs quoting has none to spare and skips the pass.
+exactly what its values need has none to spare and skips the search
+(:class:`_QuoteAudit`). Known gap: quotes polars pairs across a delimiter,
+each misplaced one next to a delimiter (``","0912","``), are not searched
+for; the exact pass reports them (F207), the fast path reads them as polars
+does. A property test pins that this is the only way the two paths differ.
 
 Not UTF-8: UTF-16 (BOM, or the NUL pattern) and cp1256 are decoded
 confidently and read like any other text after an F103; anything else gets
@@ -392,9 +396,18 @@ def _fast_records(
         return None
     if short_proof == "count" and not _delimiters_agree(df, cols, sep, sep_raw):
         return None
-    strays = audit.strays(src, facts, to_prove, line, lf)
     if facts is not None and (
-        (df := _proven(df, src, (to_prove, line, lf), facts.spans, strays, sep=sep, issues=issues))
+        (
+            df := _proven(
+                df,
+                src,
+                (to_prove, line, lf),
+                facts.spans,
+                audit.strays(src, facts, to_prove, line, lf),
+                sep=sep,
+                issues=issues,
+            )
+        )
         is None
     ):
         return None
