@@ -61,6 +61,7 @@ from p2pfile._sniff import (
     Source,
     classify_header,
     delimiter_name,
+    looks_like_phone,
     sniff_container,
 )
 from p2pfile.errors import InputFileError
@@ -257,7 +258,12 @@ def _finish(
     cells = _trim_empty_columns(tuple("" if c is None else c for c in rec.first_cells))
     first_line = int(table["line"][rec.first_index])
     header, expected, start = _judge_header(
-        cells, first_line, rec.first_index, sink, _later_header(table, rec.first_index, xlsx)
+        cells,
+        first_line,
+        rec.first_index,
+        sink,
+        _later_header(table, rec.first_index, xlsx)
+        or _what_columns_hold(table, rec.first_index, cells),
     )
 
     blank_records = table.filter(pl.col("blank"))
@@ -325,6 +331,38 @@ def _later_header(table: pl.DataFrame, first_index: int, xlsx: bool) -> str:
                 f"{'rows' if xlsx else 'lines'} above it"
             )
     return ""
+
+
+#: How many data records are looked at to say what an unknown header's columns hold.
+_COLUMN_SAMPLE = 20
+
+
+def _what_columns_hold(table: pl.DataFrame, first_index: int, cells: tuple[str, ...]) -> str:
+    """What the first two columns hold in the records after an unknown header, e.g.
+    "; column 1 ('col1') holds numbers like recipients, column 2 ('col2') looks like
+    messages" ('' when there are no such records). A few cells only: cheap."""
+    sample = table.slice(first_index + 1, _COLUMN_SAMPLE * 2).filter(~pl.col("blank"))
+    sample = sample.head(_COLUMN_SAMPLE)
+    if sample.height == 0:
+        return ""
+    said = []
+    for i, column in enumerate(("recipient", "message")):
+        values = [v for v in sample.get_column(column).to_list() if v and _NONSPACE.search(v)]
+        name = f"column {i + 1}" + (f" ({cells[i]!r})" if i < len(cells) else "")
+        phones = sum(looks_like_phone(v) for v in values)
+        if not values:
+            said.append(f"{name} is empty")
+        elif phones * 10 >= len(values) * 8:
+            said.append(f"{name} holds numbers like recipients")
+        elif phones * 10 <= len(values) * 2:
+            said.append(f"{name} looks like messages")
+        else:
+            said.append(f"{name} mixes numbers and text")
+    swapped = said[0].endswith("messages") and said[1].endswith("recipients")
+    records = "data record" if sample.height == 1 else f"{sample.height} data records"
+    return f"; in the first {records}, {said[0]} and {said[1]}" + (
+        ": are the columns swapped?" if swapped else ""
+    )
 
 
 def _judge_header(

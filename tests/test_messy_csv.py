@@ -178,3 +178,51 @@ def test_utf16_file_with_an_odd_trailing_byte_keeps_its_rows(codec: str) -> None
     assert (f103.line, f103.byte_offset) == (4, len(whole))
     assert "cut short" in f103.message
     assert [i.code for i in r.issues] == ["F103"]
+
+
+# --- CRM headers ------------------------------------------------------------------------
+
+RECIPIENT_ALIASES = [
+    "Mobile", "Mobile Number", "MobileNo", "Cell", "Cellphone", "Phone", "Phone Number",
+    "Tel", "MSISDN", "Number", "To", "Receiver", "Destination", "موبایل", "شماره موبایل",
+    "شماره همراه", "تلفن همراه", "همراه", "شماره", "گیرنده", "تلفن",
+    "mobile_number", "PHONE-NUMBER", " Mobile ", "شماره\u200cموبایل", "موبايل",
+]  # fmt: skip
+MESSAGE_ALIASES = [
+    "Message", "Text", "Body", "SMS", "Content", "Message Text", "پیام", "متن", "متن پیام",
+    "پیامک", "متن پیامک", "message_text", "MESSAGE-TEXT", "متن\u200cپیامک", "پيامك",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RECIPIENT_ALIASES)
+def test_crm_recipient_header_names_have_the_safe_fix(name: str) -> None:
+    r = read_bytes(f"{name},message\n09121234567,hi\n".encode())
+    assert [(i.code, i.line, i.fixable) for i in r.issues] == [("F202", 1, True)]
+    assert r.frame.rows() == [(2, 1, "09121234567", "hi")]
+
+
+@pytest.mark.parametrize("name", MESSAGE_ALIASES)
+def test_crm_message_header_names_have_the_safe_fix(name: str) -> None:
+    r = read_bytes(f"Mobile,{name}\n09121234567,hi\n".encode())
+    assert [(i.code, i.line, i.fixable) for i in r.issues] == [("F202", 1, True)]
+
+
+def test_unknown_header_says_what_its_columns_hold() -> None:
+    r = read_bytes(b"col1,col2\n09121234567,hello there\n\n09121111111,salam\n")
+    [f202] = [i for i in r.issues if i.code == "F202"]
+    assert not f202.fixable
+    assert f202.message.endswith(
+        "in the first 2 data records, column 1 ('col1') holds numbers like recipients "
+        "and column 2 ('col2') looks like messages"
+    )
+
+
+def test_header_and_data_in_the_other_order_ask_whether_the_columns_are_swapped() -> None:
+    r = read_bytes(b"text,phone\nhello,09121234567\n")
+    [f202] = [i for i in r.issues if i.code == "F202"]
+    assert "names the columns in the other order" in f202.message
+    assert f202.message.endswith(
+        "in the first data record, column 1 ('text') looks like messages and column 2 "
+        "('phone') holds numbers like recipients: are the columns swapped?"
+    )
+    assert r.frame.rows() == [(2, 1, "hello", "09121234567")]  # still read by position
