@@ -226,3 +226,22 @@ def test_header_and_data_in_the_other_order_ask_whether_the_columns_are_swapped(
         "('phone') holds numbers like recipients: are the columns swapped?"
     )
     assert r.frame.rows() == [(2, 1, "hello", "09121234567")]  # still read by position
+
+
+# --- Excel leftovers that already read right (pinned) -----------------------------------
+
+
+def test_crlf_inside_quoted_messages_of_an_lf_file_is_not_mixed_endings(
+    both_paths: str,
+) -> None:
+    body = (
+        'sep=,\nrecipient,message,,,\n09121234567,"a\r\nb",,,\n"09121111111","c\nd",,,\n'
+        "09122222222,e,,,\n"
+    )
+    r = read_bytes(body.encode())
+    assert r.frame.rows() == [
+        (3, 1, "09121234567", "a\r\nb"),
+        (5, 2, "09121111111", "c\nd"),
+        (7, 3, "09122222222", "e"),
+    ]
+    assert [(i.code, i.line) for i in r.issues] == [("F202", 1)]  # the sep= line only
