@@ -256,14 +256,34 @@ def _finish(
         return _empty_frame(), None, 0
 
     cells = _trim_empty_columns(tuple("" if c is None else c for c in rec.first_cells))
-    first_line = int(table["line"][rec.first_index])
+    first_index = rec.first_index
+    first_line = int(table["line"][first_index])
+    title = _title_above_header(table, first_index, cells)
+    if title is not None:
+        first_index, cells = title
+        header_line = int(table["line"][first_index])
+        unit = "row" if xlsx else "line"
+        shown = ",".join(_trim_empty_columns(tuple(c or "" for c in rec.first_cells)))
+        if header_line - 1 == first_line:
+            what = f"{unit} {first_line} ({shown!r}) is a title above the header"
+            done = "it was skipped, and the fix removes it"
+        else:
+            lines = f"{unit}s {first_line}-{header_line - 1}"
+            what = f"{lines} (from {shown!r}) are a title above the header"
+            done = "they were skipped, and the fix removes them"
+        sink(
+            "F202",
+            first_line,
+            f"{what} ({unit} {header_line}, {','.join(cells)!r}), not data; {done}",
+            fixable=True,
+        )
+        first_line = header_line
     header, expected, start = _judge_header(
         cells,
         first_line,
-        rec.first_index,
+        first_index,
         sink,
-        _later_header(table, rec.first_index, xlsx)
-        or _what_columns_hold(table, rec.first_index, cells),
+        _later_header(table, first_index, xlsx) or _what_columns_hold(table, first_index, cells),
     )
 
     blank_records = table.filter(pl.col("blank"))
@@ -331,6 +351,28 @@ def _later_header(table: pl.DataFrame, first_index: int, xlsx: bool) -> str:
                 f"{'rows' if xlsx else 'lines'} above it"
             )
     return ""
+
+
+def _title_above_header(
+    table: pl.DataFrame, first_index: int, cells: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]] | None:
+    """The index and cells of a known header below a title (``Export 2024-03-01``), when
+    neither the first record nor any record between them could be data; else None."""
+    if not classify_header(cells).mismatch or classify_header(cells).fixable:
+        return None  # the first record is the header, or an alias of it
+    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD).with_row_index("_at")
+    for at, recipient, message, blank in later.select(
+        "_at", "recipient", "message", "blank"
+    ).iter_rows():
+        if blank:
+            continue
+        found = ("" if recipient is None else recipient, "" if message is None else message)
+        verdict = classify_header(found)
+        if verdict.is_data:
+            return None  # data above the header: not a title, keep every record
+        if verdict.mismatch is None or verdict.fixable:
+            return first_index + 1 + int(at), found
+    return None
 
 
 #: How many data records are looked at to say what an unknown header's columns hold.

@@ -803,8 +803,20 @@ def test_crm_header_spellings_are_f202_fixable(header: str) -> None:
     assert issue(r, "F202").fixable
 
 
-def test_a_title_above_the_header_is_named(both_paths: str) -> None:
+def test_a_title_above_the_header_is_skipped_with_a_fixable_f202(both_paths: str) -> None:
     r = read_bytes(b"Export of 2024-01-01\n\nMobile,Text\n09121234567,hi\n")
-    f202 = issue(r, "F202")
-    assert not f202.fixable
-    assert "line 3 ('Mobile,Text') looks like the header" in f202.message
+    title, alias = [i for i in r.issues if i.code == "F202"]
+    assert (title.line, title.fixable) == (1, True)
+    assert title.message == (
+        "lines 1-2 (from 'Export of 2024-01-01') are a title above the header "
+        "(line 3, 'Mobile,Text'), not data; they were skipped, and the fix removes them"
+    )
+    assert (alias.line, alias.fixable) == (3, True)
+    assert rows(r) == [(4, 1, "09121234567", "hi")]
+
+
+def test_data_above_a_later_header_is_kept(both_paths: str) -> None:
+    """Only titles are skipped: a record that could be data keeps every record as read."""
+    r = read_bytes(b"Export\n09121234567,hi\nrecipient,message\n09351234567,bye\n")
+    assert not any(i.fixable for i in r.issues if i.code == "F202")
+    assert [line for line, *_ in rows(r)] == [2, 3, 4]
