@@ -873,6 +873,7 @@ class HeaderVerdict:
     mismatch: str | None = None  # the F202 message; None when the header is exact
     fixable: bool = False
     extra: str | None = None  # the F203 message when there are more than two columns
+    swapped: bool = False  # known names, message first: the columns are read by name
 
 
 def classify_header(cells: Sequence[str]) -> HeaderVerdict:
@@ -900,11 +901,16 @@ def classify_header(cells: Sequence[str]) -> HeaderVerdict:
             extra=extra,
         )
     if _is_message_name(a) and _is_recipient_name(b):
+        # Both names are known: which column holds what is not a guess. The provider
+        # reads by position, so this stays an error, and the fix swaps the columns.
         return HeaderVerdict(
             False,
-            f"the header {shown!r} names the columns in the other order; columns are read "
-            "by position, so the first column is taken as the recipient: swap the columns",
+            f"the header {shown!r} names the columns in the other order, message first; "
+            "the provider reads the first column as the recipient: they were read by "
+            "their names, and the fix swaps them",
+            fixable=True,
             extra=extra,
+            swapped=True,
         )
     if len(cells) < 2:
         why = f"it has only one column ({first!r})"

@@ -285,6 +285,10 @@ def _finish(
         sink,
         _later_header(table, first_index, xlsx) or _what_columns_hold(table, first_index, cells),
     )
+    if header is not None and classify_header(header).swapped:
+        table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
+        if "numeric" in table.columns:  # F109 is about column A, the messages here
+            table = table.with_columns(numeric=pl.lit(value=False))
 
     blank_records = table.filter(pl.col("blank"))
     if rec.sep_line:  # Excel's sep= line has its own finding (F202)

@@ -217,15 +217,23 @@ def test_unknown_header_says_what_its_columns_hold() -> None:
     )
 
 
-def test_header_and_data_in_the_other_order_ask_whether_the_columns_are_swapped() -> None:
+def test_known_names_in_the_other_order_are_read_by_name_and_fixable() -> None:
     r = read_bytes(b"text,phone\nhello,09121234567\n")
     [f202] = [i for i in r.issues if i.code == "F202"]
+    assert f202.fixable
     assert "names the columns in the other order" in f202.message
+    assert r.frame.rows() == [(2, 1, "09121234567", "hello")]  # read by their names
+
+
+def test_unknown_names_over_swapped_data_ask_whether_the_columns_are_swapped() -> None:
+    r = read_bytes(b"col1,col2\nhello,09121234567\n")
+    [f202] = [i for i in r.issues if i.code == "F202"]
+    assert not f202.fixable
     assert f202.message.endswith(
-        "in the first data record, column 1 ('text') looks like messages and column 2 "
-        "('phone') holds numbers like recipients: are the columns swapped?"
+        "in the first data record, column 1 ('col1') looks like messages and column 2 "
+        "('col2') holds numbers like recipients: are the columns swapped?"
     )
-    assert r.frame.rows() == [(2, 1, "hello", "09121234567")]  # still read by position
+    assert r.frame.rows() == [(2, 1, "hello", "09121234567")]  # read by position
 
 
 # --- Excel leftovers that already read right (pinned) -----------------------------------

@@ -311,10 +311,12 @@ def test_unknown_header_is_f202_without_fix() -> None:
     assert rows(r) == [(2, 1, "Ali", "0912")]
 
 
-def test_swapped_header_says_so() -> None:
-    f202 = issue(read_bytes("متن,شماره\nسلام,0912\n".encode()), "F202")
-    assert not f202.fixable
+def test_swapped_header_says_so_and_the_columns_are_read_by_name() -> None:
+    r = read_bytes("متن,شماره\nسلام,0912\n".encode())
+    f202 = issue(r, "F202")
+    assert f202.fixable
     assert "other order" in f202.message
+    assert rows(r) == [(2, 1, "0912", "سلام")]
 
 
 @pytest.mark.parametrize(
