@@ -290,19 +290,18 @@ def _finish(
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
 
-    blank_records = table.filter(pl.col("blank"))
+    # The lines alone: a filter of the table would copy its text columns' views too.
+    blank_lines = table.get_column("line").filter(table.get_column("blank"))
     if rec.sep_line:  # Excel's sep= line has its own finding (F202)
-        blank_records = blank_records.filter(pl.col("line") != 1)
-    for line in blank_records["line"]:
+        blank_lines = blank_lines.filter(blank_lines != 1)
+    for line in blank_lines:
         sink(
             "F206",
             line,
             f"row {line} is empty" if xlsx else f"line {line} is a blank record",
             fixable=True,
         )
-    data = table.slice(start)
-    if table["blank"].any():
-        data = data.filter(~pl.col("blank"))
+    data = _without_blank_records(table.slice(start))
     data = data.with_columns(row=pl.int_range(1, data.height + 1, dtype=pl.Int64))
 
     cut_line: int | None = None
@@ -328,6 +327,33 @@ def _finish(
     numeric = _numeric_recipients(data, sink) if "numeric" in data.columns else 0
     _attach_rows(sink, data, cut_line)
     return data.select(FRAME_SCHEMA.keys()), header, numeric
+
+
+#: Up to this many blank records are cut out by slicing around them (see below).
+_FEW_BLANKS = 256
+
+
+def _without_blank_records(data: pl.DataFrame) -> pl.DataFrame:
+    """``data`` without its blank records.
+
+    A filter copies every row's string views while the table it filters is still
+    held (0.6 GB more at the peak of a 10M-row file with 11 blank lines); a few
+    blank records are cut out instead by zero-copy slices around them.
+    """
+    blank = data.get_column("blank").arg_true()
+    if not blank.len():
+        return data
+    if blank.len() > _FEW_BLANKS:
+        return data.filter(~pl.col("blank"))
+    parts = []
+    start = 0
+    for at in blank.to_list():
+        if at > start:
+            parts.append(data.slice(start, at - start))
+        start = at + 1
+    if start < data.height:
+        parts.append(data.slice(start))
+    return pl.concat(parts, rechunk=False) if parts else data.clear()
 
 
 def _trim_empty_columns(cells: tuple[str, ...]) -> tuple[str, ...]:
@@ -444,15 +470,21 @@ def _ragged(
     xlsx = rec.kind == "xlsx"
     # An XLSX row always has every column; an empty cell is judged by the cell rules.
     # Blank CSV fields past the header's columns hold nothing: only content counts.
-    filled = pl.col("filled") if "filled" in data.columns else pl.col("nfields")
-    bad = data.filter(
-        filled > expected if xlsx else (pl.col("nfields") < expected) | (filled > expected)
-    ).select(
-        "line",
-        "row",
-        "nfields",
-        filled.alias("filled"),
-        pl.col("rest") if "rest" in data.columns else pl.lit(None, pl.String).alias("rest"),
+    nfields = data.get_column("nfields")
+    filled = data.get_column("filled") if "filled" in data.columns else nfields
+    # The few bad records' positions from the two columns alone, then only their rows:
+    # a filter of the frame cost 0.3 GB at the peak of a 10M-row file.
+    at = (filled > expected if xlsx else (nfields < expected) | (filled > expected)).arg_true()
+    bad = pl.DataFrame(
+        {
+            "line": data.get_column("line").gather(at),
+            "row": data.get_column("row").gather(at),
+            "nfields": nfields.gather(at),
+            "filled": filled.gather(at),
+            "rest": data.get_column("rest").gather(at)
+            if "rest" in data.columns
+            else pl.repeat(None, at.len(), dtype=pl.String, eager=True),
+        }
     )
     against = f"the header has {expected}" if has_header else f"{expected} are expected"
     sep = delimiter_name(rec.delimiter or ",")

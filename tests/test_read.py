@@ -822,3 +822,20 @@ def test_data_above_a_later_header_is_kept(both_paths: str) -> None:
     r = read_bytes(b"Export\n09121234567,hi\nrecipient,message\n09351234567,bye\n")
     assert not any(i.fixable for i in r.issues if i.code == "F202")
     assert [line for line, *_ in rows(r)] == [2, 3, 4]
+
+
+@pytest.mark.parametrize("blanks", [1, 3, 300])
+def test_blank_records_anywhere_are_cut_out_and_every_row_keeps_its_line(blanks: int) -> None:
+    """A few blank records are cut out by slicing around them, many by a filter."""
+    lines = ["recipient,message"]
+    expected = []
+    for i in range(blanks):
+        lines.append("")
+        lines.append(f"0912{i:07d},m{i}")
+        expected.append((len(lines), i + 1, f"0912{i:07d}", f"m{i}"))
+    lines.append("")
+    r = read_bytes(("\n".join(lines) + "\n").encode())
+    assert rows(r) == expected
+    assert [i.line for i in r.issues if i.code == "F206"] == [2 + 2 * i for i in range(blanks)] + [
+        len(lines)
+    ]
