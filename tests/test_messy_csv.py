@@ -10,25 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from p2pfile import _read_csv, _sniff
+from p2pfile import _sniff
 from p2pfile.reader import ReadResult, read_bytes, read_file
-
-
-@pytest.fixture(params=["fast", "exact"])
-def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "exact":
-        monkeypatch.setattr(_read_csv, "_fast_records", lambda *a, **k: None)
-    return str(request.param)
-
-
-@pytest.fixture
-def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail the test if the exact pass runs: the fast path must take the file."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the exact pass ran")
-
-    monkeypatch.setattr(_read_csv._Scanner, "run", refuse)
 
 
 def found(r: ReadResult) -> list[tuple[str, int, int | None]]:
