@@ -353,7 +353,10 @@ def _read(source: Source, plan: CheckPlan) -> ReadResult:
     return read_file(source, max_rows=plan.max_rows, max_bytes=plan.max_bytes)
 
 
-def _check_one(result: ReadResult, plan: CheckPlan, want_keys: bool) -> _Checked:
+def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Checked:
+    """Check one file read, taken out of ``box``: the caller must hold no reference to
+    it, so that its text can go before its packed findings are opened (see _Packed)."""
+    result = box.pop()
     selected = plan.selected(result.path)
     path, frame = result.path, result.frame
     summary = FileSummary(path, result.format, frame.height, 0, 0, result.encoding)
@@ -429,7 +432,7 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
     """
     with_rows = [r for r in results if r.frame.height]
     if len(with_rows) < 2:
-        return [_check_one(r, plan, want_keys) for r in results]
+        return [_check_one([r], plan, want_keys) for r in results]
     selected = plan.selected(results[0].path)
     rules = [r for r in all_rules() if r.code in selected and r.check is not None]
     paths = pl.Series([r.path for r in results], dtype=pl.String)
@@ -651,7 +654,9 @@ def check_files(
         result = _read(source, plan)
         if result.frame.height > BATCH_ROWS:
             flush()
-            done[index] = _check_one(result, plan, want_keys)
+            box = [result]
+            del result  # held by the box alone, which _check_one empties
+            done[index] = _check_one(box, plan, want_keys)
             continue
         selected = plan.selected(result.path)
         if not batch.admits(result, selected):
