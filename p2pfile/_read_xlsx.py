@@ -244,14 +244,9 @@ def _error_cells(
 
 def _sheet_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The part name of the worksheet called ``sheet_name`` (``xl/worksheets/sheet1.xml``)."""
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    rel_id = next(
-        (s.get(_REL_ID) for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet_name),
-        None,
-    )
-    target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
-    if rel_id is None or not target:
+    rel = _sheet_relationships(zf).get(sheet_name)
+    target = rel.get("Target") if rel is not None else None
+    if not target:
         return None
     if target.startswith("/"):
         return target.lstrip("/")
@@ -349,20 +344,28 @@ def _dates_as_shown(
 
 def _chart_sheets(src: Source) -> frozenset[str]:
     """Names of the workbook's chart sheets (usually none: then no XML is parsed)."""
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     try:
         with src.open() as f, zipfile.ZipFile(f) as zf:
             if not any(n.startswith("xl/chartsheets/") for n in zf.namelist()):
                 return frozenset()
-            workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            sheets = _sheet_relationships(zf)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
         return frozenset()
-    charts = {r.get("Id") for r in rels if (r.get("Type") or "").endswith("/chartsheet")}
     return frozenset(
-        s.get("name") or "" for s in workbook.iter(f"{main}sheet") if s.get(rel) in charts
+        name for name, rel in sheets.items() if (rel.get("Type") or "").endswith("/chartsheet")
     )
+
+
+def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
+    """Each sheet's name -> its relationship in the workbook (``Type``, ``Target``)."""
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = {r.get("Id"): r for r in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+    sheets = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        rel = rels.get(sheet.get(_REL_ID))
+        if rel is not None:
+            sheets[sheet.get("name") or ""] = rel
+    return sheets
 
 
 def _other_sheets(

@@ -237,7 +237,7 @@ def findings_for(
     # Prefilters first, all in one query: kept apart from ``hit`` (in one query polars
     # would merge the two filters into one predicate, evaluated over every row), and
     # over only the columns the rule reads, so the filter copies nothing else.
-    path_expr = pl.lit(path, pl.String) if isinstance(path, str) else path.cast(pl.String)
+    path_expr = _path_expr(path)
     path_columns = set(path_expr.meta.root_names())
     narrowed = [
         analyzed.lazy().select(_columns(analyzed, rule, f, path_columns)) for rule, f in checks
@@ -389,8 +389,13 @@ def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Chec
 def _keys(analyzed: pl.DataFrame, path: str | pl.Expr) -> pl.DataFrame:
     """The rows D103 compares with other files: valid, and not a duplicate within this one."""
     return analyzed.filter(c("e164").is_not_null() & c("dup_line").is_null()).select(
-        "line", "e164", "message", path=pl.lit(path, pl.String) if isinstance(path, str) else path
+        "line", "e164", "message", path=_path_expr(path)
     )
+
+
+def _path_expr(path: str | pl.Expr) -> pl.Expr:
+    """A file's path as a column: one path, or an expression giving each row's."""
+    return pl.lit(path, pl.String) if isinstance(path, str) else path.cast(pl.String)
 
 
 #: Files of at most this many rows are checked together, this many rows at most at
@@ -461,8 +466,7 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
         summary = FileSummary(
             result.path, result.format, result.frame.height, 0, 0, result.encoding
         )
-        file_keys = keys.get((result.path,)) if want_keys and "D103" in selected else None
-        checked.append(_summed(summary, findings, file_keys))
+        checked.append(_summed(summary, findings, keys.get((result.path,))))
     return checked
 
 

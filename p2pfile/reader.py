@@ -48,8 +48,9 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import polars as pl
 
@@ -256,35 +257,7 @@ def _finish(
         return _empty_frame(), None, 0
 
     cells = _trim_empty_columns(tuple("" if c is None else c for c in rec.first_cells))
-    first_index = rec.first_index
-    first_line = int(table["line"][first_index])
-    title = _title_above_header(table, first_index, cells)
-    if title is not None:
-        first_index, cells = title
-        header_line = int(table["line"][first_index])
-        unit = "row" if xlsx else "line"
-        shown = ",".join(_trim_empty_columns(tuple(c or "" for c in rec.first_cells)))
-        if header_line - 1 == first_line:
-            what = f"{unit} {first_line} ({shown!r}) is a title above the header"
-            done = "it was skipped, and the fix removes it"
-        else:
-            lines = f"{unit}s {first_line}-{header_line - 1}"
-            what = f"{lines} (from {shown!r}) are a title above the header"
-            done = "they were skipped, and the fix removes them"
-        sink(
-            "F202",
-            first_line,
-            f"{what} ({unit} {header_line}, {','.join(cells)!r}), not data; {done}",
-            fixable=True,
-        )
-        first_line = header_line
-    header, expected, start = _judge_header(
-        cells,
-        first_line,
-        first_index,
-        sink,
-        _later_header(table, first_index, xlsx) or _what_columns_hold(table, first_index, cells),
-    )
+    header, expected, start, first_line = _find_header(table, rec.first_index, cells, xlsx, sink)
     if header is not None and classify_header(header).swapped:
         table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
         if "numeric" in table.columns:  # F109 is about column A, the messages here
@@ -368,40 +341,70 @@ def _trim_empty_columns(cells: tuple[str, ...]) -> tuple[str, ...]:
 _HEADER_LOOKAHEAD = 10
 
 
-def _later_header(table: pl.DataFrame, first_index: int, xlsx: bool) -> str:
-    """Where the header seems to be when a title or notes sit above it ('' if nowhere)."""
-    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD).filter(~pl.col("blank"))
-    for line, recipient, message in later.select("line", "recipient", "message").iter_rows():
-        cells = ("" if recipient is None else recipient, "" if message is None else message)
-        verdict = classify_header(cells)
-        if not verdict.is_data and (verdict.mismatch is None or verdict.fixable):
-            where = f"row {line}" if xlsx else f"line {line}"
+def _find_header(
+    table: pl.DataFrame, first_index: int, cells: tuple[str, ...], xlsx: bool, sink: _Collector
+) -> tuple[tuple[str, ...] | None, int, int, int]:
+    """:func:`_judge_header` of the first record, or of a known header below a title;
+    also returns the header's line."""
+    first_line = int(table["line"][first_index])
+    unit = "row" if xlsx else "line"
+    first = classify_header(cells)
+    # An unknown first record: a known header may sit a few records below it.
+    below = _header_below(table, first_index) if first.mismatch and not first.fixable else None
+    if below is not None and not below.data_above:
+        # Only a title (or notes) above it: skip them, and read from that header on.
+        header_line = int(table["line"][below.at])
+        shown = ",".join(cells)
+        if header_line - 1 == first_line:
+            what = f"{unit} {first_line} ({shown!r}) is a title above the header"
+            done = "it was skipped, and the fix removes it"
+        else:
+            lines = f"{unit}s {first_line}-{header_line - 1}"
+            what = f"{lines} (from {shown!r}) are a title above the header"
+            done = "they were skipped, and the fix removes them"
+        sink(
+            "F202",
+            first_line,
+            f"{what} ({unit} {header_line}, {','.join(below.cells)!r}), not data; {done}",
+            fixable=True,
+        )
+        first_index, cells, first_line, below = below.at, below.cells, header_line, None
+
+    def hint() -> str:
+        """Where the header seems to be, else what the columns hold."""
+        if below is not None:
+            line = int(table["line"][below.at])
             return (
-                f"; {where} ({','.join(cells)!r}) looks like the header: delete the "
-                f"{'rows' if xlsx else 'lines'} above it"
+                f"; {unit} {line} ({','.join(below.cells)!r}) looks like the header: "
+                f"delete the {unit}s above it"
             )
-    return ""
+        return _what_columns_hold(table, first_index, cells)
+
+    header, expected, start = _judge_header(cells, first_line, first_index, sink, hint)
+    return header, expected, start, first_line
 
 
-def _title_above_header(
-    table: pl.DataFrame, first_index: int, cells: tuple[str, ...]
-) -> tuple[int, tuple[str, ...]] | None:
-    """The index and cells of a known header below a title (``Export 2024-03-01``), when
-    neither the first record nor any record between them could be data; else None."""
-    if not classify_header(cells).mismatch or classify_header(cells).fixable:
-        return None  # the first record is the header, or an alias of it
-    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD).with_row_index("_at")
-    for at, recipient, message, blank in later.select(
-        "_at", "recipient", "message", "blank"
-    ).iter_rows():
+class _HeaderBelow(NamedTuple):
+    at: int  # index in the table
+    cells: tuple[str, str]
+    data_above: bool  # a record between the first one and it could be data
+
+
+def _header_below(table: pl.DataFrame, first_index: int) -> _HeaderBelow | None:
+    """The first known header (exact, or an alias) in the few records after an unknown
+    first record (a title above the header: ``Export 2024-03-01``), if any."""
+    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD)
+    data_above = False
+    rows = later.select("recipient", "message", "blank").iter_rows()
+    for at, (recipient, message, blank) in enumerate(rows):
         if blank:
             continue
-        found = ("" if recipient is None else recipient, "" if message is None else message)
-        verdict = classify_header(found)
+        cells = (recipient or "", message or "")
+        verdict = classify_header(cells)
         if verdict.is_data:
-            return None  # data above the header: not a title, keep every record
-        if verdict.mismatch is None or verdict.fixable:
-            return first_index + 1 + int(at), found
+            data_above = True
+        elif verdict.mismatch is None or verdict.fixable:
+            return _HeaderBelow(first_index + 1 + at, cells, data_above)
     return None
 
 
@@ -442,9 +445,11 @@ def _judge_header(
     first_line: int,
     first_index: int,
     sink: _Collector,
-    later_header: str = "",
+    hint: Callable[[], str],
 ) -> tuple[tuple[str, ...] | None, int, int]:
-    """F201/F202/F203; returns (header, expected fields, index of the first data record)."""
+    """F201/F202/F203; returns (header, expected fields, index of the first data record).
+
+    ``hint`` is what an unknown header's F202 adds; asked for only then."""
     verdict = classify_header(cells)
     if verdict.is_data:
         sink(
@@ -456,8 +461,8 @@ def _judge_header(
         )
         return None, 2, first_index
     if verdict.mismatch:
-        hint = "" if verdict.fixable else later_header
-        sink("F202", first_line, verdict.mismatch + hint, fixable=verdict.fixable)
+        more = "" if verdict.fixable else hint()
+        sink("F202", first_line, verdict.mismatch + more, fixable=verdict.fixable)
     if verdict.extra:
         sink("F203", first_line, verdict.extra)
     return cells, max(2, len(cells)), first_index + 1
