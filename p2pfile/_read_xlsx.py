@@ -8,26 +8,25 @@
   ``A:B``; column A stays the recipient, B the message.
 * Numbers come out as their exact digits (``9123456789``, ``9.5``), never a
   float repr. Which recipient cells were *stored* as numbers (F109) is not
-  visible in text mode; loading column A again as ``boolean`` answers it
-  (numbers and booleans load, text loads as null). That second parse costs as
-  much as the first and calamine parses on one core, so for a large workbook
-  it runs on a second reader in a thread, beside the text load (1M rows: 2.5 s
-  instead of 4.5 s, for about 0.3 GB more at the peak); for a small one it
-  runs after it, and only when some recipient text could be a rendered number
-  (digits without a leading zero).
+  visible in text mode: the sheet's XML tells (a column-A cell with no type
+  or ``t="n"``).
+* Error cells (``t="e"``: a failed formula, ``#N/A``) come out of calamine as
+  empty cells, while Excel shows the user ``#N/A``. They get their error text
+  back from the sheet's XML, so the finding names what the user sees (P201,
+  M402) and not an empty cell.
+* Both come from one scan of the sheet's XML, which stops after the last row
+  with an empty cell in column A or B or a number-like recipient, and is
+  skipped when there is none. Decompressing costs about 0.5 s per million
+  rows, so for a large workbook it runs in a thread, beside the text load
+  (which tells it where to stop while it runs); for a small one, after it.
+  (Until 2026-11 F109 loaded column A again as ``boolean``: a second parse as
+  long as the text load. 1M rows: check 6.1-6.7 s, now 4.9-5.1 s.) A sheet
+  whose cells are not written ``<c r="A1" ...>`` (no ``r`` first, a namespace
+  prefix) still takes that second load for F109.
 * Any other sheet holding data is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
-* Error cells (``t="e"``: a failed formula, ``#N/A``) come out of calamine as
-  empty cells, while Excel shows the user ``#N/A``. They get their error text
-  back from the sheet's XML, so the finding names what the user sees (P201,
-  M402) and not an empty cell. That scan decompresses the sheet (about 1 s
-  per million rows), so it stops after the last row with an empty cell in
-  column A or B, and at once when there is none. For a large workbook it runs
-  in the thread of the types load, after it: the text load, longer, tells it
-  where to stop while it runs; for a small one it runs after the text load,
-  only when needed.
 * Date and time cells come out as calamine writes them (``2024-03-20
   00:00:00``). In the message column, a date without a time is written as
   Excel shows a date (``2024-03-20``), and a time without a date drops
@@ -46,7 +45,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, Final
+from typing import IO, Final, NamedTuple
 from xml.etree import ElementTree
 
 import fastexcel
@@ -91,29 +90,22 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                 sink("F106", 1, "the workbook has no worksheet, only chart sheets")
                 return None
             first_sheet = sheets[0][0]
-            load_types = _types_loader(src, first_sheet)
-            scan = _ErrorScan(src, reader.sheet_names[first_sheet])
-            errors = None
+            scan = _CellScan(src, reader.sheet_names[first_sheet])
             with ThreadPoolExecutor(max_workers=1) as pool:
-                concurrent = src.size >= CONCURRENT_BYTES
-                early = pool.submit(load_types) if concurrent else None
-                # Queued behind the types load: the text load tells it where to stop.
-                early_errors = pool.submit(scan) if concurrent else None
+                # Beside the text load, on the other core: it tells the scan where to stop.
+                early = pool.submit(scan) if src.size >= CONCURRENT_BYTES else None
                 try:
                     sheet = reader.load_sheet(
                         first_sheet, header_row=None, skip_rows=0, dtypes="string"
                     )
                     df = sheet.to_polars()
                     positions = [info.absolute_index for info in sheet.available_columns()]
-                    scan.last_row = _last_empty_row(df, positions)
+                    columns = dict(zip(positions, df.columns, strict=True))
+                    scan.last_row = _last_row_to_scan(df, columns)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
-                if early is not None:
-                    loaded_types = early.result()
-                    load_types = lambda: loaded_types  # noqa: E731 - the load is done
-                if early_errors is not None:
-                    errors = early_errors.result()
+                cells = early.result() if early is not None else None
     except Exception as exc:  # fastexcel/calamine errors have no narrower common base
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         sink(
@@ -123,10 +115,9 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
             "save it again from Excel",
         )
         return None
-    columns = dict(zip(positions, df.columns, strict=True))
-    if errors is None:
-        errors = scan() if scan.last_row else {}
-    df = _with_error_values(df, columns, errors)
+    if cells is None:
+        cells = scan() if scan.last_row else _SheetCells({}, frozenset())
+    df = _with_error_values(df, columns, cells.errors)
     df = _dates_as_shown(reader, first_sheet, df, columns)
     table = _records_table(df, columns)
     blank = table["blank"]
@@ -137,7 +128,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         row = df.row(first, named=True)
         first_cells = tuple(row[columns[i]] if i in columns else "" for i in range(width))
     _other_sheets(reader, sheets, sink)
-    numeric = _numeric_recipients(df, columns, load_types)
+    numeric = _numeric_recipients(df, columns, cells.numbers, _types_loader(src, first_sheet))
     return Records(table, first_cells, first, "xlsx", None, numeric)
 
 
@@ -176,28 +167,47 @@ _CELL_REF = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]+)["']""")
 _CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _ROW_START = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\br=["']([0-9]+)["']""")
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>/]")
+#: The start tag of a column-A cell holding a number: no type or ``t="n"``, other
+#: attributes (s, cm, vm, ph) around it. Excel, LibreOffice, openpyxl and
+#: xlsxwriter write ``r`` first; a sheet whose cells do not is left to the types load.
+_NUMBER_IN_A = re.compile(
+    rb'<c r="A([0-9]+)"(?: (?!t=)[a-z]+="[^"]*")*(?: t="n"(?: [a-z]+="[^"]*")*)?>'
+)
 
 
-class _ErrorScan:
-    """The error-cell scan of the first sheet (see the module docstring). It may start
+class _SheetCells(NamedTuple):
+    """What the sheet's XML tells that calamine's text does not."""
+
+    #: (Excel row, 0-based column) -> the error text of error cells in columns A and B.
+    errors: dict[tuple[int, int], str]
+    #: The Excel rows whose column-A cell is stored as a number; None when the XML is
+    #: written in a way the scan does not read (then the types load answers).
+    numbers: frozenset[int] | None
+
+
+class _CellScan:
+    """The scan of the first sheet's XML (see the module docstring). It may start
     before the text load tells which rows need it: ``last_row`` is None until then,
-    then the Excel row of the last empty recipient or message cell (0: none)."""
+    then the last Excel row it must read (0: none)."""
 
     def __init__(self, src: Source, sheet_name: str) -> None:
         self.src = src
         self.sheet_name = sheet_name
         self.last_row: int | None = None
 
-    def __call__(self) -> dict[tuple[int, int], str]:
-        return _error_cells(self.src, self.sheet_name, lambda: self.last_row)
+    def __call__(self) -> _SheetCells:
+        return _sheet_cells(self.src, self.sheet_name, lambda: self.last_row)
 
 
-def _last_empty_row(df: pl.DataFrame, positions: list[int]) -> int:
-    """The Excel row of the last empty cell of column A or B; 0 when there is none."""
-    names = [name for name, p in zip(df.columns, positions, strict=True) if p in _ERROR_COLUMNS]
-    empty = [df.get_column(name).is_null() for name in names]
+def _last_row_to_scan(df: pl.DataFrame, columns: dict[int, str]) -> int:
+    """The Excel row of the last cell the scan must see (0 when none): an empty cell of
+    column A or B (an error cell, maybe), or a column-A cell that reads as a number."""
+    wanted = [df.get_column(columns[p]).is_null() for p in _ERROR_COLUMNS if p in columns]
+    if 0 in columns:
+        wanted.append(df.get_column(columns[0]).str.contains(_RENDERED_NUMBER).fill_null(False))
     # The frame's row i is Excel row i + 1.
-    return max((int(e.arg_true()[-1]) + 1 for e in empty if e.any()), default=0)
+    return max((int(w.arg_true()[-1]) + 1 for w in wanted if w.any()), default=0)
 
 
 def _with_error_values(
@@ -224,22 +234,18 @@ def _with_error_values(
     return df.with_columns(patched) if patched else df
 
 
-def _error_cells(
-    src: Source, sheet_name: str, last_row: Callable[[], int | None]
-) -> dict[tuple[int, int], str]:
-    """(Excel row, 0-based column) -> error text of the error cells of the recipient and
-    message columns, in rows up to ``last_row()`` (asked as the scan goes: None is not
-    known yet, 0 none); empty when the sheet cannot be found."""
+def _sheet_cells(src: Source, sheet_name: str, last_row: Callable[[], int | None]) -> _SheetCells:
+    """The error and number cells of the sheet called ``sheet_name``, in rows up to
+    ``last_row()`` (asked as the scan goes: None is not known yet, 0 none)."""
     try:
         with src.open() as f, zipfile.ZipFile(f) as zf:
             path = _sheet_path(zf, sheet_name)
-            if path is None:
-                return {}
-            with zf.open(path) as sheet:
-                return _scan_errors(sheet, last_row)
+            if path is not None:
+                with zf.open(path) as sheet:
+                    return _scan_cells(sheet, last_row)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
-        # The sheet loaded fine through calamine: at worst the cells stay empty.
-        return {}
+        pass  # the sheet loaded fine through calamine: at worst the cells stay empty
+    return _SheetCells({}, None)
 
 
 def _sheet_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -253,28 +259,39 @@ def _sheet_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
-def _scan_errors(
-    sheet: IO[bytes], last_row: Callable[[], int | None]
-) -> dict[tuple[int, int], str]:
-    """Stream the sheet XML for error cells; a plain byte search, as they are rare."""
+def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetCells:
+    """Stream the sheet XML for error cells (a plain byte search, as they are rare) and
+    for column-A cells stored as numbers (one regex, which only matches those)."""
     found: dict[tuple[int, int], str] = {}
+    numbers: set[int] | None = set()
+    layout_known = False
     buf = b""
     seen_row = 0  # the last row started in what was read
     while True:
         limit = last_row()
-        # Rows come in order: past the last empty cell of the frame, none is left to name.
+        # Rows come in order: past the last cell to read, none is left.
         if limit == 0 or (limit is not None and seen_row > limit):
             break
         chunk = sheet.read(_CHUNK)
         if not chunk:
             break
         buf += chunk
+        if not layout_known:
+            first = _CELL_START.search(buf)
+            if first is not None:
+                layout_known = True
+                if not buf.startswith(b'<c r="', first.start()):
+                    numbers = None
         keep = _errors_in(buf, found)
+        # Every tag before the last "<" is whole; a cell start read twice is one row.
+        whole = buf.rfind(b"<")
+        if numbers is not None and whole > 0:
+            numbers.update(int(m.group(1)) for m in _NUMBER_IN_A.finditer(buf, 0, whole))
         rows = list(_ROW_START.finditer(buf, keep))
         if rows:
             seen_row = int(rows[-1].group(1))
-        buf = buf[keep:]
-    return found
+        buf = buf[min(keep, max(whole, 0)) :]
+    return _SheetCells(found, frozenset(numbers) if numbers is not None else None)
 
 
 def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
@@ -399,8 +416,9 @@ def _other_sheets(
 
 
 def _types_loader(src: Source, sheet: int) -> Callable[[], pl.Series | None]:
-    """A loader of column A as ``boolean`` (see the module docstring), on a reader of
-    its own: a fastexcel reader serves one load at a time. None if it fails."""
+    """A loader of column A as ``boolean``: numbers and booleans load, text loads as
+    null. F109's answer when the sheet's XML is written in a way the scan does not
+    read (see the module docstring). None if it fails."""
 
     def load() -> pl.Series | None:
         try:
@@ -420,11 +438,15 @@ def _types_loader(src: Source, sheet: int) -> Callable[[], pl.Series | None]:
 
 
 def _numeric_recipients(
-    df: pl.DataFrame, columns: dict[int, str], load_types: Callable[[], pl.Series | None]
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    numbers: frozenset[int] | None,
+    load_types: Callable[[], pl.Series | None],
 ) -> pl.Series:
-    """Which column-A cells are stored as numbers (see the module docstring).
+    """Which column-A cells are stored as numbers (see the module docstring): the rows
+    the XML scan found, or, when it could not tell, what ``load_types`` loads.
 
-    ``load_types`` is called only when some recipient could be a rendered number.
+    Only cells whose text could be a rendered number are asked about.
     """
     none = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     if 0 not in columns:
@@ -433,6 +455,10 @@ def _numeric_recipients(
     maybe = text.str.contains(_RENDERED_NUMBER).fill_null(False)
     if not maybe.any():
         return none
+    if numbers is not None:
+        # The frame's row i is Excel row i + 1.
+        at = pl.Series([row - 1 for row in numbers if 0 < row <= df.height], dtype=pl.UInt32)
+        return maybe & none.clone().scatter(at, True)
     as_bool = load_types()
     if as_bool is None or as_bool.len() != df.height:  # pragma: no cover - defensive
         return none

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,9 +111,17 @@ def test_no_second_load_without_number_like_recipients(
         ws.write_row(1, 0, ["09121234567", "a"])
         ws.write_row(2, 0, ["+989121234567", "b"])
 
-    loads: list[object] = []
+    loads = _loads(monkeypatch)
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.numeric_recipient_rows == 0
+    assert loads == ["string"]
+
+
+def _loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The dtypes of every sheet load fastexcel is asked for, from now on."""
     import fastexcel
 
+    loads: list[object] = []
     original = fastexcel.ExcelReader.load_sheet
 
     def counting(self: fastexcel.ExcelReader, *args: object, **kwargs: object) -> object:
@@ -119,9 +129,98 @@ def test_no_second_load_without_number_like_recipients(
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fastexcel.ExcelReader, "load_sheet", counting)
-    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
-    assert r.numeric_recipient_rows == 0
+    return loads
+
+
+def _rewrite_sheet(path: Path, edit: Callable[[bytes], bytes]) -> None:
+    """Rewrite the first worksheet's XML as another writer would have written it."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = edit(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def _numbers_and_texts(ws: Worksheet) -> None:
+    header(ws)
+    for row in range(1, 200):
+        if row % 3:
+            ws.write_number(row, 0, 9120000000 + row)
+        else:
+            ws.write_string(row, 0, f"{9120000000 + row}")  # text that reads as a number
+        ws.write_string(row, 1, "hi")
+
+
+_NUMBER_ROWS = [row + 1 for row in range(1, 200) if row % 3]
+
+
+@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
+@pytest.mark.parametrize(
+    "writer",
+    [
+        pytest.param(lambda xml: xml, id="xlsxwriter"),
+        # openpyxl and LibreOffice spell the default type out, in either order with s.
+        pytest.param(
+            lambda xml: re.sub(rb'<c r="(A[0-9]+)"( s="[0-9]+")?>', rb'<c r="\1"\2 t="n">', xml),
+            id="t-n-after-s",
+        ),
+        pytest.param(
+            lambda xml: re.sub(rb'<c r="(A[0-9]+)">', rb'<c r="\1" t="n" s="0">', xml),
+            id="t-n-before-s",
+        ),
+    ],
+)
+def test_numbers_are_found_in_the_sheet_xml_without_a_second_load(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    writer: Callable[[bytes], bytes],
+    concurrent: bool,
+) -> None:
+    # A tiny chunk: number cells cut by a chunk's end are still found, once.
+    monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
+    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
+    path = workbook(tmp_path, ("Sheet1", _numbers_and_texts))
+    _rewrite_sheet(path, writer)
+    loads = _loads(monkeypatch)
+    r = read_file(path)
     assert loads == ["string"]
+    assert r.numeric_recipient_rows == len(_NUMBER_ROWS)
+    assert issue(r, "F109").line == _NUMBER_ROWS[0]
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [
+        pytest.param(
+            lambda xml: re.sub(rb'<c r="([A-Z]+[0-9]+)"', rb'<c s="0" r="\1"', xml), id="r-last"
+        ),
+        pytest.param(
+            lambda xml: (
+                xml.replace(b"<c ", b"<x:c ")
+                .replace(b"</c>", b"</x:c>")
+                .replace(b"<v>", b"<x:v>")
+                .replace(b"</v>", b"</x:v>")
+                .replace(b"<row ", b"<x:row ")
+                .replace(b"</row>", b"</x:row>")
+                .replace(b"<sheetData>", b"<x:sheetData>")
+                .replace(b"</sheetData>", b"</x:sheetData>")
+                .replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=")
+                .replace(b"</worksheet>", b"</x:worksheet>")
+            ),
+            id="prefixed",
+        ),
+    ],
+)
+def test_a_sheet_xml_the_scan_cannot_read_falls_back_to_the_types_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: Callable[[bytes], bytes]
+) -> None:
+    path = workbook(tmp_path, ("Sheet1", _numbers_and_texts))
+    _rewrite_sheet(path, writer)
+    loads = _loads(monkeypatch)
+    r = read_file(path)
+    assert loads == ["string", {0: "boolean"}]
+    assert r.numeric_recipient_rows == len(_NUMBER_ROWS)
 
 
 def test_other_sheets_with_data_are_f107(tmp_path: Path) -> None:
