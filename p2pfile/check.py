@@ -21,7 +21,7 @@ import phonenumbers
 import polars as pl
 
 from p2pfile.config import Settings, discover, selected_codes, severity_overrides
-from p2pfile.phone import number_expr
+from p2pfile.phone import e164_numbers, e164_text, number_expr
 from p2pfile.reader import ReadResult, read_bytes, read_file
 from p2pfile.report import FINDING_SCHEMA, FileSummary, Report, Severity
 from p2pfile.rules import REGISTRY, Finding, Options, Rule, all_rules, default_selection
@@ -503,14 +503,17 @@ def _check_sliced(
         part = frame.slice(offset, ANALYSIS_ROWS)
         analyzed = analyze(part, plan.options, duplicates=no_duplicates.clear(part.height))
         packed.append(_Packed(findings_for(analyzed, path, per_slice, plan)))
-        e164.append(analyzed.get_column("e164"))
+        # As integers: 8 bytes a row where the text costs 29 (230 MB less at 10M rows).
+        e164.append(e164_numbers(analyzed.get_column("e164")))
         starts.append(int(part.item(0, "line")))
         del analyzed, part  # before the next slice: one slice's columns at a time
     numbered = _with_duplicates(
         frame.select("line", "row", "recipient", "message").with_columns(e164=pl.concat(e164))
     )
     del e164
-    keys = _keys(numbered, path) if want_keys and "D103" in plan.selected(path) else None
+    keys = None
+    if want_keys and "D103" in plan.selected(path):
+        keys = _keys(numbered, path).with_columns(e164=e164_text(c("e164")))
     repeats = numbered.filter(c("first_line_of_recipient").is_not_null())
     del numbered
     late = findings_for(repeats, path, whole_file, plan) if whole_file else Report.empty_frame()

@@ -59,7 +59,7 @@ import polars as pl
 from p2pfile.check import CheckPlan, analyze, findings_for, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
-from p2pfile.phone import FORM_CODES, number_expr
+from p2pfile.phone import FORM_CODES, e164_numbers, e164_text, number_expr
 from p2pfile.reader import FileIssue, ReadResult, read_file
 from p2pfile.rules import Finding, Options, Rule, all_rules, default_selection, get_rule
 from p2pfile.sms import MESSAGE_DTYPE
@@ -259,8 +259,8 @@ ANALYSIS_ROWS = 250_000
 #: order (the order ``diff`` names them in).
 _FIX_BITS: Final = (*FORM_CODES, *sorted(MESSAGE_FIX_ORDER))
 _HASH_SEED: Final = 0x5A17
-#: The E.164 text of ``_number`` (see ``_e164_number``).
-_E164_TEXT: Final = (pl.lit("+") + c("_number").cast(pl.String)).alias("e164")
+#: The E.164 text of ``_number``.
+_E164_TEXT: Final = e164_text(c("_number")).alias("e164")
 #: The columns only a whole file has: recomputed over the rows written.
 _DUPLICATE_COLUMNS: Final = ("first_line_of_recipient", "dup_line")
 #: What the remaining findings of a slice were judged on (see ``_remaining_hits``).
@@ -452,7 +452,7 @@ def _decide_slice(frame: pl.DataFrame, offset: int, plan: _Plan, *, wide: bool) 
         written_hash = (
             pl.when(c("_bad")).then(_message_hash("orig_message")).otherwise(written_hash)
         )
-    rows = work.with_columns(_number=_e164_number(work.get_column("e164"))).select(
+    rows = work.with_columns(_number=e164_numbers(work.get_column("e164"))).select(
         *plan.canonical_roots,
         "_bad",
         "_number",
@@ -485,30 +485,6 @@ def _decide_slice(frame: pl.DataFrame, offset: int, plan: _Plan, *, wide: bool) 
             c("_i") + offset
         )
     return _Slice(rows, fixed, bad_rows, hits, wide_part)
-
-
-def _e164_number(e164: pl.Series) -> pl.Series:
-    """E.164 numbers as integers: ``+989121234567`` is 989121234567.
-
-    Exact both ways (at most 15 digits after the ``+``, the first never 0), and
-    8 bytes a row where the text costs 29 (its 13 bytes do not fit inline in a
-    string view): a 10M-row file keeps every row's number in 80 MB.
-    """
-    number = e164.str.slice(1).cast(pl.Int64, strict=False)
-    # The text is "+" and exactly the digits of the number (no sign, no leading 0):
-    # counted by comparisons with powers of ten, cheaper than spelling it again.
-    digits = pl.sum_horizontal(c("n") >= 10**k for k in range(19))
-    spelled = pl.DataFrame({"e164": e164, "n": number}).select(
-        (
-            c("n").is_not_null()
-            & c("e164").str.starts_with("+")
-            & (digits == c("e164").str.len_bytes() - 1)
-        ).or_(c("e164").is_null())
-    )
-    if not spelled.to_series().all():  # pragma: no cover - p2pfile.phone's E.164 invariant
-        msg = "an E.164 number that is not + and digits"
-        raise AssertionError(msg)
-    return number
 
 
 def _message_hash(column: str) -> pl.Expr:

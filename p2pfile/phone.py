@@ -57,6 +57,8 @@ __all__ = [
     "TWO_NUMBERS_TEXT",
     "NumberResult",
     "Reason",
+    "e164_numbers",
+    "e164_text",
     "normalize_number",
     "normalize_numbers",
     "number_expr",
@@ -968,3 +970,32 @@ def _judgement() -> _Plan:
         _form_mask(c("valid"), flags).alias("form_mask"),
     )
     return stages, selected
+
+
+def e164_numbers(e164: pl.Series) -> pl.Series:
+    """E.164 numbers as integers: ``+989121234567`` is 989121234567.
+
+    Exact both ways (at most 15 digits after the ``+``, the first never 0), and
+    8 bytes a row where the text costs 29 (its 13 bytes do not fit inline in a
+    string view): a 10M-row file keeps every row's number in 80 MB.
+    """
+    number = e164.str.slice(1).cast(pl.Int64, strict=False)
+    # The text is "+" and exactly the digits of the number (no sign, no leading 0):
+    # counted by comparisons with powers of ten, cheaper than spelling it again.
+    digits = pl.sum_horizontal(pl.col("n") >= 10**k for k in range(19))
+    spelled = pl.DataFrame({"e164": e164, "n": number}).select(
+        (
+            pl.col("n").is_not_null()
+            & pl.col("e164").str.starts_with("+")
+            & (digits == pl.col("e164").str.len_bytes() - 1)
+        ).or_(pl.col("e164").is_null())
+    )
+    if not spelled.to_series().all():  # pragma: no cover - p2pfile.phone's E.164 invariant
+        msg = "an E.164 number that is not + and digits"
+        raise AssertionError(msg)
+    return number
+
+
+def e164_text(number: pl.Expr) -> pl.Expr:
+    """The E.164 text of an :func:`e164_numbers` integer (null stays null)."""
+    return pl.lit("+") + number.cast(pl.String)
