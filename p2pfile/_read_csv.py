@@ -63,6 +63,7 @@ from p2pfile._sniff import (
     RecordLines,
     Records,
     Source,
+    choose_columns,
     decode_confidently,
     decode_utf16,
     delimiter_name,
@@ -71,6 +72,7 @@ from p2pfile._sniff import (
     sep_hint,
     sniff_delimiter,
     sniff_utf16,
+    trim_empty_columns,
 )
 
 __all__ = ["CsvRead", "read_csv"]
@@ -415,31 +417,51 @@ def _fast_records(
         return None
     if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
         return None
+    return _fast_result(df, line, blank, sep, hint=hint)
+
+
+def _fast_result(
+    df: pl.DataFrame, line: pl.Series, blank: pl.Series, sep: str, *, hint: bool
+) -> Records:
+    """The proven frame as :class:`Records`: the recipient and message columns (the first
+    two, or those a wide header names), and what lies past them (``extra``)."""
+    k = df.width
+    cols = [pl.col(c) for c in df.columns]
     first = None if blank.all() else int(blank.arg_min() or 0)
+    first_cells = tuple(df.row(first)) if first is not None else None
+    # A wide header naming its recipient and message columns: select those two.
+    columns = choose_columns(first_cells) if first_cells is not None else None
+    recipient, message = columns or (0, 1)
     extra = None
     if k > 2:  # where the last non-blank field is (trailing empty columns are not data)
+        # What an F205 names as not read: past the second field, or past the header's
+        # columns when they are read by name (the others are named by F203).
+        beyond = len(trim_empty_columns(first_cells or ())) if columns else 2
         extra = df.select(
             filled=pl.max_horizontal(
                 pl.when(cols[i].str.contains(NONSPACE_PATTERN)).then(i + 1) for i in range(2, k)
             )
             .fill_null(2)
             .cast(pl.Int32),
-            rest=pl.concat_str(cols[2:], separator=sep),
+            rest=pl.concat_str(cols[beyond:], separator=sep)
+            if beyond < k
+            else pl.lit(None, dtype=pl.String),
         )
     return Records(
         table=df.select(
             line.alias("line"),
             pl.lit(k, dtype=pl.Int32).alias("nfields"),
             blank.alias("blank"),
-            cols[0].alias("recipient"),
-            (cols[1] if k > 1 else pl.lit(None, dtype=pl.String)).alias("message"),
+            cols[recipient].alias("recipient"),
+            (cols[message] if k > message else pl.lit(None, dtype=pl.String)).alias("message"),
         ),
-        first_cells=tuple(df.row(first)) if first is not None else None,
+        first_cells=first_cells,
         first_index=first,
         kind="csv",
         delimiter=sep,
         sep_line=hint,
         extra=extra,
+        columns=columns,
     )
 
 
@@ -976,6 +998,11 @@ class _Scanner:
         self._rest: dict[int, str] = {}
         self.first_cells: tuple[str, ...] | None = None
         self.first_index: int | None = None
+        # Chosen from the header by name (see Records.columns), at the first flush that
+        # holds a non-blank record; None: by position.
+        self.columns: tuple[int, int] | None = None
+        self._chosen = False
+        self._beyond = 2  # the fields past this many are what an F205 says was not read
 
     def run(self, stream: IO[str]) -> Records:
         batches = _Batches(stream)
@@ -1025,6 +1052,7 @@ class _Scanner:
             self.sep,
             sep_line=self.hint,
             extra=extra,
+            columns=self.columns,
         )
 
     def _make_absolute(self) -> None:
@@ -1072,6 +1100,8 @@ class _Scanner:
         ends = [n for _, n in rows]
         starts = [self._last_end + 1, *(n + 1 for n in ends[:-1])]
         fields = [f for f, _ in rows]
+        if not self._chosen:
+            self._choose_columns(fields)
         chunk = self._frame(fields, starts)
         if self.hint and self._count == 0:
             chunk = chunk.with_columns(blank=chunk["blank"].clone().scatter(0, True))
@@ -1089,6 +1119,18 @@ class _Scanner:
         self._last_end = ends[-1]
         batches.forget_before(self._last_end + 1)
         self._rows, self._absolute, self._recovered = [], 0, set()
+
+    def _choose_columns(self, fields: list[list[str]]) -> None:
+        """Decide :attr:`columns` from the first non-blank record (the header candidate,
+        as ``_flush`` finds it), if this batch holds one."""
+        skip = 1 if self.hint and self._count == 0 else 0  # Excel's sep= line
+        header = next((f for f in fields[skip:] if any(map(_NONSPACE.search, f))), None)
+        if header is None:
+            return
+        self._chosen = True
+        self.columns = choose_columns(header)
+        if self.columns is not None:
+            self._beyond = len(trim_empty_columns(header))
 
     def _frame(self, fields: list[list[str]], starts: list[int]) -> pl.DataFrame:
         """A batch of records as RECORD_SCHEMA plus ``quoted`` (some value holds a quote)."""
@@ -1112,7 +1154,7 @@ class _Scanner:
             extras = ["".join(fields[i][2:]) for i in wide]
             for i in wide:
                 self._filled[self._count + i] = _last_filled(fields[i])
-                self._rest[self._count + i] = self.sep.join(fields[i][2:])
+                self._rest[self._count + i] = self.sep.join(fields[i][self._beyond :])
             for extra in extras:
                 crlf = extra.count("\r\n")
                 self._extra_breaks[0] += crlf
@@ -1125,25 +1167,48 @@ class _Scanner:
             )
             quoted.scatter(wide, quoted.gather(wide) | pl.Series(['"' in e for e in extras]))
             chunk = chunk.with_columns(blank=blank, quoted=quoted)
+        if self.columns is not None and self.columns != (0, 1):
+            chunk = self._select_columns(chunk, fields)
         return chunk
+
+    def _select_columns(self, chunk: pl.DataFrame, fields: list[list[str]]) -> pl.DataFrame:
+        """``chunk`` with the columns chosen by name as recipient and message (blank and
+        quoted were judged on every field already)."""
+        assert self.columns is not None
+        recipient, message = self.columns
+        picked = chunk.with_columns(
+            recipient=pl.Series([f[recipient] if len(f) > recipient else None for f in fields]),
+            message=pl.Series([f[message] if len(f) > message else None for f in fields]),
+        ).cast({"recipient": pl.String, "message": pl.String})
+        # F105 counts the line breaks in the table's two columns plus those in the fields
+        # past the second (_extra_breaks): move the difference there, so that the sum
+        # still covers every field.
+        before, after = _line_breaks(chunk), _line_breaks(picked)
+        for kind in range(3):
+            self._extra_breaks[kind] += before[kind] - after[kind]
+        return picked
 
     def _terminators(self, table: pl.DataFrame, batches: _Batches) -> _Issue | None:
         """F105 from the line endings of all lines minus those inside values."""
         if sum(1 for n in (batches.crlf, batches.lf, batches.cr) if n) < 2:
             return None
-        inside = table.select(
-            [
-                pl.sum_horizontal(
-                    pl.col(c).str.count_matches(p, literal=True).fill_null(0).sum()
-                    for c in ("recipient", "message")
-                ).alias(p)
-                for p in ("\r\n", "\n", "\r")
-            ]
-        ).row(0)
-        crlf_in = inside[0] + self._extra_breaks[0]
-        lf_in = inside[1] - inside[0] + self._extra_breaks[1]
-        cr_in = inside[2] - inside[0] + self._extra_breaks[2]
+        crlf, lf, cr = _line_breaks(table)
+        crlf_in = crlf + self._extra_breaks[0]
+        lf_in = lf + self._extra_breaks[1]
+        cr_in = cr + self._extra_breaks[2]
         return _mixed_endings(batches.crlf - crlf_in, batches.lf - lf_in, batches.cr - cr_in)
+
+
+def _line_breaks(chunk: pl.DataFrame) -> tuple[int, int, int]:
+    """CRLF, lone LF and lone CR line breaks inside the recipient and message cells."""
+    crlf, lf, cr = chunk.select(
+        pl.sum_horizontal(
+            pl.col(c).str.count_matches(p, literal=True).fill_null(0).sum()
+            for c in ("recipient", "message")
+        ).alias(p)
+        for p in ("\r\n", "\n", "\r")
+    ).row(0)
+    return int(crlf), int(lf) - int(crlf), int(cr) - int(crlf)
 
 
 def _last_filled(fields: list[str]) -> int:

@@ -23,6 +23,12 @@
   long as the text load. 1M rows: check 6.1-6.7 s, now 4.9-5.1 s.) A sheet
   whose cells are not written ``<c r="A1" ...>`` (no ``r`` first, a namespace
   prefix) still takes that second load for F109.
+* A header wider than two columns that names its recipient and message
+  columns (``Name,Mobile,Message``) has them read, wherever they are
+  (``Records.columns``): the error cells and dates are then those of these
+  columns, not A and B. The choice is made from the first non-blank row of the
+  text load, before the scan is told where to stop. The scan finds numbers in
+  column A only, so another recipient column takes the types load for F109.
 * Any other sheet holding data is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
@@ -51,7 +57,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from p2pfile._sniff import NONSPACE_PATTERN, IssueSink, Records, Source
+from p2pfile._sniff import NONSPACE_PATTERN, IssueSink, Records, Source, choose_columns
 
 __all__ = ["column_letter", "read_xlsx"]
 
@@ -101,7 +107,10 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                     df = sheet.to_polars()
                     positions = [info.absolute_index for info in sheet.available_columns()]
                     columns = dict(zip(positions, df.columns, strict=True))
-                    scan.last_row = _last_row_to_scan(df, columns)
+                    candidate = _header_choice(df, columns)
+                    # Error cells are named in columns A and B, and in those chosen by name.
+                    wanted = frozenset((0, 1, *(candidate or ())))
+                    scan.last_row = _last_row_to_scan(df, columns, wanted)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
@@ -117,29 +126,36 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         return None
     if cells is None:
         cells = scan() if scan.last_row else _SheetCells({}, frozenset())
-    df = _with_error_values(df, columns, cells.errors)
-    df = _dates_as_shown(reader, first_sheet, df, columns)
-    table = _records_table(df, columns)
-    blank = table["blank"]
-    first = None if blank.all() else int(blank.arg_min() or 0)
-    first_cells = None
-    if first is not None:
-        width = int(table["nfields"][first])
-        row = df.row(first, named=True)
-        first_cells = tuple(row[columns[i]] if i in columns else "" for i in range(width))
+    df = _with_error_values(df, columns, cells.errors, wanted)
+    shape = _row_shape(df, columns)
+    first, first_cells = _first_record(df, columns, shape)
+    # Decided again on the header as the findings show it (error cells filled in): only
+    # a choice both agree on is kept, since only its columns had their error cells named.
+    chosen = candidate if first_cells and choose_columns(first_cells) == candidate else None
+    recipient, message = chosen or (0, 1)
+    df = _dates_as_shown(reader, first_sheet, df, columns, message)
+    table = shape.hstack(
+        [
+            _cells(df, columns, recipient).alias("recipient"),
+            _cells(df, columns, message).alias("message"),
+        ]
+    )
     _other_sheets(reader, sheets, sink)
-    numeric = _numeric_recipients(df, columns, cells.numbers, _types_loader(src, first_sheet))
-    return Records(table, first_cells, first, "xlsx", None, numeric)
+    numbers = cells.numbers if recipient == 0 else None  # the scan's are column A's
+    load_types = _types_loader(src, first_sheet, recipient)
+    numeric = _numeric_recipients(df, columns, numbers, load_types, recipient)
+    return Records(table, first_cells, first, "xlsx", None, numeric, columns=chosen)
 
 
-def _records_table(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
-    """line, nfields (column of the last non-blank cell, 0 = empty row), blank, A, B."""
+def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
+    """The column at 0-based ``position`` (nulls where the sheet has none)."""
+    if position in columns:
+        return df.get_column(columns[position])
+    return pl.repeat(None, df.height, dtype=pl.String, eager=True)
 
-    def cell(position: int) -> pl.Expr:
-        if position in columns:
-            return pl.col(columns[position])
-        return pl.lit(None, dtype=pl.String)
 
+def _row_shape(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
+    """line, nfields (column of the last non-blank cell, 0 = empty row), blank."""
     filled = [
         pl.when(pl.col(name).str.contains(NONSPACE_PATTERN)).then(position + 1).otherwise(0)
         for position, name in columns.items()
@@ -149,15 +165,38 @@ def _records_table(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
         pl.int_range(1, df.height + 1, dtype=pl.Int64).alias("line"),
         nfields.cast(pl.Int32).alias("nfields"),
         (nfields == 0).alias("blank"),
-        cell(0).alias("recipient"),
-        cell(1).alias("message"),
     )
+
+
+def _first_record(
+    df: pl.DataFrame, columns: dict[int, str], shape: pl.DataFrame
+) -> tuple[int | None, tuple[str, ...] | None]:
+    """The index of the first non-blank row, and its cells up to its last non-blank one."""
+    blank = shape["blank"]
+    if blank.all():
+        return None, None
+    first = int(blank.arg_min() or 0)
+    width = int(shape["nfields"][first])
+    row = df.row(first, named=True)
+    return first, tuple(row[columns[i]] if i in columns else "" for i in range(width))
+
+
+#: The rows the header is first looked for in, before the whole sheet is.
+_HEADER_ROWS: Final = 64
+
+
+def _header_choice(df: pl.DataFrame, columns: dict[int, str]) -> tuple[int, int] | None:
+    """:func:`~p2pfile._sniff.choose_columns` of the first non-blank row of the text load
+    (the header candidate), from the first few rows unless they are all empty."""
+    head = df.head(_HEADER_ROWS)
+    _, cells = _first_record(head, columns, _row_shape(head, columns))
+    if cells is None and df.height > head.height:
+        _, cells = _first_record(df, columns, _row_shape(df, columns))
+    return choose_columns(cells) if cells is not None else None
 
 
 _MAIN_NS: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID: Final = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-#: The columns whose empty cells may be error cells worth naming: recipient, message.
-_ERROR_COLUMNS: Final = (0, 1)
 _CHUNK: Final = 1 << 20
 # A cell element is far shorter than this: kept across chunks, so that a cell cut
 # by a chunk boundary is read whole from the next chunk.
@@ -179,7 +218,8 @@ _NUMBER_IN_A = re.compile(
 class _SheetCells(NamedTuple):
     """What the sheet's XML tells that calamine's text does not."""
 
-    #: (Excel row, 0-based column) -> the error text of error cells in columns A and B.
+    #: (Excel row, 0-based column) -> the error text of error cells (in any column: they
+    #: are rare, and which columns are wanted may be known only once the scan runs).
     errors: dict[tuple[int, int], str]
     #: The Excel rows whose column-A cell is stored as a number; None when the XML is
     #: written in a way the scan does not read (then the types load answers).
@@ -200,25 +240,30 @@ class _CellScan:
         return _sheet_cells(self.src, self.sheet_name, lambda: self.last_row)
 
 
-def _last_row_to_scan(df: pl.DataFrame, columns: dict[int, str]) -> int:
+def _last_row_to_scan(df: pl.DataFrame, columns: dict[int, str], wanted: frozenset[int]) -> int:
     """The Excel row of the last cell the scan must see (0 when none): an empty cell of
-    column A or B (an error cell, maybe), or a column-A cell that reads as a number."""
-    wanted = [df.get_column(columns[p]).is_null() for p in _ERROR_COLUMNS if p in columns]
+    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), or a
+    column-A cell that reads as a number."""
+    cells = [df.get_column(columns[p]).is_null() for p in sorted(wanted) if p in columns]
     if 0 in columns:
-        wanted.append(df.get_column(columns[0]).str.contains(_RENDERED_NUMBER).fill_null(False))
+        cells.append(df.get_column(columns[0]).str.contains(_RENDERED_NUMBER).fill_null(False))
     # The frame's row i is Excel row i + 1.
-    return max((int(w.arg_true()[-1]) + 1 for w in wanted if w.any()), default=0)
+    return max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
 
 
 def _with_error_values(
-    df: pl.DataFrame, columns: dict[int, str], errors: dict[tuple[int, int], str]
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    errors: dict[tuple[int, int], str],
+    wanted: frozenset[int],
 ) -> pl.DataFrame:
-    """``df`` with the empty recipient and message cells that are error cells holding their
-    error text (see the module docstring); ``df`` itself when there are none."""
+    """``df`` with the empty cells of the ``wanted`` columns (recipient and message) that
+    are error cells holding their error text (see the module docstring); ``df`` itself
+    when there are none."""
     if not errors:
         return df
     patched = []
-    for position in _ERROR_COLUMNS:
+    for position in sorted(wanted):
         if position not in columns:
             continue
         name = columns[position]
@@ -315,9 +360,8 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
                 value = _CELL_VALUE.search(buf, tag_end, close.start())
                 if ref is not None and value is not None:
                     column = _column_number(ref.group(1).decode("ascii")) - 1
-                    if column in _ERROR_COLUMNS:
-                        text = html.unescape(value.group(1).decode("utf-8", "replace"))
-                        found[int(ref.group(2)), column] = text.strip()
+                    text = html.unescape(value.group(1).decode("utf-8", "replace"))
+                    found[int(ref.group(2)), column] = text.strip()
             done = max(done, end)
             at = buf.find(mark, end)
     return done
@@ -332,13 +376,17 @@ def _column_number(letters: str) -> int:
 
 
 def _dates_as_shown(
-    reader: fastexcel.ExcelReader, sheet: int, df: pl.DataFrame, columns: dict[int, str]
+    reader: fastexcel.ExcelReader,
+    sheet: int,
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    message: int,
 ) -> pl.DataFrame:
-    """``df`` with the message column's date-only and time-only cells written as Excel
-    shows them (see the module docstring)."""
-    if 1 not in columns:
+    """``df`` with the message column's (0-based ``message``) date-only and time-only
+    cells written as Excel shows them (see the module docstring)."""
+    if message not in columns:
         return df
-    name = columns[1]
+    name = columns[message]
     text = df.get_column(name)
     maybe = text.str.contains(_RENDERED_DATETIME).fill_null(value=False)
     if not maybe.any():
@@ -415,10 +463,10 @@ def _other_sheets(
         )
 
 
-def _types_loader(src: Source, sheet: int) -> Callable[[], pl.Series | None]:
-    """A loader of column A as ``boolean``: numbers and booleans load, text loads as
-    null. F109's answer when the sheet's XML is written in a way the scan does not
-    read (see the module docstring). None if it fails."""
+def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl.Series | None]:
+    """A loader of the recipient column (0-based ``position``: A unless chosen by name)
+    as ``boolean``: numbers and booleans load, text loads as null. F109's answer when
+    the scan cannot tell (see the module docstring). None if it fails."""
 
     def load() -> pl.Series | None:
         try:
@@ -428,7 +476,11 @@ def _types_loader(src: Source, sheet: int) -> Callable[[], pl.Series | None]:
                     src.data if src.data is not None else str(src.fs_path)
                 )
                 loaded = reader.load_sheet(
-                    sheet, header_row=None, skip_rows=0, use_columns=[0], dtypes={0: "boolean"}
+                    sheet,
+                    header_row=None,
+                    skip_rows=0,
+                    use_columns=[position],
+                    dtypes={position: "boolean"},
                 ).to_polars()
         except Exception:  # the same sheet loads as text: at worst F109 goes unsaid
             return None
@@ -442,16 +494,18 @@ def _numeric_recipients(
     columns: dict[int, str],
     numbers: frozenset[int] | None,
     load_types: Callable[[], pl.Series | None],
+    recipient: int,
 ) -> pl.Series:
-    """Which column-A cells are stored as numbers (see the module docstring): the rows
-    the XML scan found, or, when it could not tell, what ``load_types`` loads.
+    """Which recipient cells (column A, or the 0-based ``recipient`` chosen by name) are
+    stored as numbers (see the module docstring): the rows the XML scan found, or,
+    when it could not tell, what ``load_types`` loads.
 
     Only cells whose text could be a rendered number are asked about.
     """
     none = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
-    if 0 not in columns:
+    if recipient not in columns:
         return none
-    text = df[columns[0]]
+    text = df[columns[recipient]]
     maybe = text.str.contains(_RENDERED_NUMBER).fill_null(False)
     if not maybe.any():
         return none

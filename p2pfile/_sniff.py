@@ -44,6 +44,7 @@ __all__ = [
     "RecordLines",
     "Records",
     "Source",
+    "choose_columns",
     "classify_header",
     "decode_confidently",
     "decode_utf16",
@@ -55,6 +56,7 @@ __all__ = [
     "sniff_container",
     "sniff_delimiter",
     "sniff_utf16",
+    "trim_empty_columns",
 ]
 
 #: Whitespace for "is this cell blank", written out so that polars (Rust regex)
@@ -62,6 +64,7 @@ __all__ = [
 WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: A regex (for both engines) matching any character that is not WHITESPACE.
 NONSPACE_PATTERN = f"[^{WHITESPACE}]"
+_NONSPACE = re.compile(NONSPACE_PATTERN)
 
 #: How much of a file sniffing looks at, and the chunk size of every streamed pass.
 HEAD = 64 * 1024
@@ -124,6 +127,7 @@ class Records:
     numeric: pl.Series | None = None
     sep_line: bool = False
     extra: pl.DataFrame | None = None
+    columns: tuple[int, int] | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -865,6 +869,37 @@ def looks_like_phone(cell: str) -> bool:
     return digits >= 5 and digits * 10 >= len(core) * 7
 
 
+def trim_empty_columns(cells: Sequence[str | None]) -> tuple[str, ...]:
+    """The cells (None as "") without blank ones at the end past the second
+    (``recipient,message,,,`` from a sheet whose formatting reached past column B)."""
+    trimmed = tuple("" if c is None else c for c in cells)
+    end = len(trimmed)
+    while end > 2 and not _NONSPACE.search(trimmed[end - 1]):
+        end -= 1
+    return trimmed[:end]
+
+
+def choose_columns(cells: Sequence[str | None]) -> tuple[int, int] | None:
+    """(recipient, message) positions of a header wider than two columns, read by name.
+
+    A CRM export (``Name,Mobile,Message``, ``id,phone,text,created_at``) is read
+    by its names only when they settle it: exactly one known recipient name and
+    exactly one known message name. Anything less certain (no such name, two
+    recipient-like columns, a first record that is data) is None, and the file
+    is read by position as before. A header-level decision: the readers then
+    select those two columns, with no work per row.
+    """
+    header = trim_empty_columns(cells)
+    if len(header) <= 2 or looks_like_phone(header[0]):
+        return None
+    names = [_normal_name(cell) for cell in header]
+    recipients = [i for i, name in enumerate(names) if _is_recipient_name(name)]
+    messages = [i for i, name in enumerate(names) if _is_message_name(name)]
+    if len(recipients) != 1 or len(messages) != 1:
+        return None
+    return recipients[0], messages[0]
+
+
 @dataclass(frozen=True)
 class HeaderVerdict:
     """How the first record reads: as data (F201), or a header that is exact, or not (F202)."""
@@ -874,10 +909,19 @@ class HeaderVerdict:
     fixable: bool = False
     extra: str | None = None  # the F203 message when there are more than two columns
     swapped: bool = False  # known names, message first: the columns are read by name
+    #: More than two columns, read by name (:func:`choose_columns`): F203 has an unsafe
+    #: fix (write those two only), and no F202, since both names are known.
+    by_name: bool = False
 
 
-def classify_header(cells: Sequence[str]) -> HeaderVerdict:
-    """Judge the first non-blank record of a file."""
+def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None) -> HeaderVerdict:
+    """Judge the first non-blank record of a file.
+
+    ``columns``: the (recipient, message) positions the reader chose by name
+    (:attr:`Records.columns`), which this verdict then describes.
+    """
+    if columns is not None:
+        return _by_name(cells, columns)
     if cells and looks_like_phone(cells[0]):
         return HeaderVerdict(is_data=True)
     shown = ",".join(cells)
@@ -923,4 +967,19 @@ def classify_header(cells: Sequence[str]) -> HeaderVerdict:
         f"the header is {shown!r}, not 'recipient,message': {why}; columns are read by "
         "position (first = recipient, second = message)",
         extra=extra,
+    )
+
+
+def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
+    """The verdict on a wide header whose recipient and message columns were chosen by name."""
+    recipient, message = columns
+    ignored = ", ".join(repr(c) for i, c in enumerate(cells) if i not in columns)
+    return HeaderVerdict(
+        is_data=False,
+        extra=(
+            f"the header has {len(cells)} columns: reading {cells[recipient]!r} as the "
+            f"recipient and {cells[message]!r} as the message; ignored: {ignored}; "
+            "`p2pfile fix --unsafe-fixes` writes only those two"
+        ),
+        by_name=True,
     )

@@ -12,6 +12,12 @@ header and blank records excluded. Every record of the file is either a frame
 row or named by a finding: blank records by F206, the cells beyond the second
 by F203/F205, records past ``max_rows`` by F108.
 
+Columns: by position (first = recipient, second = message), except when a
+header wider than two columns names exactly one recipient column and one
+message column (a CRM export's ``Name,Mobile,Message``): then those two are
+read, wherever they are, and F203 names the columns ignored
+(:func:`~p2pfile._sniff.choose_columns`, decided once from the header).
+
 How the pieces fit:
 
 * ``_sniff``: what the bytes are (XLSX, CSV text, or F102 with what they look
@@ -64,6 +70,7 @@ from p2pfile._sniff import (
     delimiter_name,
     looks_like_phone,
     sniff_container,
+    trim_empty_columns,
 )
 from p2pfile.errors import InputFileError
 
@@ -117,6 +124,9 @@ class ReadResult:
     header: tuple[str, ...] | None
     #: XLSX: data rows whose recipient cell is stored as a number (F109); 0 for CSV.
     numeric_recipient_rows: int
+    #: The 0-based positions of the header columns read as (recipient, message) when
+    #: a header wider than two columns names them (F203); None: read by position.
+    columns: tuple[int, int] | None = None
 
 
 def read_file(
@@ -229,7 +239,17 @@ def _read(src: Source, max_bytes: int | None, max_rows: int | None) -> ReadResul
         return ReadResult(src.name, None, _empty_frame(), tuple(sink.issues), None, None, None, 0)
     frame, header, numeric = _finish(records, sink, max_rows)
     issues = sorted(sink.issues, key=lambda i: i.line)  # stable: file-level ones first per line
-    return ReadResult(src.name, fmt, frame, tuple(issues), encoding, delimiter, header, numeric)
+    return ReadResult(
+        src.name,
+        fmt,
+        frame,
+        tuple(issues),
+        encoding,
+        delimiter,
+        header,
+        numeric,
+        records.columns if header is not None else None,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -256,9 +276,12 @@ def _finish(
         )
         return _empty_frame(), None, 0
 
-    cells = _trim_empty_columns(tuple("" if c is None else c for c in rec.first_cells))
-    header, expected, start, first_line = _find_header(table, rec.first_index, cells, xlsx, sink)
-    if header is not None and classify_header(header).swapped:
+    cells = trim_empty_columns(rec.first_cells)
+    header, expected, start, first_line = _find_header(
+        table, rec.first_index, cells, xlsx, sink, columns=rec.columns
+    )
+    # Columns chosen by name were selected by the reader already, in their roles.
+    if header is not None and rec.columns is None and classify_header(header).swapped:
         table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
@@ -297,7 +320,7 @@ def _finish(
             if header is not None
             else "the file has no data rows",
         )
-    numeric = _numeric_recipients(data, sink) if "numeric" in data.columns else 0
+    numeric = _numeric_recipients(data, sink, rec.columns) if "numeric" in data.columns else 0
     _attach_rows(sink, data, cut_line)
     return data.select(FRAME_SCHEMA.keys()), header, numeric
 
@@ -329,26 +352,24 @@ def _without_blank_records(data: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False) if parts else data.clear()
 
 
-def _trim_empty_columns(cells: tuple[str, ...]) -> tuple[str, ...]:
-    """The cells without blank ones at the end past the second (``recipient,message,,,``)."""
-    end = len(cells)
-    while end > 2 and not _NONSPACE.search(cells[end - 1]):
-        end -= 1
-    return cells[:end]
-
-
 #: How many records after an unknown first record are searched for the real header.
 _HEADER_LOOKAHEAD = 10
 
 
 def _find_header(
-    table: pl.DataFrame, first_index: int, cells: tuple[str, ...], xlsx: bool, sink: _Collector
+    table: pl.DataFrame,
+    first_index: int,
+    cells: tuple[str, ...],
+    xlsx: bool,
+    sink: _Collector,
+    *,
+    columns: tuple[int, int] | None,
 ) -> tuple[tuple[str, ...] | None, int, int, int]:
     """:func:`_judge_header` of the first record, or of a known header below a title;
-    also returns the header's line."""
+    also returns the header's line. ``columns``: :attr:`Records.columns`."""
     first_line = int(table["line"][first_index])
     unit = "row" if xlsx else "line"
-    first = classify_header(cells)
+    first = classify_header(cells, columns)
     # An unknown first record: a known header may sit a few records below it.
     below = _header_below(table, first_index) if first.mismatch and not first.fixable else None
     if below is not None and not below.data_above:
@@ -380,7 +401,9 @@ def _find_header(
             )
         return _what_columns_hold(table, first_index, cells)
 
-    header, expected, start = _judge_header(cells, first_line, first_index, sink, hint)
+    header, expected, start = _judge_header(
+        cells, first_line, first_index, sink, hint, columns=columns
+    )
     return header, expected, start, first_line
 
 
@@ -446,11 +469,13 @@ def _judge_header(
     first_index: int,
     sink: _Collector,
     hint: Callable[[], str],
+    *,
+    columns: tuple[int, int] | None,
 ) -> tuple[tuple[str, ...] | None, int, int]:
     """F201/F202/F203; returns (header, expected fields, index of the first data record).
 
     ``hint`` is what an unknown header's F202 adds; asked for only then."""
-    verdict = classify_header(cells)
+    verdict = classify_header(cells, columns)
     if verdict.is_data:
         sink(
             "F201",
@@ -464,7 +489,8 @@ def _judge_header(
         more = "" if verdict.fixable else hint()
         sink("F202", first_line, verdict.mismatch + more, fixable=verdict.fixable)
     if verdict.extra:
-        sink("F203", first_line, verdict.extra)
+        # Columns chosen by name can be written alone: an unsafe fix, as it drops the others.
+        sink("F203", first_line, verdict.extra, fixable=verdict.by_name)
     return cells, max(2, len(cells)), first_index + 1
 
 
@@ -493,13 +519,20 @@ def _ragged(
     )
     against = f"the header has {expected}" if has_header else f"{expected} are expected"
     sep = delimiter_name(rec.delimiter or ",")
+    recipient, message = rec.columns or (0, 1)
+    kept = (
+        "the first two fields were"
+        if rec.columns is None
+        else f"fields {recipient + 1} and {message + 1} (recipient and message) were"
+    )
+    letters = f"{column_letter(recipient + 1)} and {column_letter(message + 1)}"
     for line, row, nfields, filled, rest in bad.iter_rows():
         if xlsx:
-            message = (
+            text = (
                 f"row {line} has data beyond column {column_letter(expected)} (up to column "
-                f"{column_letter(filled)}); only columns A and B are read"
+                f"{column_letter(filled)}); only columns {letters} are read"
             )
-            sink("F205", line, message, row=row)
+            sink("F205", line, text, row=row)
         elif nfields < expected:
             noun = "field" if nfields == 1 else "fields"
             sink("F204", line, f"record has {nfields} {noun}, {against}", row=row)
@@ -512,7 +545,7 @@ def _ragged(
                 "F205",
                 line,
                 f"record has {filled} fields, {against}; an unquoted {sep} in the message? "
-                f"only the first two fields were kept{dropped}",
+                f"only {kept} kept{dropped}",
                 row=row,
             )
 
@@ -521,7 +554,9 @@ def _ragged(
 _SHOWN_REST = 100
 
 
-def _numeric_recipients(data: pl.DataFrame, sink: _Collector) -> int:
+def _numeric_recipients(
+    data: pl.DataFrame, sink: _Collector, columns: tuple[int, int] | None
+) -> int:
     numeric = data.filter(pl.col("numeric"))
     if numeric.height:
         line, row = numeric["line"][0], numeric["row"][0]
@@ -532,7 +567,8 @@ def _numeric_recipients(data: pl.DataFrame, sink: _Collector) -> int:
             "F109",
             int(line),
             f"{numeric.height:,} recipient {cells}, not text (the first on row {line}); "
-            "numbers lose leading zeros: format column A as Text",
+            "numbers lose leading zeros: format column "
+            f"{column_letter((columns or (0, 1))[0] + 1)} as Text",
             row=int(row),
         )
     return numeric.height

@@ -531,7 +531,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "header_nbsp.csv": [("F202", 1)],
     "header_swapped.csv": [("F202", 1)],
     "header_title_above.csv": [("F202", 1), ("F206", 2)],
-    "extra_column_before.csv": [("F202", 1), ("F203", 1)],
+    "extra_column_before.csv": [("F203", 1)],
     "extra_column_after.csv": [("F203", 1)],
     "one_column.csv": [("F202", 1), ("F204", 2)],
     "no_header.csv": [("F201", 1)],

@@ -266,13 +266,26 @@ def test_header_with_more_columns_is_f203(tmp_path: Path) -> None:
 
 def test_data_starting_in_column_b_is_not_shifted(tmp_path: Path) -> None:
     def fill(ws: Worksheet) -> None:
+        ws.write_row(0, 1, ["recipient", "note"])
+        ws.write_row(1, 1, ["09121234567", "a"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.header == ("", "recipient", "note")
+    assert "F202" in [i.code for i in r.issues]
+    assert r.frame.rows() == [(2, 1, None, "09121234567")]
+
+
+def test_named_columns_starting_in_column_b_are_read_by_name(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
         ws.write_row(0, 1, ["recipient", "message"])
         ws.write_row(1, 1, ["09121234567", "a"])
 
     r = read_file(workbook(tmp_path, ("Sheet1", fill)))
     assert r.header == ("", "recipient", "message")
-    assert "F202" in [i.code for i in r.issues]
-    assert r.frame.rows() == [(2, 1, None, "09121234567")]
+    # Loudly: the provider reads A and B, so F203 says which columns were read.
+    assert [(i.code, i.fixable) for i in r.issues] == [("F203", True)]
+    assert "ignored: ''" in r.issues[0].message
+    assert r.frame.rows() == [(2, 1, "09121234567", "a")]
 
 
 def test_numeric_first_row_is_data_f201(tmp_path: Path) -> None:

@@ -1,0 +1,241 @@
+"""CRM and Excel exports with more than two columns: read by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from p2pfile.check import check
+from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
+
+CRM = 'Name,Mobile,Message\nAli,09123456789,Hello Ali\nSara,0912 345 6780,"Hi, Sara"\n'
+PERSIAN = "نام,موبایل,متن پیام\nعلی,09123456789,سلام علی\nسارا,09351234567,درود\n"
+
+
+def rows(result: ReadResult) -> list[tuple[object, ...]]:
+    return result.frame.rows()
+
+
+def codes(result: ReadResult) -> list[str]:
+    return [i.code for i in result.issues]
+
+
+def issue(result: ReadResult, code: str) -> FileIssue:
+    found = [i for i in result.issues if i.code == code]
+    assert len(found) == 1, result.issues
+    return found[0]
+
+
+def _write(tmp_path: Path, text: str, name: str = "crm.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _workbook(tmp_path: Path, table: list[list[object]], name: str = "crm.xlsx") -> Path:
+    """One sheet; a number is stored as a number, a str as text, None as no cell."""
+    path = tmp_path / name
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, values in enumerate(table):
+        for col, value in enumerate(values):
+            if isinstance(value, str):
+                ws.write_string(r, col, value)
+            elif value is not None:
+                ws.write_number(r, col, value)
+    wb.close()
+    return path
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_crm_export_reads_the_named_columns(both_paths: str) -> None:
+    r = read_bytes(CRM.encode())
+    assert rows(r) == [
+        (2, 1, "09123456789", "Hello Ali"),
+        (3, 2, "0912 345 6780", "Hi, Sara"),
+    ]
+    assert codes(r) == ["F203"]  # no F202 about 'Name', no P207 on the names
+    f203 = issue(r, "F203")
+    assert f203.line == 1
+    assert f203.fixable
+    assert f203.message.startswith(
+        "the header has 3 columns: reading 'Mobile' as the recipient and 'Message' as the "
+        "message; ignored: 'Name'"
+    )
+    assert r.header == ("Name", "Mobile", "Message")
+    assert r.columns == (1, 2)
+
+
+def test_check_judges_the_real_numbers(tmp_path: Path) -> None:
+    path = _write(tmp_path, CRM)
+    report = check(path, isolated=True)
+    found = sorted((d.code, d.line) for d in report)
+    assert found == [("F203", 1), ("P102", 3)]  # the spaced number, not P207 on 'Sara'
+
+
+def test_persian_header_any_order(both_paths: str) -> None:
+    r = read_bytes(PERSIAN.encode())
+    assert rows(r) == [(2, 1, "09123456789", "سلام علی"), (3, 2, "09351234567", "درود")]
+    assert codes(r) == ["F203"]
+    assert "reading 'موبایل' as the recipient and 'متن پیام' as the message" in r.issues[0].message
+    assert "ignored: 'نام'" in r.issues[0].message
+
+
+def test_message_before_recipient_and_columns_after(both_paths: str) -> None:
+    body = "id,text,phone,created_at\n7,hi there,09123456789,2024-01-02\n8,yo,09351234567,\n"
+    r = read_bytes(body.encode())
+    assert rows(r) == [(2, 1, "09123456789", "hi there"), (3, 2, "09351234567", "yo")]
+    assert codes(r) == ["F203"]
+    assert r.columns == (2, 1)
+    assert "ignored: 'id', 'created_at'" in r.issues[0].message
+
+
+def test_multi_line_message_keeps_line_numbers(both_paths: str) -> None:
+    body = (
+        'Name,Mobile,Message\nAli,09123456789,"line one\nline two\nline three"\n'
+        "Sara,09351234567,after\n"
+    )
+    r = read_bytes(body.encode())
+    assert rows(r) == [
+        (2, 1, "09123456789", "line one\nline two\nline three"),
+        (5, 2, "09351234567", "after"),
+    ]
+    assert codes(r) == ["F203"]
+
+
+def test_multi_line_ignored_column_keeps_line_numbers(both_paths: str) -> None:
+    body = 'Note,Mobile,Message\n"two\nlines",09123456789,hi\nx,09351234567,yo\n'
+    r = read_bytes(body.encode())
+    assert rows(r) == [(2, 1, "09123456789", "hi"), (4, 2, "09351234567", "yo")]
+    assert codes(r) == ["F203"]
+
+
+def test_short_and_long_records_against_the_header_width(both_paths: str) -> None:
+    body = (
+        "Name,Mobile,Message\n"
+        "Ali,09123456789,ok\n"  # 3 fields: normal for this header
+        "Sara,09351234567\n"  # short: no message cell
+        "Reza,09201234567,Hi, Reza\n"  # long: an unquoted comma in the message
+    )
+    r = read_bytes(body.encode())
+    assert rows(r) == [
+        (2, 1, "09123456789", "ok"),
+        (3, 2, "09351234567", None),
+        (4, 3, "09201234567", "Hi"),
+    ]
+    f204, f205 = issue(r, "F204"), issue(r, "F205")
+    assert (f204.line, f204.row, f204.message) == (3, 2, "record has 2 fields, the header has 3")
+    assert (f205.line, f205.row) == (4, 3)
+    assert f205.message.startswith("record has 4 fields, the header has 3;")
+    assert "fields 2 and 3 (recipient and message) were kept; not read: ' Reza'" in f205.message
+
+
+def test_every_record_is_a_row_or_a_finding(both_paths: str) -> None:
+    body = 'id,phone,text\n1,0912,a\n\n2\n3,0913,b,c\n4,0914,"x\ny"\n5,0915,d\n'
+    r = read_bytes(body.encode())
+    starts = {2, 3, 4, 5, 6, 8}
+    assert starts <= set(r.frame["line"].to_list()) | {i.line for i in r.issues}
+    assert r.frame["line"].to_list() == [2, 4, 5, 6, 8]
+    assert codes(r) == ["F203", "F206", "F204", "F205"]
+
+
+def test_trailing_empty_header_cells_are_not_columns(both_paths: str) -> None:
+    r = read_bytes(b"Name,Mobile,Message,,\r\nAli,09123456789,hi,,\r\n")
+    assert rows(r) == [(2, 1, "09123456789", "hi")]
+    assert codes(r) == ["F203"]
+    assert r.header == ("Name", "Mobile", "Message")
+    assert r.issues[0].message.startswith("the header has 3 columns:")
+
+
+def test_mixed_line_endings_are_still_counted_right(both_paths: str) -> None:
+    # F105 counts the line breaks inside values: the ignored column's must count too.
+    body = b'Note,Mobile,Message\r\n"a\r\nb",09123456789,hi\r\nx,09351234567,yo\n'
+    r = read_bytes(body)
+    assert rows(r) == [(2, 1, "09123456789", "hi"), (4, 2, "09351234567", "yo")]
+    f105 = issue(r, "F105")
+    assert f105.message == "record separators mix line endings: CRLF on 2 lines, LF on 1 line"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Mobile,Phone,Message",  # two recipient-like names
+        "Name,Foo,Bar",  # no known name
+        "Name,Mobile,Text,SMS",  # two message-like names
+        "Name,Mobile,Notes",  # no message name
+    ],
+)
+def test_ambiguous_headers_are_read_by_position_as_before(both_paths: str, header: str) -> None:
+    r = read_bytes(f"{header}\nAli,09123456789,hi,x\n".encode())
+    assert r.columns is None
+    f203 = issue(r, "F203")
+    assert "only the first two are read (recipient, message)" in f203.message
+    assert not f203.fixable
+    assert r.frame["recipient"].to_list() == ["Ali"]  # by position, as before
+
+
+def test_a_title_above_a_wide_header_is_read_as_before(both_paths: str) -> None:
+    r = read_bytes(b"Export 2024\nName,Mobile,Message\nAli,09123456789,hi\n")
+    assert r.columns is None
+    assert codes(r)[0] == "F202"
+
+
+def test_first_record_of_data_is_never_a_header(both_paths: str) -> None:
+    r = read_bytes(b"09123456789,mobile,message\n09351234567,a,b\n")
+    assert r.columns is None
+    assert codes(r)[0] == "F201"
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_reads_the_named_columns(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path,
+        [
+            ["ID", "متن پیام", "نام", "موبایل"],
+            [1, "سلام", "علی", "09123456789"],
+            [2, "درود", "سارا", 9351234567],  # a number: F109 names column D
+            [3, "too", "Reza", "09201234567", None, "a note"],
+        ],
+    )
+    r = read_file(path)
+    assert rows(r) == [
+        (2, 1, "09123456789", "سلام"),
+        (3, 2, "9351234567", "درود"),
+        (4, 3, "09201234567", "too"),
+    ]
+    assert r.columns == (3, 1)
+    f203 = issue(r, "F203")
+    assert "reading 'موبایل' as the recipient and 'متن پیام' as the message" in f203.message
+    assert "ignored: 'ID', 'نام'" in f203.message
+    f109 = issue(r, "F109")
+    assert (f109.line, "format column D as Text" in f109.message) == (3, True)
+    assert r.numeric_recipient_rows == 1
+    f205 = issue(r, "F205")
+    assert (f205.line, f205.row) == (4, 3)
+    assert "beyond column D (up to column F); only columns D and B are read" in f205.message
+
+
+def test_xlsx_error_cells_in_named_columns_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "errors.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["Name", "Mobile", "Message"])
+    ws.write_row(1, 0, ["Ali", "09123456789"])
+    ws.write_formula(1, 2, "=NA()", None, "#N/A")
+    wb.close()
+    r = read_file(path)
+    assert rows(r) == [(2, 1, "09123456789", "#N/A")]
+
+
+def test_xlsx_ambiguous_header_is_read_by_position(tmp_path: Path) -> None:
+    path = _workbook(tmp_path, [["Mobile", "Phone", "Message"], ["09123456789", "0912", "hi"]])
+    r = read_file(path)
+    assert r.columns is None
+    assert rows(r) == [(2, 1, "09123456789", "0912")]
+    assert not issue(r, "F203").fixable
