@@ -501,7 +501,10 @@ def _fix_summary(result: FixResult) -> list[str]:
 @click.option(
     "--unsafe-fixes",
     is_flag=True,
-    help="Also apply unsafe fixes (transcoding, GSM look-alike rewrite, bidi removal).",
+    help=(
+        "Also apply unsafe fixes (transcoding, GSM look-alike rewrite, bidi removal, "
+        "dropping columns beyond the recipient and message ones)."
+    ),
 )
 @click.option(
     "--number-format",

@@ -36,6 +36,9 @@ One columnar pass over a file (DESIGN.md, "The shape")::
   ``unsafe`` (F103), data beyond what fix writes (F107 other sheets, F203 extra
   columns, F108 rows past the limit), or a header that may mean swapped
   columns (F202 without a fix): :class:`~p2pfile.errors.InputFileError`.
+  Extra columns are written away only by F203's unsafe fix, when the header
+  names the recipient and message columns (the reader chose them by name):
+  with ``unsafe`` the canonical two columns are written from them.
 
 The library never prints or exits: problems are :class:`~p2pfile.errors.UsageError`
 (bad arguments, or rows to reject without a rejects file) and
@@ -92,7 +95,9 @@ REJECTING_MESSAGE_RULES: Final = ("M101", "M104", "M201", "M202", "M401", "M402"
 #: The reader's findings about one record that make it unusable as it was read.
 STRUCTURAL: Final = ("F204", "F205", "F207")
 #: File-level findings the canonical writer fixes (counted in ``FixResult.fixes``).
-FILE_FIXES: Final = ("F103", "F104", "F105", "F201", "F202", "F206", "F208")
+FILE_FIXES: Final = ("F103", "F104", "F105", "F201", "F202", "F203", "F206", "F208")
+#: Those of FILE_FIXES whose fix is unsafe: applied (and counted) only with ``unsafe``.
+UNSAFE_FILE_FIXES: Final = ("F103", "F203")
 
 #: Columns of the rejects file and of ``split``'s second frame.
 REJECTS_SCHEMA: Final = pl.Schema(
@@ -1417,14 +1422,14 @@ def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> No
     if result.format == "xlsx" and in_place:
         raise UsageError(_xlsx_in_place(name))
     for code in ("F106", "F107", "F108", "F203"):
-        if code in by_code:
+        if code == "F203" and code in by_code:
+            _refuse_extra_columns(result, by_code[code][0], unsafe=unsafe)
+        elif code in by_code:
             issue = by_code[code][0]
             tail = {
                 "F106": "there is nothing to fix",
                 "F107": "fix reads only the first sheet, so the other rows would be lost",
                 "F108": "fix never writes part of a file: raise max-rows / max-bytes",
-                "F203": "fix writes two columns, so the others would be lost: remove or "
-                "merge them first",
             }[code]
             raise InputFileError(f"{name}: {issue.message} ({code}); {tail}")
     for issue in by_code.get("F202", []):
@@ -1462,12 +1467,31 @@ def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> No
         raise InputFileError(msg)
 
 
+def _refuse_extra_columns(result: ReadResult, issue: FileIssue, *, unsafe: bool) -> None:
+    """InputFileError for a header wider than two columns (F203), unless its recipient
+    and message columns were chosen by name and ``unsafe`` allows dropping the others."""
+    name, header, columns = result.path, result.header, result.columns
+    lost = "fix writes two columns, so the others would be lost"
+    if not issue.fixable or header is None or columns is None:
+        msg = f"{name}: {issue.message} (F203); {lost}: remove or merge them first"
+        raise InputFileError(msg)
+    if unsafe:
+        return  # F203's unsafe fix: the canonical file from the two columns chosen
+    dropped = ", ".join(repr(c) for i, c in enumerate(header) if i not in columns)
+    msg = (
+        f"{name}: the header has {len(header)} columns (F203); {lost}: "
+        f"`p2pfile fix --unsafe-fixes` would keep the recipient column {header[columns[0]]!r} "
+        f"and the message column {header[columns[1]]!r} and drop {dropped}"
+    )
+    raise InputFileError(msg)
+
+
 def _file_fixes(result: ReadResult, unsafe: bool) -> dict[str, int]:
     counts: dict[str, int] = {}
     for issue in result.issues:
         if issue.code not in FILE_FIXES or not issue.fixable:
             continue
-        if issue.code == "F103" and not unsafe:
+        if issue.code in UNSAFE_FILE_FIXES and not unsafe:
             continue
         counts[issue.code] = counts.get(issue.code, 0) + 1
     return counts

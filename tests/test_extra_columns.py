@@ -1,14 +1,23 @@
-"""CRM and Excel exports with more than two columns: read by name."""
+"""CRM and Excel exports with more than two columns: read by name, F203's unsafe fix."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from p2pfile.check import check
+from p2pfile.cli import main
+from p2pfile.config import Settings
+from p2pfile.errors import InputFileError
+from p2pfile.fix import FixResult, fix
 from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.rules import get_rule
+from p2pfile.stats import stats
+
+DEFAULTS = Settings()
 
 CRM = 'Name,Mobile,Message\nAli,09123456789,Hello Ali\nSara,0912 345 6780,"Hi, Sara"\n'
 PERSIAN = "نام,موبایل,متن پیام\nعلی,09123456789,سلام علی\nسارا,09351234567,درود\n"
@@ -49,6 +58,14 @@ def _workbook(tmp_path: Path, table: list[list[object]], name: str = "crm.xlsx")
     return path
 
 
+def _accounted(result: FixResult) -> None:
+    assert result.rows_in == result.rows_written + result.rows_rejected + result.duplicates_dropped
+
+
+def _errors(path: Path) -> list[tuple[str, int]]:
+    return [(d.code, d.line) for d in check(path, isolated=True) if d.severity == "error"]
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -75,6 +92,9 @@ def test_check_judges_the_real_numbers(tmp_path: Path) -> None:
     report = check(path, isolated=True)
     found = sorted((d.code, d.line) for d in report)
     assert found == [("F203", 1), ("P102", 3)]  # the spaced number, not P207 on 'Sara'
+    f203 = next(d for d in report if d.code == "F203")
+    assert f203.fix is not None
+    assert f203.fix.applicability == "unsafe"
 
 
 def test_persian_header_any_order(both_paths: str) -> None:
@@ -239,3 +259,107 @@ def test_xlsx_ambiguous_header_is_read_by_position(tmp_path: Path) -> None:
     assert r.columns is None
     assert rows(r) == [(2, 1, "09123456789", "0912")]
     assert not issue(r, "F203").fixable
+
+
+# --------------------------------------------------------------------------- fix
+
+
+def test_fix_without_unsafe_refuses_with_the_hint(tmp_path: Path) -> None:
+    path = _write(tmp_path, CRM)
+    with pytest.raises(InputFileError) as info:
+        fix(path, tmp_path / "out.csv", tmp_path / "rejects.csv", settings=DEFAULTS)
+    message = str(info.value)
+    assert message.startswith(f"{path}: the header has 3 columns (F203)")
+    assert (
+        "`p2pfile fix --unsafe-fixes` would keep the recipient column 'Mobile' and the "
+        "message column 'Message' and drop 'Name'"
+    ) in message
+    assert "\n" not in message
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_fix_refuses_an_ambiguous_wide_header_even_when_unsafe(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Mobile,Phone,Message\n09123456789,0912,hi\n")
+    with pytest.raises(InputFileError, match="remove or merge them first"):
+        fix(path, tmp_path / "out.csv", unsafe=True, settings=DEFAULTS)
+
+
+def test_fix_unsafe_writes_the_two_named_columns(tmp_path: Path) -> None:
+    body = (
+        "id,Message,Name,Mobile\n"
+        '1,"Hello\nAli",Ali,09123456789\n'
+        "2,short\n"  # F204: rejected
+        "3,Hi,Sara,0912 345 6780\n"
+        "4,Hi,Sara,+98 912 345 6780\n"  # a duplicate once normalized
+        "5,a,b,09351234567,extra\n"  # F205: rejected
+    )
+    path = _write(tmp_path, body)
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(path, out, rejects, unsafe=True, settings=DEFAULTS)
+    _accounted(result)
+    assert (result.rows_in, result.rows_written) == (5, 2)
+    assert (result.rows_rejected, result.duplicates_dropped) == (2, 1)
+    assert result.fixes["F203"] == 1
+    assert out.read_text(encoding="utf-8") == (
+        'recipient,message\n+989123456789,"Hello\nAli"\n+989123456780,Hi\n'
+    )
+    with rejects.open(encoding="utf-8", newline="") as f:
+        rejected = list(csv.DictReader(f))
+    assert [(r["line"], r["codes"].split()[0]) for r in rejected] == [("4", "F204"), ("7", "F205")]
+    assert _errors(out) == []
+    assert check(out, isolated=True).frame.height == 0
+
+
+def test_fix_unsafe_from_xlsx(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path, [["Name", "Mobile", "Message"], ["Ali", "09123456789", "hi"], ["Sara", "x", "y"]]
+    )
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(path, out, rejects, unsafe=True, settings=DEFAULTS)
+    _accounted(result)
+    assert (result.rows_written, result.rows_rejected) == (1, 1)
+    assert out.read_text(encoding="utf-8") == "recipient,message\n+989123456789,hi\n"
+    assert _errors(out) == []
+
+
+def test_fix_unsafe_in_place(tmp_path: Path) -> None:
+    path = _write(tmp_path, PERSIAN)
+    result = fix(path, unsafe=True, settings=DEFAULTS)
+    _accounted(result)
+    assert result.fixes["F203"] == 1
+    assert path.read_text(encoding="utf-8") == (
+        "recipient,message\n+989123456789,سلام علی\n+989351234567,درود\n"
+    )
+
+
+def test_cli_fix_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, CRM)
+    out, rejects = tmp_path / "o.csv", tmp_path / "r.csv"
+    assert main(["fix", "--isolated", str(path), "-o", str(out), "--rejects", str(rejects)]) == 2
+    err = capsys.readouterr().err
+    assert "--unsafe-fixes` would keep the recipient column 'Mobile'" in err
+    assert "Traceback" not in err
+    argv = ["fix", "--isolated", "--unsafe-fixes", str(path), "-o", str(out)]
+    assert main([*argv, "--rejects", str(rejects)]) == 0
+    assert "F203 x1" in capsys.readouterr().out
+    assert main(["check", "--isolated", str(out)]) == 0
+
+
+def test_rule_docs_show_the_unsafe_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    rule = get_rule("F203")
+    assert rule is not None
+    assert rule.fix == "unsafe"
+    assert main(["rule", "F203"]) == 0
+    shown = capsys.readouterr().out
+    assert "fix: unsafe" in shown
+    assert "--unsafe-fixes" in shown
+
+
+# --------------------------------------------------------------------------- stats
+
+
+def test_stats_counts_the_real_recipients(tmp_path: Path) -> None:
+    result = stats(_write(tmp_path, CRM), settings=DEFAULTS)
+    assert (result.rows, result.sent, result.rejected) == (2, 2, 0)
+    assert (result.valid_recipients, result.unique_recipients) == (2, 2)
+    assert any("(F203)" in note and "'Mobile'" in note for note in result.notes)

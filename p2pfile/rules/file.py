@@ -147,8 +147,18 @@ file_rule(
     """The header has more than two columns.
 
     Why: the provider reads two columns; anything after the second is lost.
-    Fix: remove the extra columns, or merge them into the message.
+    When the header names exactly one recipient column and one message column
+    (known names, English or Persian, in any positions), those two are read
+    and the finding names the columns ignored; otherwise the first two are
+    read by position.
+    Example: a CRM export ``Name,Mobile,Message`` (or ``نام,موبایل,متن پیام``)
+    is read as recipient ``Mobile`` and message ``Message``; ``Name`` is ignored.
+    Fix (unsafe, only when the columns are chosen by name):
+    ``p2pfile fix --unsafe-fixes`` writes the canonical ``recipient,message``
+    file from those two columns and drops the others. Otherwise: remove the
+    extra columns, or merge them into the message.
     """,
+    fix="unsafe",
 )
 file_rule(
     "F204",
