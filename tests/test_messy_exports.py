@@ -151,6 +151,15 @@ CSV_FILES: dict[str, bytes] = {
     "header_title_above.csv": _u("Export 2024-01-01\n\nrecipient,message\n09121234567,hi\n"),
     "extra_column_before.csv": _u("name,recipient,message\nAli,09121234567,hi\n"),
     "extra_column_after.csv": _u("recipient,message,id\n09121234567,hi,1\n"),
+    # A Persian CRM export as Excel saves it: BOM, semicolons, CRLF, more columns.
+    "crm_export.csv": b"\xef\xbb\xbf"
+    + _u(
+        "ردیف;نام;متن پیام;شماره موبایل;تاریخ\r\n"
+        '1;علی;"سلام علی\r\nخوش آمدید";0912 123 4567;1403/01/01\r\n'
+        "2;سارا;درود;۰۹۳۵۱۲۳۴۵۶۷;\r\n"
+        "3;رضا;درود;09351234567;\r\n"
+        "4;مریم\r\n"
+    ),
     "one_column.csv": _u("recipient\n09121234567\n"),
     "no_header.csv": _u("09121234567,hi\n9351234567,yo\n"),
     "header_repeated.csv": _u(BASE + BASE),
@@ -277,6 +286,22 @@ def _beyond_b(wb: Workbook) -> None:
     ws.write_string(2, 4, "a note")
 
 
+def _crm_export(wb: Workbook) -> None:
+    import datetime
+
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["ID", "Name", "Message", "Mobile", "Created"])
+    ws.write_row(1, 0, ["1", "Ali", "Hello Ali", "09121234567", "2024-01-02"])
+    ws.write_row(2, 0, ["2", "Sara"])
+    ws.write_formula(2, 2, "=NA()", None, "#N/A")  # an error cell in the message column
+    ws.write_number(2, 3, 9351234567)  # stored as a number: F109 names column D
+    ws.write_row(3, 0, ["3", "Reza"])
+    ws.write_datetime(
+        3, 2, datetime.datetime(2024, 3, 20), wb.add_format({"num_format": "yyyy-mm-dd"})
+    )
+    ws.write_string(3, 3, "09201234567")
+
+
 def _title(wb: Workbook) -> None:
     ws = wb.add_worksheet()
     ws.write_string(0, 0, "Customer export 2024")
@@ -317,6 +342,7 @@ XLSX_FILES: dict[str, Build] = {
     "layout.xlsx": _layout,
     "long_and_rich.xlsx": _long_and_rich,
     "data_beyond_b.xlsx": _beyond_b,
+    "crm_export.xlsx": _crm_export,
     "title_row.xlsx": _title,
     "second_sheet.xlsx": _second_sheet,
     "header_only.xlsx": _header_only,
@@ -476,6 +502,9 @@ OTHER_MODES = [
     "texts_and_formulas.xlsx",
     "layout.xlsx",
     "long_and_rich.xlsx",
+    "extra_column_before.csv",
+    "crm_export.csv",
+    "crm_export.xlsx",
 ]
 
 
@@ -533,6 +562,8 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "header_title_above.csv": [("F202", 1), ("F206", 2)],
     "extra_column_before.csv": [("F203", 1)],
     "extra_column_after.csv": [("F203", 1)],
+    "crm_export.csv": [("F104", 1), ("F203", 1), ("F204", 6), ("F208", 1)],
+    "crm_export.xlsx": [("F109", 3), ("F203", 1)],
     "one_column.csv": [("F202", 1), ("F204", 2)],
     "no_header.csv": [("F201", 1)],
     "header_repeated.csv": [],
@@ -605,6 +636,8 @@ LINES: dict[str, list[int]] = {
     "excel_utf8.csv": [2, 3, 4],
     "extra_column_after.csv": [2],
     "extra_column_before.csv": [2],
+    "crm_export.csv": [2, 4, 5, 6],
+    "crm_export.xlsx": [2, 3, 4],
     "formula_text_unquoted.csv": [2, 3],
     "header_camel.csv": [2],
     "header_marks.csv": [2],
