@@ -88,6 +88,15 @@ def test_crm_export_reads_the_named_columns(both_paths: str) -> None:
     assert r.columns == (1, 2)
 
 
+def test_crm_export_takes_the_fast_path(fast_only: None) -> None:
+    # The choice is made once from the header: a column select, not a slower pass.
+    body = "id,phone,text\n" + "".join(f"{i},0912{i:07d},msg {i}\n" for i in range(1000))
+    r = read_bytes(body.encode())
+    assert r.columns == (1, 2)
+    assert r.frame.height == 1000
+    assert rows(r)[-1] == (1001, 1000, "09120000999", "msg 999")
+
+
 def test_check_judges_the_real_numbers(tmp_path: Path) -> None:
     path = _write(tmp_path, CRM)
     report = check(path, isolated=True)
