@@ -329,7 +329,7 @@ def _file_findings(result: ReadResult, selected: frozenset[str], plan: CheckPlan
                 "value": None,
                 "related_line": None,
                 "fix_applicability": rule.fix if issue.fixable else None,
-                "fix_message": None,
+                "fix_message": rule.fix_message if issue.fixable else None,
                 "fix_replacement": None,
             }
         )

@@ -189,3 +189,29 @@ def test_pre_commit_fix_hook_rewrites_csvs_in_place(
     assert "1 duplicate dropped" in capsys.readouterr().out
     assert main([*args, "--isolated", str(sample)]) == 0
     assert sample.read_bytes() == fixed
+
+
+def test_real_json_reports_validate_against_the_shipped_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real output, every file-level fix included: each fixable finding says what its
+    fix does (``fix.message`` is a non-empty string), as the schema requires."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text("utf-8"))
+    files = {
+        "bom.csv": "\ufeffrecipient,message\r\n09121234567,hi\n".encode(),
+        "cp1256.csv": "recipient,message\n09121234567,سلام\n".encode("cp1256"),
+        "title.csv": b"Export 2024-03-01\nmobile,text\n09121234567,hi\n\n09121234568,hi\n",
+        "semicolon.csv": b"recipient;message\n09121234567;hi\n",
+        "no_header.csv": b"09121234567,hi\n",
+        "wide.csv": b"Name,Mobile,Message\nAli,09121234567,hi\n",
+        "messy.csv": (EXAMPLES / "messy.csv").read_bytes(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert main(["check", "--isolated", "--output-format", "json", str(tmp_path)]) == 1
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+    fixable = {d["code"] for d in document["diagnostics"] if d["fix"] is not None}
+    assert {"F103", "F104", "F105", "F201", "F202", "F203", "F206", "F208"} <= fixable

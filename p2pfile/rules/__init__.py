@@ -162,9 +162,17 @@ def file_rule(
     doc: str,
     *,
     fix: FixSafety | None = None,
+    fix_message: str | None = None,
 ) -> None:
-    """Register a rule that the reader or the check stage finds for a whole file or record."""
-    register(Rule(code, name, severity, fix, None, inspect.cleandoc(doc)))
+    """Register a rule that the reader or the check stage finds for a whole file or record.
+
+    A rule with a fix says what the fix does (``fix_message``): the JSON report's
+    ``fix.message`` is never empty.
+    """
+    if fix is not None and not fix_message:
+        msg = f"{code}: a rule with a fix needs a fix_message"
+        raise ValueError(msg)
+    register(Rule(code, name, severity, fix, None, inspect.cleandoc(doc), fix_message=fix_message))
 
 
 def get_rule(code_or_name: str) -> Rule | None:

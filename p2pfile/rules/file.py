@@ -47,6 +47,7 @@ file_rule(
     Fix (unsafe): ``p2pfile fix --unsafe-fixes`` transcodes to UTF-8.
     """,
     fix="unsafe",
+    fix_message="transcode the file to UTF-8",
 )
 file_rule(
     "F104",
@@ -59,6 +60,7 @@ file_rule(
     Fix (safe): the BOM is removed.
     """,
     fix="safe",
+    fix_message="remove the byte order mark",
 )
 file_rule(
     "F105",
@@ -70,6 +72,7 @@ file_rule(
     split records wrongly. Fix (safe): every record ends with LF.
     """,
     fix="safe",
+    fix_message="end every record with LF",
 )
 file_rule(
     "F106",
@@ -125,6 +128,7 @@ file_rule(
     first record stays as data.
     """,
     fix="safe",
+    fix_message="add the header recipient,message",
 )
 file_rule(
     "F202",
@@ -139,6 +143,7 @@ file_rule(
     Fix (safe for aliases): the header is rewritten.
     """,
     fix="safe",
+    fix_message="write the header recipient,message (a title above it is removed)",
 )
 file_rule(
     "F203",
@@ -159,6 +164,7 @@ file_rule(
     extra columns, or merge them into the message.
     """,
     fix="unsafe",
+    fix_message="keep the recipient and message columns, drop the others",
 )
 file_rule(
     "F204",
@@ -189,6 +195,7 @@ file_rule(
     Fix (safe): the blank row is removed.
     """,
     fix="safe",
+    fix_message="remove the blank rows",
 )
 file_rule(
     "F207",
@@ -212,4 +219,5 @@ file_rule(
     Fix (safe): the file is rewritten with commas.
     """,
     fix="safe",
+    fix_message="write the file with ',' between the columns",
 )
