@@ -268,5 +268,40 @@ def test_full_format_prints_no_empty_help_line(
     assert any(" F104 [*] " in line for line in lines)
     assert any(" F105 [*] " in line for line in lines)
     assert [line for line in lines if line.strip().startswith("help")] == [
-        '  help: remove the control characters: "a b"'
+        "  help: remove the byte order mark",
+        "  help: end every record with LF",
+        '  help: remove the control characters: "a b"',
+    ]
+
+
+# -- messages that show nothing --------------------------------------------------
+
+
+def test_messages_of_invisible_characters_only_are_empty(tmp_path: Path) -> None:
+    """A cell holding only a ZWNJ, RLM/LRM or a BOM looks empty in Excel and arrives as
+    a blank SMS: M101, like an empty one; text around a ZWNJ is a message."""
+    rows = [
+        ("09121000901", "\u200c"),
+        ("09121000902", "\u200f\u200e"),
+        ("09121000903", "\ufeff"),
+        ("09121000904", " \u200c "),
+        ("09121000905", "\x07"),
+        ("09121000906", "\u200cسلام"),
+        ("09121000907", "\u2066\u2069"),
+        ("09121000908", "سلام\u200f"),
+    ]
+    report = _check_csv(tmp_path, rows)
+    m101 = {d.line: d.message for d in report if d.code == "M101"}
+    assert sorted(m101) == [2, 3, 4, 5, 6, 8]
+    assert m101[2] == (
+        "the message shows nothing: only invisible characters (first: U+200C ZERO WIDTH NON-JOINER)"
+    )
+    # Trimming cannot save a message that shows nothing: no M102 beside the M101.
+    assert "M102" not in _at(report, 5)
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(tmp_path / "f.csv", output=out, rejects=rejects)
+    assert result.rows_written == 2
+    assert out.read_text("utf-8").splitlines()[1:] == [
+        "+989121000906,\u200cسلام",
+        "+989121000908,سلام\u200f",  # text with an RLM: M105, not M101
     ]

@@ -55,13 +55,32 @@ def _describe(chars: set[str] | frozenset[str], first: pl.Expr) -> pl.Expr:
 
 @row_rule("M101", "empty-message", "error", field="message")
 def empty_message(options: Options) -> Finding:
-    """The message is empty or whitespace only.
+    """The message is empty, or shows nothing: whitespace and invisible characters only.
 
-    Why: the provider rejects it or bills an empty SMS.
-    Fix: write the message, or drop the row (``p2pfile fix --rejects``).
+    Why: the provider rejects it, or sends and bills a blank SMS. Invisible
+    characters are ZWNJ, RLM/LRM, the BOM and other format characters, and
+    controls: a cell holding only a ZWNJ looks empty in Excel too.
+    Example: ``"\u200c"``. Fix: write the message, or drop the row
+    (``p2pfile fix --rejects``).
     """
+    invisible = _chars.rust_class(_INVISIBLE)
+    visible = _chars.rust_class(_INVISIBLE, negate=True)
+    shown = _chars.rust_class(set(_WS), negate=True)  # the first that is not whitespace
     return Finding(
-        prefilter=_edge_whitespace(), hit=_stripped() == "", message=pl.lit("the message is empty")
+        # Showing nothing, with no whitespace at an edge, the message starts with an
+        # invisible character that is not whitespace: the ZWNJ (the one that is plain),
+        # or one outside PLAIN, which then starts odd_chars too.
+        prefilter=_edge_whitespace()
+        | c("message").str.starts_with("\u200c")
+        | c("odd_chars").str.contains(f"^{invisible}"),
+        hit=~c("message").fill_null("").str.contains(visible),
+        message=pl.when(_stripped() == "")
+        .then(pl.lit("the message is empty"))
+        .otherwise(
+            pl.lit("the message shows nothing: only invisible characters (first: ")
+            + _describe(_INVISIBLE, c("message").str.extract(f"({shown})", 1))
+            + pl.lit(")")
+        ),
     )
 
 
@@ -82,7 +101,9 @@ def surrounding_whitespace(options: Options) -> Finding:
     stripped = _stripped()
     return Finding(
         prefilter=_edge_whitespace(),
-        hit=(c("message") != stripped) & (stripped != ""),
+        # Not when the message shows nothing anyway (M101: trimming cannot save it).
+        hit=(c("message") != stripped)
+        & c("message").str.contains(_chars.rust_class(_INVISIBLE, negate=True)),
         message=pl.lit("leading or trailing whitespace or line breaks (each costs a unit)"),
         replacement=stripped,
     )
@@ -100,6 +121,10 @@ _CONTROL_NAMES: Final = {
     "\x7f": "DEL",
 }
 
+
+#: What shows nothing on a phone: whitespace, format characters (ZWNJ, RLM/LRM, the
+#: BOM, bidi isolates...) and controls, CR and LF included.
+_INVISIBLE: Final = frozenset(_WS) | _chars.format_chars() | _CONTROLS | frozenset("\r\n")
 
 #: The controls that are whitespace (TAB, VT, FF, NEL): they separate words.
 _SPACING_CONTROLS: Final = _CONTROLS & frozenset(_WS)
