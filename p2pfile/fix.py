@@ -55,7 +55,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import polars as pl
 
@@ -1359,6 +1359,11 @@ def _prepare(
     settings: Settings,
 ) -> tuple[ReadResult, _Decision, frozenset[str]]:
     """Read, refuse what cannot be fixed, and decide every row; also the selected codes."""
+    if number_format is not None and number_format not in get_args(NumberFormat):
+        # A typo would otherwise write E.164 to a provider that was asked for 09...
+        choices = " or ".join(repr(f) for f in get_args(NumberFormat))
+        msg = f"number_format must be {choices}, not {number_format!r}"
+        raise UsageError(msg)
     plan = plan_from_settings(settings)
     options = replace(plan.options, number_format=number_format or settings.number_format)
     if in_place and _is_xlsx_name(name):

@@ -358,6 +358,16 @@ def test_national_number_format(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines()[1] == "+989123456789,hi"
 
 
+@pytest.mark.parametrize("spelling", ["NATIONAL", "bogus", "09"])
+def test_an_unknown_number_format_is_a_usage_error(tmp_path: Path, spelling: str) -> None:
+    """A typo must not silently write E.164 for a caller who asked for another format."""
+    src = _csv(tmp_path, "in.csv", [("09123456789", "hi")])
+    out = tmp_path / "out.csv"
+    with pytest.raises(UsageError, match="number_format must be 'e164' or 'national'"):
+        fix(src, out, number_format=spelling)  # type: ignore[arg-type]
+    assert not out.exists()
+
+
 def test_unsafe_fixes_only_when_asked(tmp_path: Path) -> None:
     curly = "\u201c" + "a" * 150 + "\u201d"  # UCS-2 only because of the quotes: 3 parts, not 1
     bidi = "\u202bسلام\u202c"
