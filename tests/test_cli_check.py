@@ -215,3 +215,20 @@ def test_real_json_reports_validate_against_the_shipped_schema(
     jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
     fixable = {d["code"] for d in document["diagnostics"] if d["fix"] is not None}
     assert {"F103", "F104", "F105", "F201", "F202", "F203", "F206", "F208"} <= fixable
+
+
+@pytest.mark.parametrize("fmt", ["github", "sarif", "gitlab", "junit"])
+def test_outbound_formats_mask_numbers_quoted_by_whole_file_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """F201 quotes the first record and F202 the header: in a format that leaves the
+    machine, the numbers in them are masked as row values are."""
+    (tmp_path / "no_header.csv").write_text("09121000041,سلام\n", "utf-8")
+    (tmp_path / "swapped.csv").write_text("سلام,۰۹۱۲۱۰۰۰۵۶۱\nدرود,09121000562\n", "utf-8")
+    main(["check", "--isolated", "--output-format", fmt, str(tmp_path)])
+    out = capsys.readouterr().out
+    for number in ("09121000041", "۰۹۱۲۱۰۰۰۵۶۱", "09121000562"):
+        assert number not in out
+    assert "0912***0041" in out
+    main(["check", "--isolated", "--output-format", fmt, "--no-redact", str(tmp_path)])
+    assert "09121000041" in capsys.readouterr().out

@@ -12,11 +12,18 @@ three of them are always hidden.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import polars as pl
 
-__all__ = ["mask_phone", "mask_phone_expr", "redact_frame", "truncate_text"]
+__all__ = [
+    "mask_numbers_in_text",
+    "mask_phone",
+    "mask_phone_expr",
+    "redact_frame",
+    "truncate_text",
+]
 
 #: Values shorter than this are masked entirely: too little would stay hidden.
 SHORT: Final = 10
@@ -76,7 +83,10 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     Message values are cut to an excerpt; everything else is masked as a
     phone number, including values of whole-file findings (``field`` null): a
     raw record or header quoted by a structure rule may hold a recipient.
-    Diagnostic messages are left alone: rules never put a recipient in them.
+    Row findings' messages never name a recipient (it is their ``value``), but
+    a whole-file finding's message may quote the record it is about (F201's
+    first record, F202's header, F205's cells not read): the numbers in those
+    are masked (:func:`mask_numbers_in_text`).
     """
     is_message = pl.col("field") == "message"
 
@@ -84,7 +94,35 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
         col = pl.col(column)
         return pl.when(is_message).then(_truncate_expr(col)).otherwise(mask_phone_expr(col))
 
+    whole_file = frame.get_column("field").is_null()
+    # Few distinct messages (a handful per file, one per record for F205/F207 at most):
+    # each is masked once in Python, then put back by lookup.
+    quoted = frame.get_column("message").filter(whole_file).unique().drop_nulls().to_list()
+    masked = {text: mask_numbers_in_text(text) for text in quoted}
+    changed = {text: new for text, new in masked.items() if new != text}
+    message = pl.col("message")
+    if changed:
+        message = (
+            pl.when(pl.col("field").is_null()).then(message.replace(changed)).otherwise(message)
+        )
     return frame.with_columns(
         value=redact("value"),
         fix_replacement=redact("fix_replacement"),
+        message=message,
     )
+
+
+_DIGIT: Final = "[0-9\u06f0-\u06f9\u0660-\u0669]"
+#: A phone-like run: ten digits or more (every Iranian mobile, written any way), with
+#: at most two separators between two digits. Shorter runs (line numbers, byte
+#: offsets, short codes) are left readable.
+_NUMBER_IN_TEXT: Final = re.compile(f"{_DIGIT}(?:[\\s\\-.()/]{{0,2}}{_DIGIT}){{9,}}")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """``text`` with every phone-like run of digits masked by :func:`mask_phone`.
+
+    >>> mask_numbers_in_text("the first record ('09121234567,hi') is data")
+    "the first record ('0912***4567,hi') is data"
+    """
+    return _NUMBER_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
