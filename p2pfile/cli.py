@@ -481,7 +481,14 @@ def _fix_summary(result: FixResult) -> list[str]:
         fixed = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.fixes.items()))
         lines.append(f"  fixes applied: {fixed}")
     if result.remaining:
-        lines.append(f"  {result.remaining:,} findings remain: run p2pfile check on the output")
+        errors, warnings = result.remaining_errors, result.remaining - result.remaining_errors
+        what = ", ".join(
+            f"{n:,} {word}{'' if n == 1 else 's'}"
+            for n, word in ((errors, "error"), (warnings, "warning"))
+            if n
+        )
+        verb = "remains" if result.remaining == 1 else "remain"
+        lines.append(f"  {what} {verb}: run p2pfile check on the output")
     return lines
 
 
@@ -537,8 +544,9 @@ def fix_command(  # noqa: PLR0917
 
     Rows no fix can save go to --rejects (required with -o when there are
     any). Without -o a CSV is rewritten in place with the fixes and keeps
-    the rows no fix can save. Exit 0 when the output is clean, 1 when
-    findings remain (or, with --diff, when anything would change), 2 on
+    the rows no fix can save. Exit 0 when a check of the output passes
+    (nothing at or above fail-on remains, as `p2pfile check` judges it), 1
+    when findings remain (or, with --diff, when anything would change), 2 on
     usage errors.
     """
     if (output or rejects) and len(paths) > 1:
@@ -557,7 +565,11 @@ def fix_command(  # noqa: PLR0917
         for result in results:
             for line in _fix_summary(result):
                 click.echo(line)
-    return EXIT_FINDINGS if any(r.remaining for r in results) else EXIT_CLEAN
+    # The verdict check would give on the output: a warning alone (D102, two messages
+    # to one recipient) must not fail `p2pfile fix -o out.csv && upload`.
+    warnings_fail = settings.fail_on == "warning"
+    failed = any(r.remaining if warnings_fail else r.remaining_errors for r in results)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
 def _show_diff(  # noqa: PLR0917

@@ -64,6 +64,7 @@ from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.phone import FORM_CODES, e164_numbers, e164_text, number_expr
 from p2pfile.reader import FileIssue, ReadResult, read_file
+from p2pfile.report import Severity
 from p2pfile.rules import Finding, Options, Rule, all_rules, default_selection, get_rule
 from p2pfile.sms import MESSAGE_DTYPE
 
@@ -158,6 +159,9 @@ class FixResult:
     unfixable: int = 0
     #: Code -> rows rejected (or, in place, left unfixable) with it; a row may have several.
     rejected_by_code: Mapping[str, int] = field(default_factory=dict)
+    #: Of ``remaining``, the errors (at the configured severities): a check of the
+    #: output fails with its default ``fail-on`` exactly when this is not 0.
+    remaining_errors: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (duplicates as ``[dropped, kept]`` pairs)."""
@@ -174,6 +178,7 @@ class FixResult:
             "rejected_by_code": dict(self.rejected_by_code),
             "duplicates": [list(pair) for pair in self.duplicates],
             "remaining": self.remaining,
+            "remaining_errors": self.remaining_errors,
             "changed": self.changed,
         }
 
@@ -294,10 +299,12 @@ class _Plan:
     #: The recipient as written (the P1xx replacement) and the columns it reads but ``e164``.
     canonical: pl.Expr
     canonical_roots: tuple[str, ...]
+    #: The configured severities (``check``'s): which remaining findings are errors.
+    severity: Mapping[str, Severity] = field(default_factory=dict)
 
     @property
     def check_plan(self) -> CheckPlan:
-        return CheckPlan(options=self.options)
+        return CheckPlan(options=self.options, severity=self.severity)
 
 
 def _plan(
@@ -307,6 +314,7 @@ def _plan(
     *,
     unsafe: bool,
     in_place: bool,
+    severity: Mapping[str, Severity],
 ) -> _Plan:
     fix_rules = tuple(
         _rule(code)
@@ -339,6 +347,7 @@ def _plan(
     assert canonical is not None  # a rule definition invariant
     roots = tuple(sorted(set(canonical.meta.root_names()) - {"e164"}))
     return _Plan(
+        severity=severity,
         options=options,
         selected=selected,
         in_place=in_place,
@@ -382,9 +391,14 @@ def _decide(
     unsafe: bool,
     in_place: bool,
     wide: bool,
+    severity: Mapping[str, Severity] | None = None,
 ) -> _Decision:
-    """Every row's fate, a slice at a time; then duplicates and counts over the whole file."""
-    plan = _plan(options, selected, issues, unsafe=unsafe, in_place=in_place)
+    """Every row's fate, a slice at a time; then duplicates and counts over the whole file.
+
+    ``severity``: the configured severities (default: the rules' own)."""
+    plan = _plan(
+        options, selected, issues, unsafe=unsafe, in_place=in_place, severity=severity or {}
+    )
     frame = frame.select("line", "row", "recipient", "message")
     step = frame.height if frame.height <= WHOLE_ROWS else ANALYSIS_ROWS
     slices: list[_Slice] = []
@@ -413,6 +427,7 @@ def _decide(
         kept=kept,
         fixes={},
         remaining=0,
+        remaining_errors=0,
         canonical=plan.canonical,
         in_place=in_place,
         slice_rows=max(step, 1),
@@ -421,11 +436,13 @@ def _decide(
     )
     written = ~bad & ~dup
     unfixable = in_place and bool(bad.any())
-    remaining = _remaining(decision, hits, written, plan, unfixable=unfixable)
+    remaining, errors = _remaining(decision, hits, written, plan, unfixable=unfixable)
     fixes = _count_fixes(rows.get_column("_fixes").filter(written))
     if wide_rows is not None:
         wide_rows = _wide_rows(wide_rows, decision)
-    return replace(decision, fixes=fixes, remaining=remaining, wide=wide_rows)
+    return replace(
+        decision, fixes=fixes, remaining=remaining, remaining_errors=errors, wide=wide_rows
+    )
 
 
 def _decide_slice(frame: pl.DataFrame, offset: int, plan: _Plan, *, wide: bool) -> _Slice:
@@ -826,34 +843,37 @@ def _remaining_hits(work: pl.DataFrame, analyzed: pl.DataFrame, plan: _Plan) -> 
             # Only when a rule reads them: the list column costs more than the rules.
             **{name: expr for name, expr in written.items() if name in needed},
         ).collect()
-        queries += _hit_queries(out, now, options, _ON_OUTPUT)
-        queries += _hit_queries(out, later, options, _ON_OUTPUT_SETTLED)
+        queries += _hit_queries(out, now, plan, _ON_OUTPUT)
+        queries += _hit_queries(out, later, plan, _ON_OUTPUT_SETTLED)
     if plan.in_place and plan.row_rules:
         as_read = analyzed.filter(work.get_column("_bad"))
-        queries += _hit_queries(as_read, plan.row_rules, options, _AS_READ)
+        queries += _hit_queries(as_read, plan.row_rules, plan, _AS_READ)
     if not queries:
-        return pl.DataFrame(schema={"_i": pl.Int64, "kind": pl.UInt8})
+        return pl.DataFrame(schema={"_i": pl.Int64, "kind": pl.UInt8, "error": pl.Boolean})
     return pl.concat(pl.collect_all(queries))
 
 
 def _hit_queries(
-    frame: pl.DataFrame, rules: Iterable[Rule], options: Options, kind: int
+    frame: pl.DataFrame, rules: Iterable[Rule], plan: _Plan, kind: int
 ) -> list[pl.LazyFrame]:
+    """``_i, kind, error`` of each rule's hits (``error``: the rule's severity is error)."""
     queries = []
     for rule in rules:
-        finding = _finding(rule.code, options)
+        finding = _finding(rule.code, plan.options)
+        error = plan.check_plan.severity_of(rule) == "error"
         queries.append(
             _candidates(frame, finding, keep=("_i",))
             .filter(finding.hit)
-            .select("_i", kind=pl.lit(kind, pl.UInt8))
+            .select("_i", kind=pl.lit(kind, pl.UInt8), error=pl.lit(error))
         )
     return queries
 
 
 def _remaining(
     decision: _Decision, hits: pl.DataFrame, written: pl.Series, plan: _Plan, *, unfixable: bool
-) -> int:
-    """Findings a check of the rows that stay in the output would report.
+) -> tuple[int, int]:
+    """Findings a check of the rows that stay in the output would report, and the errors
+    among them.
 
     The row-by-row ones were found per slice (``_remaining_hits``); those of
     the rows written count, and in place with rows kept as read, the rules
@@ -862,12 +882,17 @@ def _remaining(
     """
     kinds = [_ON_OUTPUT, _ON_OUTPUT_SETTLED, _AS_READ] if unfixable else [_ON_OUTPUT]
     on_written = written.gather(hits.get_column("_i")) | (hits.get_column("kind") == _AS_READ)
-    count = int((on_written & hits.get_column("kind").is_in(kinds)).sum())
+    counted = on_written & hits.get_column("kind").is_in(kinds)
+    count = int(counted.sum())
+    errors = int((counted & hits.get_column("error")).sum())
     settled = plan.settled if not unfixable else frozenset()
     rules = [r for r in plan.file_rules if r.code not in settled]
     if rules:
-        count += count_findings(_output_duplicates(decision, settled), rules, plan.options)
-    return count
+        duplicates = _output_duplicates(decision, settled)
+        count += count_findings(duplicates, rules, plan.options)
+        failing = [r for r in rules if plan.check_plan.severity_of(r) == "error"]
+        errors += count_findings(duplicates, failing, plan.options) if failing else 0
+    return count, errors
 
 
 def _output_duplicates(decision: _Decision, settled: frozenset[str]) -> pl.DataFrame:
@@ -979,6 +1004,8 @@ class _Decision:
     kept: pl.DataFrame
     fixes: Mapping[str, int]
     remaining: int
+    #: Of ``remaining``, the errors.
+    remaining_errors: int
     canonical: pl.Expr
     in_place: bool
     #: The rows of a slice (the last one may be shorter).
@@ -1266,6 +1293,8 @@ def fix(
         skip_if_same=out is None,
     )
     duplicates = decision.duplicates()
+    empty = int(written == 0 and "F106" in selected)
+    empty_fails = plan_from_settings(settings).severity_of(_rule("F106")) == "error"
     return FixResult(
         path=name,
         output=out,
@@ -1277,7 +1306,8 @@ def fix(
         fixes={**_file_fixes(result, unsafe), **decision.fixes},
         duplicates=tuple(duplicates),
         # The output's only possible file-level finding: F106 when no row is written.
-        remaining=decision.remaining + int(written == 0 and "F106" in selected),
+        remaining=decision.remaining + empty,
+        remaining_errors=decision.remaining_errors + (empty if empty_fails else 0),
         changed=changed,
         unfixable=decision.count("unfixable"),
         rejected_by_code=decision.codes_count(),
@@ -1379,6 +1409,7 @@ def _prepare(
         unsafe=unsafe,
         in_place=in_place,
         wide=False,
+        severity=plan.severity,
     )
     return result, decision, selected
 

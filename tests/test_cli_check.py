@@ -232,3 +232,28 @@ def test_outbound_formats_mask_numbers_quoted_by_whole_file_findings(
     assert "0912***0041" in out
     main(["check", "--isolated", "--output-format", fmt, "--no-redact", str(tmp_path)])
     assert "09121000041" in capsys.readouterr().out
+
+
+def test_fix_exits_as_a_check_of_its_output_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two messages to one recipient (D102) is a warning no fix removes: fix must not
+    fail where check passes, or `fix -o out.csv && upload` could never run."""
+    path = tmp_path / "two.csv"
+    path.write_text("recipient,message\n09121234567,hi\n09121234567,bye\n", "utf-8")
+    out, rejects = tmp_path / "out.csv", tmp_path / "r.csv"
+    argv = ["fix", str(path), "-o", str(out), "--rejects", str(rejects)]
+    assert main([*argv, "--isolated"]) == 0
+    assert "  1 warning remains: run p2pfile check on the output" in capsys.readouterr().out
+    assert main(["check", "--isolated", str(out)]) == 0
+    # fail-on = "warning" in the project's config: both fail.
+    (tmp_path / "p2pfile.toml").write_text('fail-on = "warning"\n', "utf-8")
+    assert main(argv) == 1
+    assert main(["check", str(out)]) == 1
+    capsys.readouterr()
+    # An error that stays (in place, a row no fix can save): 1, and the summary says so.
+    (tmp_path / "p2pfile.toml").unlink()
+    path.write_text("recipient,message\n09121234567,hi\n0912,hi\n09121234567,bye\n", "utf-8")
+    assert main(["fix", "--isolated", str(path)]) == 1
+    summary = capsys.readouterr().out
+    assert "  1 error, 1 warning remain: run p2pfile check on the output" in summary
