@@ -35,6 +35,12 @@ each misplaced one next to a delimiter (``","0912","``), are not searched
 for; the exact pass reports them (F207), the fast path reads them as polars
 does. A property test pins that this is the only way the two paths differ.
 
+A wide header read by name (``Records.columns``, maybe below a title) is
+decided by :func:`~p2pfile._sniff.choose_header` from the first few
+non-blank records on both paths: the fast path then selects those two
+columns; the exact pass decides before its first batch becomes a table,
+holding that batch back while it holds too few non-blank records to decide.
+
 Not UTF-8: UTF-16 (BOM, or the NUL pattern) and cp1256 are decoded
 confidently and read like any other text after an F103; anything else gets
 its F103 and no rows (a wrong decoding must not flood the report).

@@ -26,8 +26,10 @@
 * A header wider than two columns that names its recipient and message
   columns (``Name,Mobile,Message``) has them read, wherever they are
   (``Records.columns``): the error cells and dates are then those of these
-  columns, not A and B. The choice is made from the first non-blank row of the
-  text load, before the scan is told where to stop. The scan finds numbers in
+  columns, not A and B. The choice is made from the first non-blank rows of the
+  text load (the header, or a header below a title row: ``choose_header``, as
+  for CSV), before the scan is told where to stop, and kept only if the rows
+  with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
 * Any other sheet holding data is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine

@@ -9,7 +9,9 @@ Everything here is decided from content, never from the file name:
 * Text encodings: the UTF-16 heuristics, where the first bad UTF-8 byte is,
   and whether a non-UTF-8 file is confidently cp1256 (what Persian Excel saves)
   or UTF-8 with a few damaged bytes.
-* :func:`sniff_delimiter` and :func:`classify_header` for the first record.
+* :func:`sniff_delimiter` and :func:`classify_header` for the first record;
+  :func:`choose_header`, the one decision of which wide header (the first
+  record, or one below a title) names the recipient and message columns.
 * :class:`Records` and :class:`IssueSink`: what ``_read_csv`` and
   ``_read_xlsx`` hand back to ``read.py``. Readers report findings through the
   sink, so the public result types live only in ``read.py`` and nothing here

@@ -16,7 +16,17 @@ Columns: by position (first = recipient, second = message), except when a
 header wider than two columns names exactly one recipient column and one
 message column (a CRM export's ``Name,Mobile,Message``): then those two are
 read, wherever they are, and F203 names the columns ignored
-(:func:`~p2pfile._sniff.choose_columns`, decided once from the header).
+(:func:`~p2pfile._sniff.choose_header`, decided once from the header, by the
+readers, so that both CSV paths and XLSX agree).
+
+Title above the header: a first record that is neither data nor a known
+header (``Customer export 2024-03-01``), with a known header a few records
+below it (``recipient,message``, an alias, or a wide header read by name),
+is a title: it and any notes up to the header are one fixable F202, not
+data, and the header below is judged as a first-line header would be (F202
+alias, F203). Only titles are skipped: a record in between that could be
+data (a number-like cell, for a wide header in any column) keeps the file
+read as it is, from the first record.
 
 How the pieces fit:
 
