@@ -35,6 +35,12 @@ each misplaced one next to a delimiter (``","0912","``), are not searched
 for; the exact pass reports them (F207), the fast path reads them as polars
 does. A property test pins that this is the only way the two paths differ.
 
+A wide header read by name (``Records.columns``, maybe below a title) is
+decided by :func:`~p2pfile._sniff.choose_header` from the first few
+non-blank records on both paths: the fast path then selects those two
+columns; the exact pass decides before its first batch becomes a table,
+holding that batch back while it holds too few non-blank records to decide.
+
 Not UTF-8: UTF-16 (BOM, or the NUL pattern) and cp1256 are decoded
 confidently and read like any other text after an F103; anything else gets
 its F103 and no rows (a wrong decoding must not flood the report).
@@ -55,6 +61,7 @@ from typing import IO, Final, NamedTuple
 import polars as pl
 
 from p2pfile._sniff import (
+    HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
     RECORD_SCHEMA,
     WHITESPACE,
@@ -63,7 +70,7 @@ from p2pfile._sniff import (
     RecordLines,
     Records,
     Source,
-    choose_columns,
+    choose_header,
     decode_confidently,
     decode_utf16,
     delimiter_name,
@@ -427,16 +434,22 @@ def _fast_result(
     two, or those a wide header names), and what lies past them (``extra``)."""
     k = df.width
     cols = [pl.col(c) for c in df.columns]
-    first = None if blank.all() else int(blank.arg_min() or 0)
-    first_cells = tuple(df.row(first)) if first is not None else None
-    # A wide header naming its recipient and message columns: select those two.
-    columns = choose_columns(first_cells) if first_cells is not None else None
+    # The header candidates: the first few non-blank records, a few rows looked at.
+    at = _first_records(blank, 1 + HEADER_LOOKAHEAD)
+    candidates = [tuple(df.row(i)) for i in at]
+    first = at[0] if at else None
+    first_cells = candidates[0] if candidates else None
+    # A wide header naming its recipient and message columns (maybe below a title):
+    # select those two, a column select like any other.
+    choice = choose_header(candidates)
+    columns = choice.columns if choice is not None else None
+    header = candidates[choice.at] if choice is not None else None
     recipient, message = columns or (0, 1)
     extra = None
     if k > 2:  # where the last non-blank field is (trailing empty columns are not data)
         # What an F205 names as not read: past the second field, or past the header's
         # columns when they are read by name (the others are named by F203).
-        beyond = len(trim_empty_columns(first_cells or ())) if columns else 2
+        beyond = len(trim_empty_columns(header)) if header is not None else 2
         extra = df.select(
             filled=pl.max_horizontal(
                 pl.when(cols[i].str.contains(NONSPACE_PATTERN)).then(i + 1) for i in range(2, k)
@@ -462,7 +475,20 @@ def _fast_result(
         sep_line=hint,
         extra=extra,
         columns=columns,
+        header_cells=header if choice is not None and choice.at else None,
+        header_index=at[choice.at] if choice is not None and choice.at else None,
     )
+
+
+def _first_records(blank: pl.Series, count: int) -> list[int]:
+    """The indices of the first ``count`` non-blank records (all, when fewer): from a
+    few rows at the head, unless they are mostly blank."""
+    window = 4 * count
+    while True:
+        found = (~blank.head(window)).arg_true().head(count)
+        if found.len() == count or window >= blank.len():
+            return [int(i) for i in found]
+        window *= 16
 
 
 def _proven(
@@ -999,9 +1025,12 @@ class _Scanner:
         self.first_cells: tuple[str, ...] | None = None
         self.first_index: int | None = None
         # Chosen from the header by name (see Records.columns), at the first flush that
-        # holds a non-blank record; None: by position.
+        # holds enough non-blank records to decide (or the last); None: by position.
         self.columns: tuple[int, int] | None = None
         self._chosen = False
+        # The header chosen by name when it sits below a title (see Records.header_cells).
+        self.header_cells: tuple[str, ...] | None = None
+        self.header_index: int | None = None
         self._beyond = 2  # the fields past this many are what an F205 says was not read
 
     def run(self, stream: IO[str]) -> Records:
@@ -1013,8 +1042,12 @@ class _Scanner:
             records = zip(reader, numbers, strict=False)  # numbers never ends
             try:
                 while True:
-                    self._rows.extend(islice(records, _FLUSH - len(self._rows)))
-                    if len(self._rows) < _FLUSH:
+                    # Rows held back until the columns are chosen (see _flush) are a batch
+                    # of their own: read a whole batch more.
+                    want = _FLUSH - len(self._rows) if self._chosen else _FLUSH
+                    before = len(self._rows)
+                    self._rows.extend(islice(records, want))
+                    if len(self._rows) - before < want:
                         break
                     self._flush(batches)
                 break
@@ -1022,7 +1055,7 @@ class _Scanner:
                 self._make_absolute()
                 done = self._rows[-1][1] if self._rows else self._last_end
                 feed = self._recover(done + 1, self._base + reader.line_num, feed, batches)
-        self._flush(batches)
+        self._flush(batches, last=True)
         table = (
             pl.concat(self._chunks, rechunk=False)  # no second copy of every string
             if self._chunks
@@ -1053,6 +1086,8 @@ class _Scanner:
             sep_line=self.hint,
             extra=extra,
             columns=self.columns,
+            header_cells=self.header_cells,
+            header_index=self.header_index,
         )
 
     def _make_absolute(self) -> None:
@@ -1092,16 +1127,19 @@ class _Scanner:
         if parsed.problem:
             self.issues.append(_Issue("F207", start + parsed.problem_line, parsed.problem))
 
-    def _flush(self, batches: _Batches) -> None:
+    def _flush(self, batches: _Batches, *, last: bool = False) -> None:
+        """Turn the rows collected into a chunk of the table; before the columns are
+        chosen, and unless this is the ``last`` flush, rows too few to choose them
+        from (all but a few blank records) are held back for the next batch."""
         self._make_absolute()
         rows = self._rows
         if not rows:
             return
+        fields = [f for f, _ in rows]
+        if not self._chosen and not self._choose_columns(fields, last=last):
+            return
         ends = [n for _, n in rows]
         starts = [self._last_end + 1, *(n + 1 for n in ends[:-1])]
-        fields = [f for f, _ in rows]
-        if not self._chosen:
-            self._choose_columns(fields)
         chunk = self._frame(fields, starts)
         if self.hint and self._count == 0:
             chunk = chunk.with_columns(blank=chunk["blank"].clone().scatter(0, True))
@@ -1120,17 +1158,31 @@ class _Scanner:
         batches.forget_before(self._last_end + 1)
         self._rows, self._absolute, self._recovered = [], 0, set()
 
-    def _choose_columns(self, fields: list[list[str]]) -> None:
-        """Decide :attr:`columns` from the first non-blank record (the header candidate,
-        as ``_flush`` finds it), if this batch holds one."""
+    def _choose_columns(self, fields: list[list[str]], *, last: bool) -> bool:
+        """Decide :attr:`columns` (:func:`~p2pfile._sniff.choose_header`) from the first
+        non-blank records of the rows not flushed yet (the first flush's, or the rows
+        held back since); False while they are too few to decide, and not the ``last``.
+        """
+        wanted = 1 + HEADER_LOOKAHEAD
         skip = 1 if self.hint and self._count == 0 else 0  # Excel's sep= line
-        header = next((f for f in fields[skip:] if any(map(_NONSPACE.search, f))), None)
-        if header is None:
-            return
+        found: list[int] = []
+        for i in range(skip, len(fields)):
+            if any(map(_NONSPACE.search, fields[i])):
+                found.append(i)
+                if len(found) == wanted:
+                    break
+        if len(found) < wanted and not last:
+            return False
         self._chosen = True
-        self.columns = choose_columns(header)
-        if self.columns is not None:
+        choice = choose_header([fields[i] for i in found])
+        if choice is not None:
+            header = fields[found[choice.at]]
+            self.columns = choice.columns
             self._beyond = len(trim_empty_columns(header))
+            if choice.at:
+                self.header_cells = tuple(header)
+                self.header_index = self._count + found[choice.at]
+        return True
 
     def _frame(self, fields: list[list[str]], starts: list[int]) -> pl.DataFrame:
         """A batch of records as RECORD_SCHEMA plus ``quoted`` (some value holds a quote)."""

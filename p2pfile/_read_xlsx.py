@@ -26,8 +26,10 @@
 * A header wider than two columns that names its recipient and message
   columns (``Name,Mobile,Message``) has them read, wherever they are
   (``Records.columns``): the error cells and dates are then those of these
-  columns, not A and B. The choice is made from the first non-blank row of the
-  text load, before the scan is told where to stop. The scan finds numbers in
+  columns, not A and B. The choice is made from the first non-blank rows of the
+  text load (the header, or a header below a title row: ``choose_header``, as
+  for CSV), before the scan is told where to stop, and kept only if the rows
+  with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
 * Any other sheet holding data is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
@@ -57,7 +59,15 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from p2pfile._sniff import NONSPACE_PATTERN, IssueSink, Records, Source, choose_columns
+from p2pfile._sniff import (
+    HEADER_LOOKAHEAD,
+    NONSPACE_PATTERN,
+    HeaderChoice,
+    IssueSink,
+    Records,
+    Source,
+    choose_header,
+)
 
 __all__ = ["column_letter", "read_xlsx"]
 
@@ -109,7 +119,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                     columns = dict(zip(positions, df.columns, strict=True))
                     candidate = _header_choice(df, columns)
                     # Error cells are named in columns A and B, and in those chosen by name.
-                    wanted = frozenset((0, 1, *(candidate or ())))
+                    wanted = frozenset((0, 1, *(candidate.columns if candidate else ())))
                     scan.last_row = _last_row_to_scan(df, columns, wanted)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
@@ -128,11 +138,15 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         cells = scan() if scan.last_row else _SheetCells({}, pl.Series([], dtype=pl.Int64))
     df = _with_error_values(df, columns, cells.errors, wanted)
     shape = _row_shape(df, columns)
-    first, first_cells = _first_record(df, columns, shape)
+    found = _first_records(df, columns, shape, 1 + HEADER_LOOKAHEAD)
+    first, first_cells = found[0] if found else (None, None)
     # Decided again on the header as the findings show it (error cells filled in): only
     # a choice both agree on is kept, since only its columns had their error cells named.
-    chosen = candidate if first_cells and choose_columns(first_cells) == candidate else None
-    recipient, message = chosen or (0, 1)
+    again = choose_header([cells for _, cells in found])
+    chosen = candidate if candidate is not None and again == candidate else None
+    recipient, message = chosen.columns if chosen is not None else (0, 1)
+    # The header below a title, when the columns were chosen from it.
+    below = found[chosen.at] if chosen is not None and chosen.at else (None, None)
     df = _dates_as_shown(reader, first_sheet, df, columns, message)
     table = shape.hstack(
         [
@@ -144,7 +158,17 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     numbers = cells.numbers if recipient == 0 else None  # the scan's are column A's
     load_types = _types_loader(src, first_sheet, recipient)
     numeric = _numeric_recipients(df, columns, numbers, load_types, recipient)
-    return Records(table, first_cells, first, "xlsx", None, numeric, columns=chosen)
+    return Records(
+        table,
+        first_cells,
+        first,
+        "xlsx",
+        None,
+        numeric,
+        columns=chosen.columns if chosen is not None else None,
+        header_cells=below[1],
+        header_index=below[0],
+    )
 
 
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
@@ -168,31 +192,33 @@ def _row_shape(df: pl.DataFrame, columns: dict[int, str]) -> pl.DataFrame:
     )
 
 
-def _first_record(
-    df: pl.DataFrame, columns: dict[int, str], shape: pl.DataFrame
-) -> tuple[int | None, tuple[str, ...] | None]:
-    """The index of the first non-blank row, and its cells up to its last non-blank one."""
-    blank = shape["blank"]
-    if blank.all():
-        return None, None
-    first = int(blank.arg_min() or 0)
-    width = int(shape["nfields"][first])
-    row = df.row(first, named=True)
-    return first, tuple(row[columns[i]] if i in columns else "" for i in range(width))
+def _first_records(
+    df: pl.DataFrame, columns: dict[int, str], shape: pl.DataFrame, count: int
+) -> list[tuple[int, tuple[str, ...]]]:
+    """The first ``count`` non-blank rows (all, when fewer): the index of each and its
+    cells up to its last non-blank one."""
+    at = (~shape.get_column("blank")).arg_true().head(count)
+    found = []
+    for i in at:
+        width = int(shape["nfields"][i])
+        row = df.row(int(i), named=True)
+        found.append((int(i), tuple(row[columns[p]] if p in columns else "" for p in range(width))))
+    return found
 
 
 #: The rows the header is first looked for in, before the whole sheet is.
 _HEADER_ROWS: Final = 64
 
 
-def _header_choice(df: pl.DataFrame, columns: dict[int, str]) -> tuple[int, int] | None:
-    """:func:`~p2pfile._sniff.choose_columns` of the first non-blank row of the text load
-    (the header candidate), from the first few rows unless they are all empty."""
+def _header_choice(df: pl.DataFrame, columns: dict[int, str]) -> HeaderChoice | None:
+    """:func:`~p2pfile._sniff.choose_header` of the first non-blank rows of the text load
+    (the header candidates), from the first few rows unless they hold too few."""
+    count = 1 + HEADER_LOOKAHEAD
     head = df.head(_HEADER_ROWS)
-    _, cells = _first_record(head, columns, _row_shape(head, columns))
-    if cells is None and df.height > head.height:
-        _, cells = _first_record(df, columns, _row_shape(df, columns))
-    return choose_columns(cells) if cells is not None else None
+    found = _first_records(head, columns, _row_shape(head, columns), count)
+    if len(found) < count and df.height > head.height:
+        found = _first_records(df, columns, _row_shape(df, columns), count)
+    return choose_header([cells for _, cells in found])
 
 
 _MAIN_NS: Final = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

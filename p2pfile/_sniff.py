@@ -9,7 +9,9 @@ Everything here is decided from content, never from the file name:
 * Text encodings: the UTF-16 heuristics, where the first bad UTF-8 byte is,
   and whether a non-UTF-8 file is confidently cp1256 (what Persian Excel saves)
   or UTF-8 with a few damaged bytes.
-* :func:`sniff_delimiter` and :func:`classify_header` for the first record.
+* :func:`sniff_delimiter` and :func:`classify_header` for the first record;
+  :func:`choose_header`, the one decision of which wide header (the first
+  record, or one below a title) names the recipient and message columns.
 * :class:`Records` and :class:`IssueSink`: what ``_read_csv`` and
   ``_read_xlsx`` hand back to ``read.py``. Readers report findings through the
   sink, so the public result types live only in ``read.py`` and nothing here
@@ -33,18 +35,21 @@ import polars as pl
 __all__ = [
     "CHUNK",
     "DELIMITERS",
+    "HEADER_LOOKAHEAD",
     "NONSPACE_PATTERN",
     "RECORD_SCHEMA",
     "WHITESPACE",
     "BadUtf8",
     "ByteScan",
     "Container",
+    "HeaderChoice",
     "HeaderVerdict",
     "IssueSink",
     "RecordLines",
     "Records",
     "Source",
     "choose_columns",
+    "choose_header",
     "classify_header",
     "decode_confidently",
     "decode_utf16",
@@ -116,7 +121,11 @@ class Records:
     when that is past the second, else ``min(nfields, 2)`` (empty trailing
     fields, Excel's ``0912...,hi,,,``, hold nothing, so they are not extra
     cells), and ``rest``, the fields past the second joined by the delimiter
-    (so that an F205 can say what was not read).
+    (so that an F205 can say what was not read). ``columns``: the (recipient,
+    message) positions a wide header names (:func:`choose_header`), which the
+    ``recipient`` and ``message`` columns of ``table`` then hold; None: the first
+    two. ``header_cells`` and ``header_index``: that header, when it is not the first
+    non-blank record but sits below a title (None otherwise).
     """
 
     table: pl.DataFrame
@@ -128,6 +137,8 @@ class Records:
     sep_line: bool = False
     extra: pl.DataFrame | None = None
     columns: tuple[int, int] | None = None
+    header_cells: tuple[str, ...] | None = None
+    header_index: int | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -898,6 +909,55 @@ def choose_columns(cells: Sequence[str | None]) -> tuple[int, int] | None:
     if len(recipients) != 1 or len(messages) != 1:
         return None
     return recipients[0], messages[0]
+
+
+#: How many records after an unknown first record (a title) are searched for the real
+#: header: by the readers for a wide header (non-blank records), by ``reader`` for a
+#: two-column one (records, blank ones included).
+HEADER_LOOKAHEAD = 10
+
+
+class HeaderChoice(NamedTuple):
+    """A wide header whose recipient and message columns are read by name."""
+
+    #: Which of the records given to :func:`choose_header` is the header: 0, or the
+    #: position of a header below a title.
+    at: int
+    columns: tuple[int, int]
+
+
+def choose_header(records: Sequence[Sequence[str | None]]) -> HeaderChoice | None:
+    """The header the columns are chosen from, by name, and the columns chosen.
+
+    ``records``: all cells of the first non-blank records of the file, in order
+    (the first ``1 + HEADER_LOOKAHEAD`` of them, or all when there are fewer). The
+    first record when :func:`choose_columns` accepts it; else, when the first is a
+    title (a CRM report's ``Customer export 2024-03-01``), the first record below it
+    that ``choose_columns`` accepts, as long as every record above it is a title or
+    notes too. A record that could be data, or a known two-column header, above it
+    keeps today's reading (by position; ``reader`` skips a title above a two-column
+    header itself). The one place this is decided, so that the CSV fast path, the
+    exact pass and XLSX cannot disagree.
+    """
+    for at, cells in enumerate(records[: 1 + HEADER_LOOKAHEAD]):
+        columns = choose_columns(cells)
+        if columns is not None:
+            return HeaderChoice(at, columns)
+        if not _is_title(cells):
+            return None  # data, or a known header: nothing above a wide header is skipped
+    return None
+
+
+def _is_title(cells: Sequence[str | None]) -> bool:
+    """A record that is neither data nor a known header (what ``reader`` skips as a title
+    above the header: an F202 without a fix, were it the header), with no cell that looks
+    like a number: in a wide export the recipient column need not be the first, so a row
+    ``Ali,09123456789,hi`` could be data, and is never skipped."""
+    trimmed = trim_empty_columns(cells)
+    verdict = classify_header(trimmed)
+    if verdict.mismatch is None or verdict.fixable:
+        return False
+    return not any(looks_like_phone(cell) for cell in trimmed)
 
 
 @dataclass(frozen=True)

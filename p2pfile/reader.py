@@ -16,7 +16,17 @@ Columns: by position (first = recipient, second = message), except when a
 header wider than two columns names exactly one recipient column and one
 message column (a CRM export's ``Name,Mobile,Message``): then those two are
 read, wherever they are, and F203 names the columns ignored
-(:func:`~p2pfile._sniff.choose_columns`, decided once from the header).
+(:func:`~p2pfile._sniff.choose_header`, decided once from the header, by the
+readers, so that both CSV paths and XLSX agree).
+
+Title above the header: a first record that is neither data nor a known
+header (``Customer export 2024-03-01``), with a known header a few records
+below it (``recipient,message``, an alias, or a wide header read by name),
+is a title: it and any notes up to the header are one fixable F202, not
+data, and the header below is judged as a first-line header would be (F202
+alias, F203). Only titles are skipped: a record in between that could be
+data (a number-like cell, for a wide header in any column) keeps the file
+read as it is, from the first record.
 
 How the pieces fit:
 
@@ -63,6 +73,7 @@ import polars as pl
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import (
+    HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
     Records,
     Source,
@@ -277,8 +288,14 @@ def _finish(
         return _empty_frame(), None, 0
 
     cells = trim_empty_columns(rec.first_cells)
+    # A wide header the reader chose its columns from below a title (choose_header).
+    wide_below = (
+        _HeaderBelow(rec.header_index, trim_empty_columns(rec.header_cells), data_above=False)
+        if rec.header_index is not None and rec.header_cells is not None
+        else None
+    )
     header, expected, start, first_line = _find_header(
-        table, rec.first_index, cells, xlsx, sink, columns=rec.columns
+        table, rec.first_index, cells, xlsx, sink, columns=rec.columns, wide_below=wide_below
     )
     # Columns chosen by name were selected by the reader already, in their roles.
     if header is not None and rec.columns is None and classify_header(header).swapped:
@@ -352,10 +369,6 @@ def _without_blank_records(data: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False) if parts else data.clear()
 
 
-#: How many records after an unknown first record are searched for the real header.
-_HEADER_LOOKAHEAD = 10
-
-
 def _find_header(
     table: pl.DataFrame,
     first_index: int,
@@ -364,14 +377,21 @@ def _find_header(
     sink: _Collector,
     *,
     columns: tuple[int, int] | None,
+    wide_below: _HeaderBelow | None = None,
 ) -> tuple[tuple[str, ...] | None, int, int, int]:
     """:func:`_judge_header` of the first record, or of a known header below a title;
-    also returns the header's line. ``columns``: :attr:`Records.columns`."""
+    also returns the header's line. ``columns``: :attr:`Records.columns`;
+    ``wide_below``: the wide header they were chosen from, when it is below a title."""
     first_line = int(table["line"][first_index])
     unit = "row" if xlsx else "line"
-    first = classify_header(cells, columns)
-    # An unknown first record: a known header may sit a few records below it.
-    below = _header_below(table, first_index) if first.mismatch and not first.fixable else None
+    if wide_below is not None:
+        # The reader found the title already: the columns are that header's, not the title's.
+        first = classify_header(cells)
+        below: _HeaderBelow | None = wide_below
+    else:
+        first = classify_header(cells, columns)
+        # An unknown first record: a known header may sit a few records below it.
+        below = _header_below(table, first_index) if first.mismatch and not first.fixable else None
     if below is not None and not below.data_above:
         # Only a title (or notes) above it: skip them, and read from that header on.
         header_line = int(table["line"][below.at])
@@ -409,14 +429,14 @@ def _find_header(
 
 class _HeaderBelow(NamedTuple):
     at: int  # index in the table
-    cells: tuple[str, str]
+    cells: tuple[str, ...]
     data_above: bool  # a record between the first one and it could be data
 
 
 def _header_below(table: pl.DataFrame, first_index: int) -> _HeaderBelow | None:
     """The first known header (exact, or an alias) in the few records after an unknown
     first record (a title above the header: ``Export 2024-03-01``), if any."""
-    later = table.slice(first_index + 1, _HEADER_LOOKAHEAD)
+    later = table.slice(first_index + 1, HEADER_LOOKAHEAD)
     data_above = False
     rows = later.select("recipient", "message", "blank").iter_rows()
     for at, (recipient, message, blank) in enumerate(rows):

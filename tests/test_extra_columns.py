@@ -208,12 +208,6 @@ def test_ambiguous_headers_are_read_by_position_as_before(both_paths: str, heade
     assert r.frame["recipient"].to_list() == ["Ali"]  # by position, as before
 
 
-def test_a_title_above_a_wide_header_is_read_as_before(both_paths: str) -> None:
-    r = read_bytes(b"Export 2024\nName,Mobile,Message\nAli,09123456789,hi\n")
-    assert r.columns is None
-    assert codes(r)[0] == "F202"
-
-
 def test_first_record_of_data_is_never_a_header(both_paths: str) -> None:
     r = read_bytes(b"09123456789,mobile,message\n09351234567,a,b\n")
     assert r.columns is None
