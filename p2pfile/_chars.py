@@ -106,5 +106,6 @@ SPREADSHEET_ERRORS: Final = (
     "#getting_data",
 )
 
-#: What exports write for an empty cell (pandas ``nan``, Python ``None``, SQL ``NULL``).
-NULL_WORDS: Final = ("nan", "none", "null")
+#: What exports write for an empty cell: pandas ``nan``, Python ``None``, SQL ``NULL``,
+#: and ``\\N``, NULL in MySQL and PostgreSQL dumps (``INTO OUTFILE``, ``COPY``).
+NULL_WORDS: Final = ("nan", "none", "null", "\\n")

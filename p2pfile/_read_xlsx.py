@@ -356,6 +356,7 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
                 if not buf.startswith(b'<c r="', first.start()):
                     numbers = None
         keep = _errors_in(buf, found)
+        _uncalculated_in(buf, found)
         # Every tag before the last "<" is whole.
         whole = buf.rfind(b"<")
         if numbers is not None and whole > 0:
@@ -398,6 +399,36 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
             done = max(done, end)
             at = buf.find(mark, end)
     return done
+
+
+#: The ends of a formula cell saved without a value: nothing between the formula and
+#: the cell's end (``<f>A2</f></c>``; ``<f t="shared" si="0"/></c>``). With a value,
+#: ``<v>`` comes between. Rare ends, so a plain byte search finds them.
+_UNCALCULATED_ENDS: Final = (b"</f></c>", b"/></c>")
+_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+
+
+def _uncalculated_in(buf: bytes, found: dict[tuple[int, int], str]) -> None:
+    """Add the formula cells of ``buf`` that were saved without a value (openpyxl and many
+    CRM exporters write formulas and never calculate them) to ``found``, as ``=`` and the
+    formula: calamine reads them empty, so a row of them would pass as blank (F206)
+    and its data be removed by the fix. An error cell already found keeps its text.
+
+    A cell cut by the chunk's end is read from the next chunk (what is kept of the
+    buffer always holds the last cell started, see :func:`_scan_cells`).
+    """
+    for mark in _UNCALCULATED_ENDS:
+        at = buf.find(mark)
+        while at != -1:
+            start = buf.rfind(b"<c ", 0, at)
+            formula = _FORMULA_TEXT.search(buf, start, at + len(mark)) if start != -1 else None
+            ref = _CELL_REF.search(buf, start, formula.start()) if formula is not None else None
+            if formula is not None and ref is not None:
+                column = _column_number(ref.group(1).decode("ascii")) - 1
+                text = formula.group(1)
+                shown = html.unescape(text.decode("utf-8", "replace")).strip() if text else ""
+                found.setdefault((int(ref.group(2)), column), "=" + (shown or "…"))
+            at = buf.find(mark, at + len(mark))
 
 
 def _column_number(letters: str) -> int:

@@ -305,3 +305,28 @@ def test_messages_of_invisible_characters_only_are_empty(tmp_path: Path) -> None
         "+989121000906,\u200cسلام",
         "+989121000908,سلام\u200f",  # text with an RLM: M105, not M101
     ]
+
+
+# -- formulas and SQL NULLs -------------------------------------------------------
+
+
+def test_formula_text_and_sql_nulls_are_spreadsheet_artifacts(tmp_path: Path) -> None:
+    """A message that is a formula's text is not its value (M402); SQL dumps write NULL
+    as \\N, a null marker in both columns. Text that only starts with '=' is a message."""
+    rows = [
+        ("09121000901", '"=CONCATENATE(""Hi "",A2)"'),
+        ("09121000902", "=A2"),
+        ("09121000903", "=$B$7+1"),
+        ("09121000904", "=== SALE ==="),
+        ("09121000905", "=)"),
+        ("09121000906", "\\N"),
+        ("\\N", "hi"),
+    ]
+    report = _check_csv(tmp_path, rows)
+    m402 = {d.line: d.message for d in report if d.code == "M402"}
+    assert sorted(m402) == [2, 3, 4, 7]
+    assert m402[3] == "the message is a spreadsheet formula, not its value: =A2"
+    assert m402[7] == "the message is a spreadsheet artifact: \\N"
+    assert "P201" in _at(report, 8)
+    assert normalize_number("\\N").reason == "empty"
+    assert _both(["\\N", "\\n"]) == [(None, "empty", [])] * 2

@@ -13,6 +13,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from p2pfile import _read_xlsx
+from p2pfile.fix import fix
 from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
 
 Fill = Callable[[Worksheet], None]
@@ -461,3 +462,49 @@ def test_date_and_time_messages_read_as_excel_shows_them(tmp_path: Path) -> None
         "2024-03-21 00:00:00",
         "hello",
     ]
+
+
+@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
+def test_formulas_saved_without_a_value_read_as_their_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+) -> None:
+    """openpyxl and many CRM exporters save formulas and never calculate them: calamine
+    reads such a cell empty, so a row of them passed as blank (F206) and fix removed it.
+    They read as the formula's text; a cell cut by a chunk's end is read whole."""
+    monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
+    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_formula(1, 0, '="09121000701"')
+        ws.write_formula(1, 1, '=CONCATENATE("Hi"," Ali")')
+        ws.write_string(2, 0, "09121000702")
+        ws.write_formula(2, 1, "=A2")
+        ws.write_string(3, 0, "09121000703")
+        ws.write_formula(3, 1, "=B3", None, "calculated")  # a value saved: read as is
+        ws.write_string(4, 0, "09121000704")
+        ws.write_formula(4, 1, "=B2")
+
+    path = workbook(tmp_path, ("Sheet1", fill))
+
+    def uncalculated(xml: bytes) -> bytes:
+        xml = xml.replace(b"<v>calculated</v>", b"<v>KEEP</v>")
+        xml = re.sub(rb"</f><v>[^<]*</v>", b"</f>", xml.replace(b"</f><v>KEEP", b"</f><w>KEEP"))
+        xml = xml.replace(b"<w>KEEP</v>", b"<v>calculated</v>")
+        # The last one as a shared formula's child, which has no text of its own.
+        return xml.replace(b"<f>B2</f></c>", b'<f t="shared" si="0"/></c>')
+
+    _rewrite_sheet(path, uncalculated)
+    r = read_file(path)
+    assert [i.code for i in r.issues] == []
+    assert [row[2:] for row in r.frame.rows()] == [
+        ('="09121000701"', '=CONCATENATE("Hi"," Ali")'),
+        ("09121000702", "=A2"),
+        ("09121000703", "calculated"),
+        ("09121000704", "=…"),
+    ]
+    # The messages that are formulas are rejected with M402; nothing is lost.
+    out, rejects = tmp_path / "out.csv", tmp_path / "r.csv"
+    result = fix(path, out, rejects)
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (4, 1, 3)
+    assert "M402" in rejects.read_text("utf-8")

@@ -480,23 +480,44 @@ def unresolved_placeholder(options: Options) -> Finding:
 
 
 _ARTIFACTS: Final = (*_chars.NULL_WORDS, *_chars.SPREADSHEET_ERRORS)
+#: A formula's text: ``=`` then a function call, a cell reference or a string literal
+#: (``=== SALE ===`` or ``=)`` are messages, not formulas).
+_FORMULA: Final = (
+    r"^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\("  # =CONCATENATE(
+    r"|\$?[A-Za-z]{1,3}\$?[0-9]+(?:[^0-9A-Za-z]|$)"  # =A2, =$B$7+1
+    r'|"'  # ="Hi"
+    r"|\u2026$)"  # =…: the XLSX reader's text for a shared formula saved without a value
+)
 
 
 @row_rule("M402", "spreadsheet-artifact", "error", field="message")
 def spreadsheet_artifact(options: Options) -> Finding:
-    """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``.
+    """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``, or a formula.
 
-    Also ``None``, ``NULL`` and every Excel error value: ``#NAME?``,
-    ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ``#SPILL!``,
-    ``#CALC!``, ``#GETTING_DATA``. In an XLSX, an error cell (``t="e"``)
-    counts too, though the reader library returns it empty.
+    Also ``None``, ``NULL``, SQL dumps' ``\\N`` and every Excel error value:
+    ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``,
+    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``. In an XLSX, an error cell
+    (``t="e"``) counts too, though the reader library returns it empty. A
+    formula (``=CONCATENATE("Hi ", A2)``, ``=B7``) is its text, not its value:
+    a workbook saved by a program that does not calculate (openpyxl, many CRM
+    exporters) holds no value for it, and a CSV exported with formulas shown
+    holds the text.
 
     Why: an empty cell or a broken formula went through an export.
-    Fix: fill the message at the source.
+    Fix: fill the message at the source (for formulas: open the file in Excel
+    or LibreOffice and save it, or paste the values).
     """
     stripped = _stripped()
+    formula = stripped.str.contains(_FORMULA)
     return Finding(
-        prefilter=c("message").str.len_bytes() <= 32,
-        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS),
-        message=pl.lit("the message is a spreadsheet artifact: ") + stripped,
+        prefilter=(c("message").str.len_bytes() <= 32)
+        | c("message").str.starts_with("=")
+        | _edge_whitespace(),
+        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS) | formula,
+        message=pl.when(formula)
+        .then(
+            pl.lit("the message is a spreadsheet formula, not its value: ")
+            + stripped.str.slice(0, 40)
+        )
+        .otherwise(pl.lit("the message is a spreadsheet artifact: ") + stripped),
     )
