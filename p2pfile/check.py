@@ -739,6 +739,16 @@ def plan_from_settings(settings: Settings) -> CheckPlan:
             allow_foreign=settings.allow_foreign,
             allowed_regions=settings.allowed_regions,
             number_format=settings.number_format,
+            tariff=(
+                None
+                if settings.tariff is None
+                else (
+                    settings.tariff.persian_mci,
+                    settings.tariff.english_mci,
+                    settings.tariff.persian_other,
+                    settings.tariff.english_other,
+                )
+            ),
         ),
         selected=selected,
         severity={code: level for code, level in levels.items() if level != "off"},

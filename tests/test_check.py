@@ -388,3 +388,33 @@ def test_a_large_files_text_is_let_go_before_its_findings_are_unpacked(
     report = check(path, isolated=True)
     assert alive_at_merge == [False]
     assert [d.code for d in report].count("D101") == 4
+
+
+def test_avoidable_ucs2_is_reported_only_when_the_rewrite_costs_less(tmp_path: Path) -> None:
+    """A GSM-7 part costs about 2.5 UCS-2 parts: 2 UCS-2 parts rewritten to 1 GSM-7 part
+    is dearer, 3 to 1 cheaper. With a tariff, the costs are in rials, by operator."""
+    two = "\u201c" + "a" * 100 + "\u201d"  # 102 units: 2 UCS-2 parts, 1 GSM-7 part
+    three = "\u201c" + "a" * 150 + "\u201d"  # 152 units: 3 UCS-2 parts, 1 GSM-7 part
+    path = tmp_path / "f.csv"
+    path.write_text(
+        f"recipient,message\n09121234567,{two}\n09121234568,{three}\n09351234567,{two}\n",
+        "utf-8",
+    )
+    found = {d.line: d.message for d in check(path, isolated=True) if d.code == "M203"}
+    assert found == {
+        3: "UCS-2 only because of look-alikes (first: U+201C LEFT DOUBLE QUOTATION MARK); "
+        "as GSM-7 it is 1 part(s), not 3, cheaper though a GSM-7 part costs about 2.5 "
+        "UCS-2 parts"
+    }
+    # A tariff where MCI's GSM-7 parts cost what its UCS-2 parts do: 2 to 1 pays there.
+    tariff = {
+        "persian_mci": 1000,
+        "english_mci": 1000,
+        "persian_other": 1000,
+        "english_other": 2500,
+    }
+    found = {
+        d.line: d.message for d in check(path, isolated=True, tariff=tariff) if d.code == "M203"
+    }
+    assert sorted(found) == [2, 3]  # line 4 is Irancell: 2,500 is not less than 2,000
+    assert found[2].endswith("as GSM-7 it is 1 part(s), not 2: 1000 rials instead of 2000")

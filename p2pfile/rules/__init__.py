@@ -74,6 +74,9 @@ class Options:
     allow_foreign: bool = False
     allowed_regions: frozenset[str] = frozenset()
     number_format: Literal["e164", "national"] = "e164"
+    #: Rials per part (``persian_mci``, ``english_mci``, ``persian_other``,
+    #: ``english_other``), when a tariff is configured: M203 compares costs with it.
+    tariff: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -312,15 +312,19 @@ def gsm_rewrite(text: pl.Expr) -> pl.Expr:
     fix_message="rewrite look-alikes as GSM-7 characters",
 )
 def avoidable_ucs2(options: Options) -> Finding:
-    """A message that is UCS-2 only because of look-alikes, and GSM-7 would take fewer parts.
+    """A message that is UCS-2 only because of look-alikes, and GSM-7 would cost less.
 
     Curly quotes, NBSP and thin spaces, dashes, ``…``, Persian digits in
     Latin text, ``ç``, ZWSP, BOM, LRM/RLM, soft hyphens: one of them turns a
     160-character part into a 70-unit one. The message names the first such
     character and its column, and the parts before and after the rewrite.
-    Only reported when the rewrite saves at least one part: GSM-7 parts are
-    priced higher than UCS-2 parts by Iranian tariffs (english_mci 3325 vs
-    persian_mci 1330 rials), so compare the cost with ``p2pfile stats``.
+
+    Fewer parts are not always cheaper: Iranian tariffs price a GSM-7 part
+    about 2.5 times a UCS-2 part (IPPanel: english_mci 3325 against
+    persian_mci 1330 rials). So it is reported only when the rewrite costs
+    less: by the configured ``tariff`` (by operator: MCI or other), with both
+    costs in rials in the message; without one, at that 2.5 ratio (3 UCS-2
+    parts to 1 GSM-7 part is cheaper, 2 to 1 is not).
     Fix (unsafe, it changes the text): the rewrite.
     """
     lookalike = _chars.rust_class(set(LOOKALIKES))
@@ -332,25 +336,61 @@ def avoidable_ucs2(options: Options) -> Finding:
     rewritten = gsm_rewrite(pl.when(only_lookalikes).then(c("message")).otherwise(pl.lit("")))
     new_parts = message_expr(rewritten + pl.lit(options.suffix)).struct.field("parts")
     ucs2_for_the_message = (c("encoding") == "UCS-2") & pl.lit(set(options.suffix) <= _GSM)
+    ucs2_cost, gsm_cost = _part_costs(options)
+    ucs2_total = c("parts") * ucs2_cost
+    gsm_total = new_parts * gsm_cost
+    first = _describe(set(LOOKALIKES), c("message").str.extract(f"({lookalike})", 1))
+    saving = (
+        pl.format(
+            "as GSM-7 it is {} part(s), not {}: {} rials instead of {}",
+            new_parts,
+            c("parts"),
+            gsm_total.round(0).cast(pl.Int64),
+            ucs2_total.round(0).cast(pl.Int64),
+        )
+        if options.tariff is not None
+        else pl.format(
+            "as GSM-7 it is {} part(s), not {}, cheaper though a GSM-7 part costs about "
+            "2.5 UCS-2 parts",
+            new_parts,
+            c("parts"),
+        )
+    )
     return Finding(
         # A UCS-2 message of GSM characters and look-alikes has an odd character (a
         # look-alike other than a Persian digit, or the stretch sms.odd_chars keeps when
-        # Persian digits come first), and none neither GSM nor a look-alike, save those
-        # a fix may remove before M203 runs (fix keeps the odd_chars of the text as read);
+        # the first character past plain ASCII is a Persian digit), and none that no
+        # fix may remove before M203 runs (fix keeps the odd_chars of the text as read);
         # and a message of one part cannot take fewer.
         prefilter=ucs2_for_the_message
         & (c("parts") > 1)
         & (c("odd_chars") != "")
         & ~_has_odd(_KEPT_NEITHER),
-        hit=ucs2_for_the_message & only_lookalikes & (new_parts < c("parts")),
-        message=pl.format(
-            "UCS-2 only because of look-alikes (first: {}); as GSM-7 it is {} part(s), not {}",
-            _describe(set(LOOKALIKES), c("message").str.extract(f"({lookalike})", 1)),
-            new_parts,
-            c("parts"),
-        ),
+        hit=ucs2_for_the_message
+        & only_lookalikes
+        & (new_parts < c("parts"))
+        & (gsm_total < ucs2_total),
+        message=pl.format("UCS-2 only because of look-alikes (first: {}); {}", first, saving),
         column=_first_column(lookalike),
         replacement=gsm_rewrite(c("message")),
+    )
+
+
+#: What a GSM-7 part costs against a UCS-2 part when no tariff is configured: IPPanel's
+#: english_mci 3325 and persian_mci 1330 rials (spec sms-segments.md, section 5.1).
+DEFAULT_GSM_TO_UCS2_PRICE: Final = 3325 / 1330
+
+
+def _part_costs(options: Options) -> tuple[pl.Expr, pl.Expr]:
+    """The price of a UCS-2 part and of a GSM-7 part for each row: by the tariff and the
+    row's operator (MCI, or any other), else 1 and the default ratio."""
+    if options.tariff is None:
+        return pl.lit(1.0), pl.lit(DEFAULT_GSM_TO_UCS2_PRICE)
+    persian_mci, english_mci, persian_other, english_other = options.tariff
+    mci = c("operator") == "MCI"
+    return (
+        pl.when(mci).then(pl.lit(persian_mci)).otherwise(pl.lit(persian_other)),
+        pl.when(mci).then(pl.lit(english_mci)).otherwise(pl.lit(english_other)),
     )
 
 
