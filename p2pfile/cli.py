@@ -468,6 +468,9 @@ def _fix_summary(result: FixResult) -> list[str]:
         f"{target}, {result.rows_rejected:,} rejected, "
         f"{count(result.duplicates_dropped, 'duplicate')} dropped",
     ]
+    if result.rows_in and not result.rows_written:
+        # Said first and plainly: the output holds only the header, nothing to upload.
+        lines.append(f"  no row can be sent: {target} holds only the header")
     if result.rejects and result.rows_rejected:
         by_code = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.rejected_by_code.items()))
         lines.append(f"  rejected rows are in {result.rejects} ({by_code})")

@@ -1457,14 +1457,17 @@ def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> No
         raise InputFileError(f"{name}: {what}")
     if result.format == "xlsx" and in_place:
         raise UsageError(_xlsx_in_place(name))
-    for code in ("F106", "F107", "F108", "F203"):
+    # F107 before F106: a first sheet of notes and the data in another sheet is both,
+    # and "nothing to fix" would send the user looking in the wrong place.
+    for code in ("F107", "F106", "F108", "F203"):
         if code == "F203" and code in by_code:
             _refuse_extra_columns(result, by_code[code][0], unsafe=unsafe)
         elif code in by_code:
             issue = by_code[code][0]
             tail = {
                 "F106": "there is nothing to fix",
-                "F107": "fix reads only the first sheet, so the other rows would be lost",
+                "F107": "fix reads only the first sheet, so the other rows would be lost: "
+                "move the data to the first sheet, or delete the other sheets",
                 "F108": "fix never writes part of a file: raise max-rows / max-bytes",
             }[code]
             raise InputFileError(f"{name}: {issue.message} ({code}); {tail}")

@@ -257,3 +257,15 @@ def test_fix_exits_as_a_check_of_its_output_would(
     assert main(["fix", "--isolated", str(path)]) == 1
     summary = capsys.readouterr().out
     assert "  1 error, 1 warning remain: run p2pfile check on the output" in summary
+
+
+def test_fix_says_plainly_when_no_row_can_be_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sci.csv"
+    path.write_text("recipient,message\n9.12346E+09,hi\n9.35123E+09,hi\n", "utf-8")
+    out, rejects = tmp_path / "out.csv", tmp_path / "r.csv"
+    assert main(["fix", "--isolated", str(path), "-o", str(out), "--rejects", str(rejects)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"  no row can be sent: {out} holds only the header"
+    assert lines[2] == f"  rejected rows are in {rejects} (P206 x2)"

@@ -508,3 +508,24 @@ def test_formulas_saved_without_a_value_read_as_their_text(
     result = fix(path, out, rejects)
     assert (result.rows_in, result.rows_written, result.rows_rejected) == (4, 1, 3)
     assert "M402" in rejects.read_text("utf-8")
+
+
+def test_fix_refuses_a_workbook_with_data_in_another_sheet_and_says_where(
+    tmp_path: Path,
+) -> None:
+    """The rows of another sheet would be lost: fix refuses, naming that sheet, even when
+    the first one holds only notes (not "there is nothing to fix")."""
+    from p2pfile.errors import InputFileError
+
+    def notes(ws: Worksheet) -> None:
+        ws.write_string(0, 0, "Fill sheet 2")
+
+    def data(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "hi"])
+
+    for sheets in ((("Instructions", notes), ("Data", data)), (("Upload", data), ("Data", data))):
+        path = workbook(tmp_path, *sheets)
+        with pytest.raises(InputFileError, match=r"\('Data'\).*\(F107\).*move the data"):
+            fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+        assert not (tmp_path / "out.csv").exists()
