@@ -289,8 +289,17 @@ def _report(issues: list[_Issue], sep: str, sink: IssueSink, *, hint: bool = Fal
 
 
 def _mixed_endings(crlf: int, lf: int, cr: int = 0) -> _Issue | None:
-    """F105 when more than one kind of record separator occurs."""
+    """F105 when more than one kind of record separator occurs, or only bare CRs."""
     kinds = [(n, name) for n, name in ((crlf, "CRLF"), (lf, "LF"), (cr, "CR")) if n]
+    if [name for _, name in kinds] == ["CR"]:
+        # "CSV (Macintosh)" from Excel: a reader that splits on LF sees one long line.
+        return _Issue(
+            "F105",
+            1,
+            "records end with a bare CR (classic Mac line endings, as Excel's 'CSV "
+            "(Macintosh)' writes): readers that split lines on LF see one long line",
+            True,
+        )
     if len(kinds) < 2:
         return None
     counts = ", ".join(f"{name} on {n} line{'s' if n != 1 else ''}" for n, name in kinds)
@@ -1242,7 +1251,7 @@ class _Scanner:
 
     def _terminators(self, table: pl.DataFrame, batches: _Batches) -> _Issue | None:
         """F105 from the line endings of all lines minus those inside values."""
-        if sum(1 for n in (batches.crlf, batches.lf, batches.cr) if n) < 2:
+        if sum(1 for n in (batches.crlf, batches.lf, batches.cr) if n) < 2 and not batches.cr:
             return None
         crlf, lf, cr = _line_breaks(table)
         crlf_in = crlf + self._extra_breaks[0]

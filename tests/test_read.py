@@ -122,7 +122,7 @@ def test_file_without_final_newline(both_paths: str) -> None:
 
 def test_cr_only_line_breaks_still_read(both_paths: str) -> None:
     r = read_bytes(b'recipient,message\r0912,"x\ry"\r0913,b\r')
-    assert r.issues == ()
+    assert [i.code for i in r.issues] == ["F105"]  # see test_bare_cr_line_endings_are_f105
     assert rows(r) == [(2, 1, "0912", "x\ry"), (4, 2, "0913", "b")]
 
 
@@ -442,6 +442,17 @@ def test_mixed_line_endings_are_one_f105(both_paths: str) -> None:
     assert f105.line == 1
     assert f105.message == "record separators mix line endings: CRLF on 3 lines, LF on 1 line"
     assert [line for line, *_ in rows(r)] == [2, 4, 5]
+
+
+def test_bare_cr_line_endings_are_f105(both_paths: str) -> None:
+    """Excel's "CSV (Macintosh)": records end with a bare CR, one long line to a reader
+    that splits on LF. A CR inside a quoted value is not a record separator."""
+    r = read_bytes(b'recipient,message\r0912,"x\ry"\r0913,b\r')
+    f105 = issue(r, "F105")
+    assert (f105.line, f105.fixable) == (1, True)
+    assert f105.message.startswith("records end with a bare CR (classic Mac line endings")
+    assert [line for line, *_ in rows(r)] == [2, 4]
+    assert read_bytes(b'recipient,message\n0912,"x\ry"\n').issues == ()
 
 
 def test_line_breaks_inside_messages_are_not_separators(both_paths: str) -> None:

@@ -66,10 +66,12 @@ file_rule(
     "F105",
     "mixed-line-endings",
     "warning",
-    """Records are separated by both CRLF and LF.
+    """Records are separated by both CRLF and LF, or by bare CRs only.
 
-    Why: a sign of files concatenated from different tools; some readers
-    split records wrongly. Fix (safe): every record ends with LF.
+    Why: a mix is a sign of files concatenated from different tools, and some
+    readers split records wrongly; bare CRs (classic Mac line endings, Excel's
+    "CSV (Macintosh)") are one long line to a reader that splits on LF.
+    Fix (safe): every record ends with LF.
     """,
     fix="safe",
     fix_message="end every record with LF",
