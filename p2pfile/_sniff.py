@@ -865,6 +865,24 @@ def _is_message_name(name: str) -> bool:
     return name.replace(" ", "") in _MESSAGE_COMPACT
 
 
+def header_row_expr(recipient: pl.Expr, message: pl.Expr) -> pl.Expr:
+    """True where a data row repeats a header (``mobile,text``, ``شماره,پیام``): two exports
+    joined into one file. The cells are folded as :func:`_normal_name` folds a header
+    (case, Arabic letter forms; separators and ``:*#`` dropped anywhere), minus NFKC:
+    for the few rows a rule already rejects, never over a whole column."""
+
+    def folded(cell: pl.Expr) -> pl.Expr:
+        return (
+            cell.str.to_lowercase()
+            .str.replace_many({"\u064a": "\u06cc", "\u0643": "\u06a9"})
+            .str.replace_all("[\\s_\\-.\u200c\u200e\u200f\ufeff:*#]+", "")
+        )
+
+    return folded(recipient).is_in(sorted(_RECIPIENT_COMPACT)) & folded(message).is_in(
+        sorted(_MESSAGE_COMPACT)
+    )
+
+
 _DIGIT_CHARS = frozenset(
     "0123456789"
     + "".join(chr(c) for c in range(0x06F0, 0x06FA))  # Persian

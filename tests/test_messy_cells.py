@@ -330,3 +330,15 @@ def test_formula_text_and_sql_nulls_are_spreadsheet_artifacts(tmp_path: Path) ->
     assert "P201" in _at(report, 8)
     assert normalize_number("\\N").reason == "empty"
     assert _both(["\\N", "\\n"]) == [(None, "empty", [])] * 2
+
+
+def test_a_header_repeated_as_a_data_row_is_named(tmp_path: Path) -> None:
+    """Two exports joined into one file repeat the header further down: P207 says so
+    (English or Persian, any case), not "letters in the number"."""
+    rows = [("09121234567", "hi"), ("Mobile", "Text"), ("شماره موبایل", "متن پیام"), ("Ali", "hi")]
+    found = {d.line: d.message for d in _check_csv(tmp_path, rows) if d.code == "P207"}
+    repeated = (
+        "a header repeated as a data row (two exports joined into one file?): delete the line"
+    )
+    assert found[3] == found[4] == repeated
+    assert found[5].startswith("letters, punctuation")

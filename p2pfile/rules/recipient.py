@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from p2pfile._sniff import header_row_expr
 from p2pfile.phone import REASON_TEXT, TWO_NUMBERS_TEXT, Reason, two_numbers_expr
 from p2pfile.rules import Finding, Options, row_rule
 
@@ -198,6 +199,7 @@ def invalid_characters(options: Options) -> Finding:
     ``0912...,0935...``. Two numbers in a cell are named as such, whatever
     separates them (``0912... 0935...``, ``0912.../0935...``, ``0912... - 0935...``),
     rather than as one number of the wrong length.
+    A header repeated further down (two exports joined) is named as such.
     Fix: one number per cell, digits only.
     """
     explained = _explained("invalid-characters")
@@ -205,8 +207,16 @@ def invalid_characters(options: Options) -> Finding:
         hit=explained.hit,
         message=pl.when(two_numbers_expr(c("recipient")))
         .then(pl.lit(TWO_NUMBERS_TEXT))
+        .when(header_row_expr(c("recipient"), c("message")))
+        .then(pl.lit(REPEATED_HEADER_TEXT))
         .otherwise(explained.message),
     )
+
+
+#: P207's message for a header repeated as a data row.
+REPEATED_HEADER_TEXT = (
+    "a header repeated as a data row (two exports joined into one file?): delete the line"
+)
 
 
 @row_rule("P208", "formula", "error", field="recipient")
