@@ -766,7 +766,7 @@ def _start_dir(paths: list[str]) -> Path:
 
 
 def check(
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    paths: str | bytes | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     config: str | os.PathLike[str] | None = None,
     isolated: bool = False,
@@ -783,8 +783,8 @@ def check(
     Raises :class:`~p2pfile.errors.ConfigError` for bad settings; a bad input
     file is a finding in the report, never an exception.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [os.fsdecode(paths)]  # one path (bytes too), not an iterable of characters
     names = expand_paths(paths)
     base = discover(
         _start_dir(names),

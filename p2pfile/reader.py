@@ -627,8 +627,10 @@ def read(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     For programs that want the rows without the findings. Raises
     :class:`~p2pfile.errors.InputFileError` when the file cannot be read at all
-    (missing, not CSV/XLSX, undecodable); use :func:`read_file` to get the
-    file-level findings as well.
+    (missing, not CSV/XLSX, undecodable). Whatever else is wrong is a finding,
+    not an error: cells past the message column, other sheets of a workbook,
+    broken records. ``p2pfile.check(path)`` reports them; read them before
+    trusting these rows to be all the file holds.
     """
     result = read_file(path)
     fatal = [i for i in result.issues if i.code in {"F101", "F102"} and result.format is None]

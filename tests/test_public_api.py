@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import p2pfile
 
@@ -74,3 +76,11 @@ def test_python_dash_m_runs_the_command() -> None:
         [sys.executable, "-m", "p2pfile", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == f"p2pfile, version {p2pfile.__version__}"
+
+
+def test_check_takes_one_path_as_str_bytes_or_pathlike() -> None:
+    """One path, however spelled, is one file: bytes are not iterated as characters."""
+    clean = Path(__file__).resolve().parent.parent / "examples" / "clean.csv"
+    for path in (str(clean), os.fsencode(clean), clean):
+        report = p2pfile.check(path, isolated=True)
+        assert [f.path for f in report.files] == [str(clean)]
