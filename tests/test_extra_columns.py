@@ -7,64 +7,23 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from wide_exports import CRM, PERSIAN, accounted, errors, issue, rows, workbook, write
 
 from p2pfile import _read_xlsx
 from p2pfile.check import check
 from p2pfile.cli import main
 from p2pfile.config import Settings
 from p2pfile.errors import InputFileError
-from p2pfile.fix import FixResult, fix
-from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.fix import fix
+from p2pfile.reader import ReadResult, read_bytes, read_file
 from p2pfile.rules import get_rule
 from p2pfile.stats import stats
 
 DEFAULTS = Settings()
 
-CRM = 'Name,Mobile,Message\nAli,09123456789,Hello Ali\nSara,0912 345 6780,"Hi, Sara"\n'
-PERSIAN = "نام,موبایل,متن پیام\nعلی,09123456789,سلام علی\nسارا,09351234567,درود\n"
-
-
-def rows(result: ReadResult) -> list[tuple[object, ...]]:
-    return result.frame.rows()
-
 
 def codes(result: ReadResult) -> list[str]:
     return [i.code for i in result.issues]
-
-
-def issue(result: ReadResult, code: str) -> FileIssue:
-    found = [i for i in result.issues if i.code == code]
-    assert len(found) == 1, result.issues
-    return found[0]
-
-
-def _write(tmp_path: Path, text: str, name: str = "crm.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _workbook(tmp_path: Path, table: list[list[object]], name: str = "crm.xlsx") -> Path:
-    """One sheet; a number is stored as a number, a str as text, None as no cell."""
-    path = tmp_path / name
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet()
-    for r, values in enumerate(table):
-        for col, value in enumerate(values):
-            if isinstance(value, str):
-                ws.write_string(r, col, value)
-            elif value is not None:
-                ws.write_number(r, col, value)
-    wb.close()
-    return path
-
-
-def _accounted(result: FixResult) -> None:
-    assert result.rows_in == result.rows_written + result.rows_rejected + result.duplicates_dropped
-
-
-def _errors(path: Path) -> list[tuple[str, int]]:
-    return [(d.code, d.line) for d in check(path, isolated=True) if d.severity == "error"]
 
 
 # --------------------------------------------------------------------------- reading
@@ -98,7 +57,7 @@ def test_crm_export_takes_the_fast_path(fast_only: None) -> None:
 
 
 def test_check_judges_the_real_numbers(tmp_path: Path) -> None:
-    path = _write(tmp_path, CRM)
+    path = write(tmp_path, CRM)
     report = check(path, isolated=True)
     found = sorted((d.code, d.line) for d in report)
     assert found == [("F203", 1), ("P102", 3)]  # the spaced number, not P207 on 'Sara'
@@ -223,7 +182,7 @@ def test_xlsx_reads_the_named_columns(
 ) -> None:
     if concurrent:  # the sheet's XML scan runs beside the text load, as for a big file
         monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
-    path = _workbook(
+    path = workbook(
         tmp_path,
         [
             ["ID", "متن پیام", "نام", "موبایل"],
@@ -268,7 +227,7 @@ def test_xlsx_error_cells_in_named_columns_are_named(
 
 
 def test_xlsx_ambiguous_header_is_read_by_position(tmp_path: Path) -> None:
-    path = _workbook(tmp_path, [["Mobile", "Phone", "Message"], ["09123456789", "0912", "hi"]])
+    path = workbook(tmp_path, [["Mobile", "Phone", "Message"], ["09123456789", "0912", "hi"]])
     r = read_file(path)
     assert r.columns is None
     assert rows(r) == [(2, 1, "09123456789", "0912")]
@@ -279,7 +238,7 @@ def test_xlsx_ambiguous_header_is_read_by_position(tmp_path: Path) -> None:
 
 
 def test_fix_without_unsafe_refuses_with_the_hint(tmp_path: Path) -> None:
-    path = _write(tmp_path, CRM)
+    path = write(tmp_path, CRM)
     with pytest.raises(InputFileError) as info:
         fix(path, tmp_path / "out.csv", tmp_path / "rejects.csv", settings=DEFAULTS)
     message = str(info.value)
@@ -293,7 +252,7 @@ def test_fix_without_unsafe_refuses_with_the_hint(tmp_path: Path) -> None:
 
 
 def test_fix_refuses_an_ambiguous_wide_header_even_when_unsafe(tmp_path: Path) -> None:
-    path = _write(tmp_path, "Mobile,Phone,Message\n09123456789,0912,hi\n")
+    path = write(tmp_path, "Mobile,Phone,Message\n09123456789,0912,hi\n")
     with pytest.raises(InputFileError, match="remove or merge them first"):
         fix(path, tmp_path / "out.csv", unsafe=True, settings=DEFAULTS)
 
@@ -307,10 +266,10 @@ def test_fix_unsafe_writes_the_two_named_columns(tmp_path: Path) -> None:
         "4,Hi,Sara,+98 912 345 6780\n"  # a duplicate once normalized
         "5,a,b,09351234567,extra\n"  # F205: rejected
     )
-    path = _write(tmp_path, body)
+    path = write(tmp_path, body)
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = fix(path, out, rejects, unsafe=True, settings=DEFAULTS)
-    _accounted(result)
+    accounted(result)
     assert (result.rows_in, result.rows_written) == (5, 2)
     assert (result.rows_rejected, result.duplicates_dropped) == (2, 1)
     assert result.fixes["F203"] == 1
@@ -320,26 +279,26 @@ def test_fix_unsafe_writes_the_two_named_columns(tmp_path: Path) -> None:
     with rejects.open(encoding="utf-8", newline="") as f:
         rejected = list(csv.DictReader(f))
     assert [(r["line"], r["codes"].split()[0]) for r in rejected] == [("4", "F204"), ("7", "F205")]
-    assert _errors(out) == []
+    assert errors(out) == []
     assert check(out, isolated=True).frame.height == 0
 
 
 def test_fix_unsafe_from_xlsx(tmp_path: Path) -> None:
-    path = _workbook(
+    path = workbook(
         tmp_path, [["Name", "Mobile", "Message"], ["Ali", "09123456789", "hi"], ["Sara", "x", "y"]]
     )
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = fix(path, out, rejects, unsafe=True, settings=DEFAULTS)
-    _accounted(result)
+    accounted(result)
     assert (result.rows_written, result.rows_rejected) == (1, 1)
     assert out.read_text(encoding="utf-8") == "recipient,message\n+989123456789,hi\n"
-    assert _errors(out) == []
+    assert errors(out) == []
 
 
 def test_fix_unsafe_in_place(tmp_path: Path) -> None:
-    path = _write(tmp_path, PERSIAN)
+    path = write(tmp_path, PERSIAN)
     result = fix(path, unsafe=True, settings=DEFAULTS)
-    _accounted(result)
+    accounted(result)
     assert result.fixes["F203"] == 1
     assert path.read_text(encoding="utf-8") == (
         "recipient,message\n+989123456789,سلام علی\n+989351234567,درود\n"
@@ -347,7 +306,7 @@ def test_fix_unsafe_in_place(tmp_path: Path) -> None:
 
 
 def test_cli_fix_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path, CRM)
+    path = write(tmp_path, CRM)
     out, rejects = tmp_path / "o.csv", tmp_path / "r.csv"
     assert main(["fix", "--isolated", str(path), "-o", str(out), "--rejects", str(rejects)]) == 2
     err = capsys.readouterr().err
@@ -373,7 +332,7 @@ def test_rule_docs_show_the_unsafe_fix(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_stats_counts_the_real_recipients(tmp_path: Path) -> None:
-    result = stats(_write(tmp_path, CRM), settings=DEFAULTS)
+    result = stats(write(tmp_path, CRM), settings=DEFAULTS)
     assert (result.rows, result.sent, result.rejected) == (2, 2, 0)
     assert (result.valid_recipients, result.unique_recipients) == (2, 2)
     assert any("(F203)" in note and "'Mobile'" in note for note in result.notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import xlsxwriter
+from wide_exports import CRM, accounted, errors, issue, rows, workbook, write
 
 from p2pfile import _read_csv, _read_xlsx
 from p2pfile._sniff import HEADER_LOOKAHEAD, HeaderChoice, choose_header
@@ -13,57 +13,16 @@ from p2pfile.check import check
 from p2pfile.cli import main
 from p2pfile.config import Settings
 from p2pfile.errors import InputFileError
-from p2pfile.fix import FixResult, fix
-from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.fix import fix
+from p2pfile.reader import ReadResult, read_bytes, read_file
 
 DEFAULTS = Settings()
 
 TITLE = "Customer export 2024-03-01\n"
-CRM = 'Name,Mobile,Message\nAli,09123456789,Hello Ali\nSara,0912 345 6780,"Hi, Sara"\n'
-PERSIAN = "نام,موبایل,متن پیام\nعلی,09123456789,سلام علی\nسارا,09351234567,درود\n"
-
-
-def rows(result: ReadResult) -> list[tuple[object, ...]]:
-    return result.frame.rows()
 
 
 def codes(result: ReadResult) -> list[tuple[str, int]]:
     return [(i.code, i.line) for i in result.issues]
-
-
-def issue(result: ReadResult, code: str) -> FileIssue:
-    found = [i for i in result.issues if i.code == code]
-    assert len(found) == 1, result.issues
-    return found[0]
-
-
-def _write(tmp_path: Path, text: str, name: str = "crm.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _workbook(tmp_path: Path, table: list[list[object]], name: str = "crm.xlsx") -> Path:
-    """One sheet; a number is stored as a number, a str as text, None as no cell."""
-    path = tmp_path / name
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet()
-    for r, values in enumerate(table):
-        for col, value in enumerate(values):
-            if isinstance(value, str):
-                ws.write_string(r, col, value)
-            elif value is not None:
-                ws.write_number(r, col, value)
-    wb.close()
-    return path
-
-
-def _accounted(result: FixResult) -> None:
-    assert result.rows_in == result.rows_written + result.rows_rejected + result.duplicates_dropped
-
-
-def _errors(path: Path) -> list[tuple[str, int]]:
-    return [(d.code, d.line) for d in check(path, isolated=True) if d.severity == "error"]
 
 
 # --------------------------------------------------------------------------- the decision
@@ -111,7 +70,7 @@ def test_title_above_a_wide_header_is_skipped(both_paths: str) -> None:
 
 
 def test_check_finds_no_junk_on_the_rows(tmp_path: Path) -> None:
-    report = check(_write(tmp_path, TITLE + CRM), isolated=True)
+    report = check(write(tmp_path, TITLE + CRM), isolated=True)
     assert sorted((d.code, d.line) for d in report) == [("F202", 1), ("F203", 2), ("P102", 4)]
 
 
@@ -217,7 +176,7 @@ def test_xlsx_title_empty_row_then_a_wide_header(
 ) -> None:
     if concurrent:  # the sheet's XML scan runs beside the text load, as for a big file
         monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
-    path = _workbook(
+    path = workbook(
         tmp_path,
         [
             ["Customer export 2024-03-01"],
@@ -241,8 +200,8 @@ def test_xlsx_title_empty_row_then_a_wide_header(
 
 def test_xlsx_data_above_the_header_is_read_as_before(tmp_path: Path) -> None:
     header = [["Export"], ["Name", "Mobile", "Message"], ["Sara", "09351234567", "x"]]
-    assert read_file(_workbook(tmp_path, header, "a.xlsx")).columns == (1, 2)
-    data = _workbook(tmp_path, [header[0], ["Ali", "09123456789", "hi"], *header[1:]], "b.xlsx")
+    assert read_file(workbook(tmp_path, header, "a.xlsx")).columns == (1, 2)
+    data = workbook(tmp_path, [header[0], ["Ali", "09123456789", "hi"], *header[1:]], "b.xlsx")
     r = read_file(data)
     assert r.columns is None
     assert [line for line, *_ in rows(r)] == [2, 3, 4]
@@ -252,7 +211,7 @@ def test_xlsx_data_above_the_header_is_read_as_before(tmp_path: Path) -> None:
 
 
 def test_fix_without_unsafe_refuses_with_the_hint(tmp_path: Path) -> None:
-    path = _write(tmp_path, TITLE + CRM)
+    path = write(tmp_path, TITLE + CRM)
     with pytest.raises(InputFileError) as info:
         fix(path, tmp_path / "out.csv", tmp_path / "rejects.csv", settings=DEFAULTS)
     message = str(info.value)
@@ -266,36 +225,36 @@ def test_fix_without_unsafe_refuses_with_the_hint(tmp_path: Path) -> None:
 
 def test_fix_unsafe_writes_the_canonical_file(tmp_path: Path) -> None:
     body = TITLE + "\n" + CRM + "Reza,short\n" + 'Sara,+98 912 345 6780,"Hi, Sara"\n'
-    path = _write(tmp_path, body)
+    path = write(tmp_path, body)
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = fix(path, out, rejects, unsafe=True, settings=DEFAULTS)
-    _accounted(result)
+    accounted(result)
     assert (result.rows_in, result.rows_written) == (4, 2)
     assert (result.rows_rejected, result.duplicates_dropped) == (1, 1)
     assert (result.fixes["F202"], result.fixes["F203"]) == (1, 1)
     text = out.read_text(encoding="utf-8")
     assert text == 'recipient,message\n+989123456789,Hello Ali\n+989123456780,"Hi, Sara"\n'
-    assert _errors(out) == []
+    assert errors(out) == []
     again = fix(out, unsafe=True, settings=DEFAULTS)
     assert again.fixes == {}
     assert out.read_text(encoding="utf-8") == text
 
 
 def test_fix_unsafe_from_xlsx(tmp_path: Path) -> None:
-    path = _workbook(
+    path = workbook(
         tmp_path, [["Export"], [], ["Name", "Mobile", "Message"], ["Ali", "09123456789", "hi"]]
     )
     out = tmp_path / "out.csv"
     result = fix(path, out, unsafe=True, settings=DEFAULTS)
-    _accounted(result)
+    accounted(result)
     assert result.fixes["F202"] == 1
     assert result.fixes["F203"] == 1
     assert out.read_text(encoding="utf-8") == "recipient,message\n+989123456789,hi\n"
-    assert _errors(out) == []
+    assert errors(out) == []
 
 
 def test_cli_check_fix_and_check_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path, TITLE + CRM)
+    path = write(tmp_path, TITLE + CRM)
     assert main(["check", "--isolated", str(path)]) == 1
     shown = capsys.readouterr().out
     assert "P207" not in shown
