@@ -414,8 +414,8 @@ def _uncalculated_in(buf: bytes, found: dict[tuple[int, int], str]) -> None:
     formula: calamine reads them empty, so a row of them would pass as blank (F206)
     and its data be removed by the fix. An error cell already found keeps its text.
 
-    A cell cut by the chunk's end is read from the next chunk (what is kept of the
-    buffer always holds the last cell started, see :func:`_scan_cells`).
+    A cell cut by the chunk's end is read whole from the next chunk, as error cells
+    are: the buffer keeps the last few KB (``_OVERLAP``), longer than a cell.
     """
     for mark in _UNCALCULATED_ENDS:
         at = buf.find(mark)
