@@ -813,13 +813,37 @@ def sniff_delimiter(text: str) -> str:
     m = _CONTENT_LINE.search(text, 0, HEAD)
     if m is None:  # blank lines only: nothing to go by
         return ","
+    first = _first_delimiter(text, m.start())
+    if first is None:
+        return ","
+    sep, at = first
+    # A header typed by hand with ';' over data written with ',': when the next content
+    # line is a record whose recipient (a phone number, which holds no delimiter) ends at
+    # another delimiter, the data's is read, and the header is judged as written (F202
+    # says so). A junk first cell (';' as a recipient) proves nothing.
+    line_end = text.find("\n", at, HEAD)
+    following = _CONTENT_LINE.search(text, line_end + 1, HEAD) if line_end != -1 else None
+    if following is not None:
+        second = _first_delimiter(text, following.start())
+        if (
+            second is not None
+            and second[0] != sep
+            and looks_like_phone(text[following.start() : second[1]])
+        ):
+            return second[0]
+    return sep
+
+
+def _first_delimiter(text: str, start: int) -> tuple[str, int] | None:
+    """The first candidate delimiter outside quotes from ``start``, and where it is."""
     in_quote = False
-    for ch in text[m.start() : HEAD]:
+    for at in range(start, min(len(text), HEAD)):
+        ch = text[at]
         if ch == '"':
             in_quote = not in_quote
         elif not in_quote and ch in DELIMITERS:
-            return ch
-    return ","
+            return ch, at
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -1034,6 +1058,15 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
             extra=extra,
             swapped=True,
         )
+    split = _names_split_by_another_delimiter(first) if len(cells) == 1 else None
+    if split is not None:
+        return HeaderVerdict(
+            False,
+            f"the header {first!r} separates its names with {delimiter_name(split)}, "
+            "unlike the data; they are known names for recipient and message, and the "
+            "fix writes the header recipient,message",
+            fixable=True,
+        )
     if len(cells) < 2:
         why = f"it has only one column ({first!r})"
     elif not _is_recipient_name(a):
@@ -1046,6 +1079,16 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
         "position (first = recipient, second = message)",
         extra=extra,
     )
+
+
+def _names_split_by_another_delimiter(cell: str) -> str | None:
+    """The delimiter that splits a one-cell header into a known recipient name and a known
+    message name (``recipient;message`` over data separated by commas), if any."""
+    for sep in DELIMITERS:
+        names = [_normal_name(name) for name in cell.split(sep)]
+        if len(names) == 2 and _is_recipient_name(names[0]) and _is_message_name(names[1]):
+            return sep
+    return None
 
 
 def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:

@@ -832,3 +832,16 @@ def test_blank_records_anywhere_are_cut_out_and_every_row_keeps_its_line(blanks:
     assert [i.line for i in r.issues if i.code == "F206"] == [2 + 2 * i for i in range(blanks)] + [
         len(lines)
     ]
+
+
+def test_a_header_with_another_delimiter_than_the_data(both_paths: str) -> None:
+    """A header typed by hand with ';' over data written with ',': the rows are read by
+    the data's delimiter and the header is one fixable F202, not three errors a row."""
+    r = read_bytes(b"recipient;message\n09121234567,hi; there\n09121234568,yo\n")
+    assert [(i.code, i.fixable) for i in r.issues] == [("F202", True)]
+    assert "separates its names with ';' (semicolon), unlike the data" in r.issues[0].message
+    assert rows(r) == [(2, 1, "09121234567", "hi; there"), (3, 2, "09121234568", "yo")]
+    # The header's delimiter in the data too: it is the delimiter (F208), as before.
+    r = read_bytes(b"recipient;message\n09121234567;hi, there\n")
+    assert codes(r) == ["F208"]
+    assert rows(r) == [(2, 1, "09121234567", "hi, there")]

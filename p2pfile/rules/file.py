@@ -145,7 +145,7 @@ file_rule(
     Fix (safe for aliases): the header is rewritten.
     """,
     fix="safe",
-    fix_message="write the header recipient,message (a title above it is removed)",
+    fix_message="write the header recipient,message",
 )
 file_rule(
     "F203",
