@@ -310,11 +310,15 @@ def _default_fix_message(rule: Rule) -> str | None:
 
 
 def _file_findings(result: ReadResult, selected: frozenset[str], plan: CheckPlan) -> pl.DataFrame:
+    # A file with nothing to send (F106) is one fix refuses: none of its findings is
+    # fixable by it, whatever fix a finding has elsewhere (a BOM-only file's F104).
+    nothing_to_send = any(issue.code == "F106" for issue in result.issues)
     rows = []
     for issue in result.issues:
         if issue.code not in selected:
             continue
         rule = REGISTRY[issue.code]
+        fixable = issue.fixable and not nothing_to_send
         rows.append(
             {
                 "path": result.path,
@@ -328,8 +332,8 @@ def _file_findings(result: ReadResult, selected: frozenset[str], plan: CheckPlan
                 "column": None,
                 "value": None,
                 "related_line": None,
-                "fix_applicability": rule.fix if issue.fixable else None,
-                "fix_message": rule.fix_message if issue.fixable else None,
+                "fix_applicability": rule.fix if fixable else None,
+                "fix_message": rule.fix_message if fixable else None,
                 "fix_replacement": None,
             }
         )

@@ -283,7 +283,7 @@ def _finish(
             1,
             "the first sheet holds no data"
             if xlsx
-            else "the file holds only blank lines: no header and no data",
+            else "the file holds no header and no data, only blank lines or a byte order mark",
         )
         return _empty_frame(), None, 0
 

@@ -269,3 +269,16 @@ def test_fix_says_plainly_when_no_row_can_be_sent(
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == f"  no row can be sent: {out} holds only the header"
     assert lines[2] == f"  rejected rows are in {rejects} (P206 x2)"
+
+
+def test_a_file_with_nothing_to_send_promises_no_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fix refuses a file with no data (F106), so check must not count its BOM (F104) or
+    blank records (F206) as fixable."""
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf")
+    (tmp_path / "header.csv").write_bytes(b"recipient,message\n\n")
+    assert main(["check", "--isolated", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "[*]" not in out
+    assert "fixable" not in out.splitlines()[-1]

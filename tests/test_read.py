@@ -322,8 +322,14 @@ def test_data_in_the_first_record_is_f201(both_paths: str, first: str) -> None:
         (b"", "the file is empty (0 bytes)"),
         (b"recipient,message\n", "the file has a header and no data rows"),
         (b"recipient,message\r\n\r\n,\r\n", "the file has a header and no data rows"),
-        (b"\n\n  \n", "the file holds only blank lines: no header and no data"),
-        (b"\xef\xbb\xbf", "the file holds only blank lines: no header and no data"),
+        (
+            b"\n\n  \n",
+            "the file holds no header and no data, only blank lines or a byte order mark",
+        ),
+        (
+            b"\xef\xbb\xbf",
+            "the file holds no header and no data, only blank lines or a byte order mark",
+        ),
     ],
 )
 def test_empty_files_are_f106(both_paths: str, body: bytes, expected: str) -> None:
