@@ -359,8 +359,8 @@ def avoidable_ucs2(options: Options) -> Finding:
     return Finding(
         # A UCS-2 message of GSM characters and look-alikes has an odd character (a
         # look-alike other than a Persian digit, or the stretch sms.odd_chars keeps when
-        # the first character past plain ASCII is a Persian digit), and none that no
-        # fix may remove before M203 runs (fix keeps the odd_chars of the text as read);
+        # Persian digits come first), and none neither GSM nor a look-alike, save those
+        # a fix may remove before M203 runs (fix keeps the odd_chars of the text as read);
         # and a message of one part cannot take fewer.
         prefilter=ucs2_for_the_message
         & (c("parts") > 1)
