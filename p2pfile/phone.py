@@ -14,6 +14,13 @@ metadata. Two faces give the same answers:
 Form problems met on the way (Persian digits, separators, a lost leading
 zero, ``.0``, a spreadsheet text marker, not E.164) are reported as the P1xx
 rule codes of ``spec/rules.md``, and only for numbers that are valid.
+
+One step goes beyond the spec: after step 9 drops a float's ``.0``, a cell that
+is still a decimal (digits, ``.``, one or two digits: ``912100030.5``) is
+rejected as ``invalid-length``. Step 10 would delete that ``.`` as a separator
+and accept ``+989121000305``, a valid number that is someone else's: the
+class of error the spec's own pitfall 1 warns of. Dotted phone numbers group
+their digits (``0912.345.6789``) and still read.
 """
 
 from __future__ import annotations
@@ -190,6 +197,10 @@ _SURROUNDING_QUOTES: Final = r'(?s)^"(.*)"$'
 _DECIMAL_SEPARATORS: Final = ".,/\u066b"
 _SCIENTIFIC: Final = rf"^[0-9]+(?:[{_DECIMAL_SEPARATORS}][0-9]*)?[eE][+-]?[0-9]+$"
 _FLOAT_FRACTION: Final = r"^([0-9]+)\.0+$"
+#: A decimal number: digits, one ".", one or two digits. No one writes a phone number
+#: so (dotted numbers group their digits: 0912.345.6789); a spreadsheet's number column
+#: does (912100030.5). Step 10 would delete the "." and make a valid, wrong, number.
+_DECIMAL: Final = r"^[0-9]+\.[0-9]{1,2}$"
 _CLEAN: Final = r"^\+?[0-9]+$"
 #: One number in a mobile form (``0912…``, ``912…``, ``98912…``, ``+98912…``, ``0098912…``).
 _ONE_NUMBER: Final = r"(?:\+?(?:00)?98|0)?9[0-9]{9}"
@@ -214,6 +225,7 @@ _re_numeric_literal = _python_regex(_NUMERIC_LITERAL)
 _re_surrounding_quotes = _python_regex(_SURROUNDING_QUOTES)
 _re_scientific = _python_regex(_SCIENTIFIC)
 _re_float_fraction = _python_regex(_FLOAT_FRACTION)
+_re_decimal = _python_regex(_DECIMAL)
 _re_clean = _python_regex(_CLEAN)
 _re_sender_line = _python_regex(_SENDER_LINE)
 _re_two_numbers = _python_regex(_TWO_NUMBERS)
@@ -231,6 +243,16 @@ class _Verdict:
 
 def _reject(reason: Reason) -> _Verdict:
     return _Verdict(reason=reason)
+
+
+def _without_float_fraction(s: str, forms: set[str]) -> str | None:
+    """Step 9: a float column's ``.0`` dropped (P105). None for any other fraction of one
+    or two digits: a decimal number (``912100030.5``), never a dotted phone number, which
+    deleting the "." as a separator would turn into a valid and wrong one."""
+    unfloated = _re_float_fraction.sub(r"\1", s, count=1)
+    if unfloated != s:
+        forms.add(FLOAT_ARTIFACT)
+    return None if _re_decimal.match(unfloated) else unfloated
 
 
 def normalize_number(text: str) -> NumberResult:
@@ -286,9 +308,9 @@ def normalize_number(text: str) -> NumberResult:
     if _re_scientific.match(s):
         return _result(text, _reject("scientific-notation"), ())
     # 9. A float column's ".0", before "." may be taken for a separator.
-    unfloated = _re_float_fraction.sub(r"\1", s, count=1)
-    if unfloated != s:
-        forms.add(FLOAT_ARTIFACT)
+    unfloated = _without_float_fraction(s, forms)
+    if unfloated is None:
+        return _result(text, _reject("invalid-length"), ())
     # 10. Separators: whitespace, - . ( ) / and the Unicode dashes.
     s = unfloated.translate(_separator_table)
     if s != unfloated:
@@ -733,7 +755,9 @@ def _simple_cleaning() -> _Plan:
         (c("s9") != c("s3")).alias("p105"),
         pl.lit(value=False).alias("p106"),
         # Blank after stripping implies blank after the separators go.
-        pl.when(c("s10") == "")
+        pl.when(c("s9").str.contains(_DECIMAL))
+        .then(pl.lit("invalid-length"))
+        .when(c("s10") == "")
         .then(pl.lit("empty"))
         .when(~c("s10").str.contains(_CLEAN))
         .then(pl.lit("invalid-characters"))
@@ -802,6 +826,8 @@ def _full_cleaning() -> _Plan:
         .then(pl.lit("formula"))
         .when(c("scientific"))
         .then(pl.lit("scientific-notation"))
+        .when(c("s9").str.contains(_DECIMAL))
+        .then(pl.lit("invalid-length"))
         .when(c("s10") == "")
         .then(pl.lit("empty"))
         .when(~c("s10").str.contains(_CLEAN))

@@ -176,8 +176,15 @@ two_numbers = st.builds(
     st.sampled_from(["", " ", "/", ",", " - ", ";", "\n", " \u0648 "]),
     number_cells(),
 )
+# A spreadsheet's decimal number: digits, ".", one to three digits (three is no decimal).
+decimals = st.builds(
+    lambda a, sep, b: f"{a}{sep}{b}",
+    number_cells(),
+    st.sampled_from([".", ". ", "\u066b"]),
+    st.text(alphabet="0123456789" + PERSIAN, min_size=1, max_size=3),
+)
 any_cell = st.one_of(
-    number_cells(), number_cells(), scientific, junk, two_numbers, st.text(max_size=16)
+    number_cells(), number_cells(), scientific, junk, two_numbers, decimals, st.text(max_size=16)
 )
 
 
@@ -196,6 +203,13 @@ def test_vectorized_numbers_equal_scalar(cells: list[str]) -> None:
 
 def test_vectorized_numbers_equal_scalar_on_nasty_spec_cases() -> None:
     cells = [
+        "912100030.5",
+        "9123456789.50",
+        "'9123456789.5",
+        "۹۱۲۳۴۵۶۷۸۹.۵",
+        "9123456789.0",
+        "0912.345.6789",
+        "0912345.678",
         "0912\u200c345\u200c6789",
         "\u202b۰۹۱۲۳۴۵۶۷۸۹\u202c",
         "912٣٤٥६७८९",

@@ -342,3 +342,11 @@ def test_a_header_repeated_as_a_data_row_is_named(tmp_path: Path) -> None:
     )
     assert found[3] == found[4] == repeated
     assert found[5].startswith("letters, punctuation")
+
+
+def test_a_decimal_recipient_is_not_made_into_a_number(tmp_path: Path) -> None:
+    """912100030.5 from a spreadsheet's number column is no phone number: deleting the "."
+    as a separator made +989121000305, someone else's. A dotted number still reads."""
+    report = _check_csv(tmp_path, [("912100030.5", "hi"), ("0912.345.6789", "hi")])
+    assert _at(report, 2)["P202"].startswith("a decimal number, not a phone number")
+    assert "P202" not in _at(report, 3)

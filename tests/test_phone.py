@@ -61,6 +61,10 @@ REJECTED = [
     ("9,12346E+09", "scientific-notation"),
     ("9.123456789E+09", "scientific-notation"),
     ("912345678.0", "invalid-length"),
+    # A decimal is a spreadsheet's number: deleting its "." would make a valid, wrong one.
+    ("912100030.5", "invalid-length"),
+    ("9123456789.5", "invalid-length"),
+    ("91234567.89", "invalid-length"),
     ("009123456789", "invalid-number"),
     ("9891234567", "unknown-prefix"),
     ("09891234567", "unknown-prefix"),

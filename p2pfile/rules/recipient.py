@@ -133,13 +133,31 @@ def empty_recipient(options: Options) -> Finding:
 
 @row_rule("P202", "invalid-length", "error", field="recipient")
 def invalid_length(options: Options) -> Finding:
-    """The wrong number of digits for a mobile number.
+    """The wrong number of digits for a mobile number, or a decimal number.
 
     Example: ``0912345678`` (10 digits with the zero), ``912345678.0``,
     ``+98217000070``, a foreign number without its ``+`` (a country code is
-    never guessed). Fix: correct the number at its source.
+    never guessed). A decimal (``912100030.5``) is a spreadsheet's number, not
+    a phone number written with a dot: deleting the dot would make a valid
+    number that is someone else's. Fix: correct the number at its source.
     """
-    return _explained("invalid-length")
+    explained = _explained("invalid-length")
+    return Finding(
+        hit=explained.hit,
+        message=pl.when(c("recipient").str.contains(_DECIMAL_CELL))
+        .then(pl.lit(DECIMAL_TEXT))
+        .otherwise(explained.message),
+    )
+
+
+#: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, ").
+_DIGIT = r"[0-9\x{06F0}-\x{06F9}\x{0660}-\x{0669}]"
+_DECIMAL_CELL = rf"""^[\s'"=]*{_DIGIT}+\.{_DIGIT}{{1,2}}[\s"]*$"""
+#: P202's message for a decimal number.
+DECIMAL_TEXT = (
+    "a decimal number, not a phone number: the column was a number column in a "
+    "spreadsheet; re-export it formatted as text"
+)
 
 
 @row_rule("P203", "foreign-number", "error", field="recipient")
