@@ -25,6 +25,11 @@ WHITESPACE: Final = (
 NON_ASCII_DIGITS: Final = {chr(0x06F0 + i): str(i) for i in range(10)} | {
     chr(0x0660 + i): str(i) for i in range(10)
 }
+#: Every digit a recipient may be written in: ASCII, Persian, Arabic-Indic.
+DIGITS: Final = frozenset("0123456789") | frozenset(NON_ASCII_DIGITS)
+#: :data:`DIGITS` as a character class, for Python's ``re`` and for Rust's regex alike
+#: (three ranges of literal characters).
+DIGIT_CLASS: Final = "[0-9\u06f0-\u06f9\u0660-\u0669]"
 
 #: Planes that hold format (Cf) characters in every Unicode version so far:
 #: the BMP, the SMP (e.g. U+1BCA0, U+13430) and plane 14 (tags, U+E0001..).

@@ -120,7 +120,8 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                     candidate = _header_choice(df, columns)
                     # Error cells are named in columns A and B, and in those chosen by name.
                     wanted = frozenset((0, 1, *(candidate.columns if candidate else ())))
-                    scan.last_row = _last_row_to_scan(df, columns, wanted)
+                    number_like = _number_like(df, columns, 0)
+                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
@@ -148,16 +149,16 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     # The header below a title, when the columns were chosen from it.
     below = found[chosen.at] if chosen is not None and chosen.at else (None, None)
     df = _dates_as_shown(reader, first_sheet, df, columns, message)
+    recipients = _cells(df, columns, recipient)
     table = shape.hstack(
-        [
-            _cells(df, columns, recipient).alias("recipient"),
-            _cells(df, columns, message).alias("message"),
-        ]
+        [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
     _other_sheets(reader, sheets, sink)
-    numbers = cells.numbers if recipient == 0 else None  # the scan's are column A's
+    # The scan's numbers are column A's; another recipient column is asked of calamine.
+    numbers = cells.numbers if recipient == 0 else None
+    maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
     load_types = _types_loader(src, first_sheet, recipient)
-    numeric = _numeric_recipients(df, columns, numbers, load_types, recipient)
+    numeric = _numeric_recipients(recipients, maybe, numbers, load_types)
     return Records(
         table,
         first_cells,
@@ -266,13 +267,22 @@ class _CellScan:
         return _sheet_cells(self.src, self.sheet_name, lambda: self.last_row)
 
 
-def _last_row_to_scan(df: pl.DataFrame, columns: dict[int, str], wanted: frozenset[int]) -> int:
+def _number_like(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
+    """Which cells of the 0-based column ``position`` read as calamine renders a number
+    (the only ones that can be stored as numbers: F109)."""
+    if position not in columns:
+        return pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    return df.get_column(columns[position]).str.contains(_RENDERED_NUMBER).fill_null(False)
+
+
+def _last_row_to_scan(
+    df: pl.DataFrame, columns: dict[int, str], wanted: frozenset[int], number_like_a: pl.Series
+) -> int:
     """The Excel row of the last cell the scan must see (0 when none): an empty cell of
     the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), or a
-    column-A cell that reads as a number."""
+    column-A cell that reads as a number (``number_like_a``)."""
     cells = [df.get_column(columns[p]).is_null() for p in sorted(wanted) if p in columns]
-    if 0 in columns:
-        cells.append(df.get_column(columns[0]).str.contains(_RENDERED_NUMBER).fill_null(False))
+    cells.append(number_like_a)
     # The frame's row i is Excel row i + 1.
     return max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
 
@@ -554,31 +564,26 @@ def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl
 
 
 def _numeric_recipients(
-    df: pl.DataFrame,
-    columns: dict[int, str],
+    text: pl.Series,
+    maybe: pl.Series,
     numbers: pl.Series | None,
     load_types: Callable[[], pl.Series | None],
-    recipient: int,
 ) -> pl.Series:
-    """Which recipient cells (column A, or the 0-based ``recipient`` chosen by name) are
-    stored as numbers (see the module docstring): the rows the XML scan found, or,
-    when it could not tell, what ``load_types`` loads.
+    """Which recipient cells ``text`` (column A, or the column chosen by name) are stored
+    as numbers (see the module docstring): the rows the XML scan found, or, when it
+    could not tell, what ``load_types`` loads.
 
-    Only cells whose text could be a rendered number are asked about.
+    Only the cells ``maybe`` marks (:func:`_number_like`) are asked about.
     """
-    none = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
-    if recipient not in columns:
-        return none
-    text = df[columns[recipient]]
-    maybe = text.str.contains(_RENDERED_NUMBER).fill_null(False)
+    none = pl.repeat(False, text.len(), dtype=pl.Boolean, eager=True)
     if not maybe.any():
         return none
     if numbers is not None:
         # The frame's row i is Excel row i + 1.
-        at = (numbers.filter((numbers > 0) & (numbers <= df.height)) - 1).cast(pl.UInt32)
+        at = (numbers.filter((numbers > 0) & (numbers <= text.len())) - 1).cast(pl.UInt32)
         return maybe & none.clone().scatter(at, True)
     as_bool = load_types()
-    if as_bool is None or as_bool.len() != df.height:  # pragma: no cover - defensive
+    if as_bool is None or as_bool.len() != text.len():  # pragma: no cover - defensive
         return none
     # Numbers and booleans load as booleans; booleans render as "true"/"false".
     return (maybe & as_bool.is_not_null() & ~text.is_in(["true", "false"])).fill_null(False)

@@ -32,6 +32,8 @@ from typing import Any, BinaryIO, Literal, NamedTuple, Protocol, cast
 
 import polars as pl
 
+from p2pfile._chars import DIGITS
+
 __all__ = [
     "CHUNK",
     "DELIMITERS",
@@ -907,18 +909,13 @@ def header_row_expr(recipient: pl.Expr, message: pl.Expr) -> pl.Expr:
     )
 
 
-_DIGIT_CHARS = frozenset(
-    "0123456789"
-    + "".join(chr(c) for c in range(0x06F0, 0x06FA))  # Persian
-    + "".join(chr(c) for c in range(0x0660, 0x066A))  # Arabic-Indic
-)
 _NUMBER_DRESSING = re.compile("[\\s+\\-().,/'\"=\u200c-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def looks_like_phone(cell: str) -> bool:
     """A cell that is mostly digits (ASCII, Persian or Arabic-Indic) once dressing is removed."""
     core = _NUMBER_DRESSING.sub("", cell)
-    digits = sum(ch in _DIGIT_CHARS for ch in core)
+    digits = sum(ch in DIGITS for ch in core)
     return digits >= 5 and digits * 10 >= len(core) * 7
 
 

@@ -74,7 +74,6 @@ __all__ = [
     "FixResult",
     "Outcome",
     "RowChange",
-    "count_findings",
     "decide",
     "diff",
     "first_lines",
@@ -888,10 +887,10 @@ def _remaining(
     settled = plan.settled if not unfixable else frozenset()
     rules = [r for r in plan.file_rules if r.code not in settled]
     if rules:
-        duplicates = _output_duplicates(decision, settled)
-        count += count_findings(duplicates, rules, plan.options)
-        failing = [r for r in rules if plan.check_plan.severity_of(r) == "error"]
-        errors += count_findings(duplicates, failing, plan.options) if failing else 0
+        # One pass over the output's duplicates; the errors are the error rules' counts.
+        by_rule = _counts_by_rule(_output_duplicates(decision, settled), rules, plan.options)
+        count += sum(by_rule.values())
+        errors += sum(n for r, n in by_rule.items() if plan.check_plan.severity_of(r) == "error")
     return count, errors
 
 
@@ -972,15 +971,17 @@ def _roots(finding: Finding) -> set[str]:
     return {name for expr in exprs if expr is not None for name in expr.meta.root_names()}
 
 
-def count_findings(frame: pl.DataFrame, rules: Iterable[Rule], options: Options) -> int:
-    """How many findings the row rules report over an analyzed frame (counts only)."""
+def _counts_by_rule(
+    frame: pl.DataFrame, rules: Iterable[Rule], options: Options
+) -> dict[Rule, int]:
+    """Each row rule's number of findings over an analyzed frame, in one query plan."""
+    checked = [rule for rule in rules if rule.check is not None]
     queries = []
-    for rule in rules:
-        if rule.check is None:
-            continue
-        finding = rule.check(options)
+    for rule in checked:
+        finding = _finding(rule.code, options)
         queries.append(_candidates(frame, finding).filter(finding.hit).select(n=pl.len()))
-    return sum(int(df.item()) for df in pl.collect_all(queries)) if queries else 0
+    counts = pl.collect_all(queries) if queries else []
+    return {rule: int(df.item()) for rule, df in zip(checked, counts, strict=True)}
 
 
 # --------------------------------------------------------------------------- what was decided
@@ -1264,7 +1265,8 @@ def fix(
     rej = None if rejects is None else os.fspath(rejects)
     _check_targets(name, out, rej)
     settings = _settings_for(name, settings)
-    result, decision, selected = _prepare(name, out is None, unsafe, number_format, settings)
+    result, decision, plan = _prepare(name, out is None, unsafe, number_format, settings)
+    selected = plan.selected(name)
     rejected = decision.count("rejected")
     if out is not None and rejected and rej is None:
         msg = (
@@ -1294,7 +1296,7 @@ def fix(
     )
     duplicates = decision.duplicates()
     empty = int(written == 0 and "F106" in selected)
-    empty_fails = plan_from_settings(settings).severity_of(_rule("F106")) == "error"
+    empty_fails = plan.severity_of(_rule("F106")) == "error"
     return FixResult(
         path=name,
         output=out,
@@ -1387,8 +1389,9 @@ def _prepare(
     unsafe: bool,
     number_format: NumberFormat | None,
     settings: Settings,
-) -> tuple[ReadResult, _Decision, frozenset[str]]:
-    """Read, refuse what cannot be fixed, and decide every row; also the selected codes."""
+) -> tuple[ReadResult, _Decision, CheckPlan]:
+    """Read, refuse what cannot be fixed, and decide every row; also the plan the settings
+    make (selected codes and severities)."""
     if number_format is not None and number_format not in get_args(NumberFormat):
         # A typo would otherwise write E.164 to a provider that was asked for 09...
         choices = " or ".join(repr(f) for f in get_args(NumberFormat))
@@ -1411,7 +1414,7 @@ def _prepare(
         wide=False,
         severity=plan.severity,
     )
-    return result, decision, selected
+    return result, decision, plan
 
 
 def _xlsx_in_place(name: str) -> str:

@@ -17,6 +17,8 @@ from typing import Final
 
 import polars as pl
 
+from p2pfile._chars import DIGIT_CLASS
+
 __all__ = [
     "mask_numbers_in_text",
     "mask_phone",
@@ -112,11 +114,10 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_DIGIT: Final = "[0-9\u06f0-\u06f9\u0660-\u0669]"
 #: A phone-like run: ten digits or more (every Iranian mobile, written any way), with
 #: at most two separators between two digits. Shorter runs (line numbers, byte
 #: offsets, short codes) are left readable.
-_NUMBER_IN_TEXT: Final = re.compile(f"{_DIGIT}(?:[\\s\\-.()/]{{0,2}}{_DIGIT}){{9,}}")
+_NUMBER_IN_TEXT: Final = re.compile(f"{DIGIT_CLASS}(?:[\\s\\-.()/]{{0,2}}{DIGIT_CLASS}){{9,}}")
 
 
 def mask_numbers_in_text(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from p2pfile._chars import DIGIT_CLASS
 from p2pfile._sniff import header_row_expr
 from p2pfile.phone import REASON_TEXT, TWO_NUMBERS_TEXT, Reason, two_numbers_expr
 from p2pfile.rules import Finding, Options, row_rule
@@ -151,8 +152,7 @@ def invalid_length(options: Options) -> Finding:
 
 
 #: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, ").
-_DIGIT = r"[0-9\x{06F0}-\x{06F9}\x{0660}-\x{0669}]"
-_DECIMAL_CELL = rf"""^[\s'"=]*{_DIGIT}+\.{_DIGIT}{{1,2}}[\s"]*$"""
+_DECIMAL_CELL = rf"""^[\s'"=]*{DIGIT_CLASS}+\.{DIGIT_CLASS}{{1,2}}[\s"]*$"""
 #: P202's message for a decimal number.
 DECIMAL_TEXT = (
     "a decimal number, not a phone number: the column was a number column in a "
