@@ -129,6 +129,8 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
     codec = next((c for bom, c in _BOMS if head.startswith(bom)), None)
     if codec in ("utf-16", "utf-32") or (codec is None and sniff_utf16(head)):
         return _read_wide(src, codec or sniff_utf16(head) or "", sink)
+    if src.last_byte() == _EOF_MARK:
+        src = _without_eof_mark(src, sink)
     if codec == "utf-8-sig":
         sink(
             "F104",
@@ -151,6 +153,34 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
         return _read_damaged(src, sink)
     _report(issues, sep, sink, hint=hint)
     return CsvRead(records, encoding, sep)
+
+
+#: The DOS end-of-file mark (Ctrl-Z) that old Windows tools (``COPY /A``, some
+#: DOS-era exporters) append after the last line.
+_EOF_MARK: Final = b"\x1a"
+
+
+def _without_eof_mark(src: Source, sink: IssueSink) -> Source:
+    """The input without the end-of-file marks that close it, which one F206 names.
+
+    Read whole: such files come from old tools and are small. Without this the
+    mark is a record of its own, one byte reported as a short record, a bad
+    number and an empty message.
+    """
+    body = src.read_all().rstrip(_EOF_MARK)
+    # CR-only files (classic Mac) count lines by CR.
+    line = (body.count(b"\n") or body.count(b"\r")) + 1
+    own_line = not body or body.endswith((b"\n", b"\r"))
+    where = f"line {line} holds only" if own_line else f"line {line} ends with"
+    sink(
+        "F206",
+        line,
+        f"{where} a DOS end-of-file mark (Ctrl-Z, byte 0x1A), which old Windows tools "
+        "add; it is not data and was not read; the fix removes it",
+        byte_offset=len(body),
+        fixable=True,
+    )
+    return Source(src.name, data=body)
 
 
 def _read_wide(src: Source, codec: str, sink: IssueSink) -> CsvRead:

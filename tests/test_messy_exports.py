@@ -195,6 +195,8 @@ CSV_FILES: dict[str, bytes] = {
     ),
     "cr_cr_lf.csv": _u("recipient,message\r\r\n09121234567,a\r\r\n09351234567,b\r\r\n"),
     "no_final_newline.csv": _u(BASE.rstrip("\n")),
+    # DOS-era tools close the file with Ctrl-Z
+    "dos_eof_mark.csv": _u(BASE.replace("\n", "\r\n")) + b"\x1a",
     "unterminated_quote.csv": _u(
         'recipient,message\n09121234567,ok\n09351234567,"never closed\nmore'
     ),
@@ -579,6 +581,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "mixed_line_endings.csv": [("F105", 1)],
     "cr_cr_lf.csv": [("F105", 1), ("F206", 2), ("F206", 4), ("F206", 6)],
     "no_final_newline.csv": [],
+    "dos_eof_mark.csv": [("F206", 5)],
     "unterminated_quote.csv": [("F207", 3), ("F204", 4)],
     # Line 3 is '"a "b" c"': bare quotes inside a quoted field, read as text.
     "stray_quotes.csv": [("F207", 2), ("F207", 3)],
@@ -656,6 +659,7 @@ LINES: dict[str, list[int]] = {
     "messages.csv": [2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15],
     "mixed_line_endings.csv": [2, 3, 4],
     "no_final_newline.csv": [2, 3, 4],
+    "dos_eof_mark.csv": [2, 3, 4],
     "no_header.csv": [1, 2],
     "number_forms.csv": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
     "numbers.xlsx": [2, 3, 4, 5, 6],

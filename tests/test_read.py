@@ -120,6 +120,28 @@ def test_file_without_final_newline(both_paths: str) -> None:
     assert rows(r) == [(2, 1, "0912", "a"), (3, 2, "0913", "b")]
 
 
+@pytest.mark.parametrize(
+    ("body", "line", "where"),
+    [
+        (b"recipient,message\r\n0912,a\r\n0913,b\r\n\x1a", 4, "holds only"),
+        (b"recipient,message\n0912,a\n0913,b\x1a\x1a", 3, "ends with"),
+    ],
+)
+def test_dos_end_of_file_mark_is_one_f206_and_not_data(
+    both_paths: str, tmp_path: Path, body: bytes, line: int, where: str
+) -> None:
+    # Old Windows tools close a file with Ctrl-Z. It is one finding, not a short
+    # record with a bad number and an empty message, and never part of a message.
+    p = tmp_path / "dos.csv"
+    p.write_bytes(body)
+    for r in (read_file(p), read_bytes(body)):
+        assert rows(r) == [(2, 1, "0912", "a"), (3, 2, "0913", "b")]
+        found = issue(r, "F206")
+        assert (found.line, found.fixable) == (line, True)
+        assert f"line {line} {where} a DOS end-of-file mark" in found.message
+        assert codes(r) == ["F206"]
+
+
 def test_cr_only_line_breaks_still_read(both_paths: str) -> None:
     r = read_bytes(b'recipient,message\r0912,"x\ry"\r0913,b\r')
     assert [i.code for i in r.issues] == ["F105"]  # see test_bare_cr_line_endings_are_f105
