@@ -1008,6 +1008,9 @@ class HeaderVerdict:
     fixable: bool = False
     extra: str | None = None  # the F203 message when there are more than two columns
     swapped: bool = False  # known names, message first: the columns are read by name
+    #: Data with its number in column 2, not 1 (``سلام,09123456789``): a headerless file
+    #: whose columns may be swapped, which the reader decides from more records.
+    number_second: bool = False
     #: More than two columns, read by name (:func:`choose_columns`): F203 has an unsafe
     #: fix (write those two only), and no F202, since both names are known.
     by_name: bool = False
@@ -1023,6 +1026,8 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
         return _by_name(cells, columns)
     if cells and looks_like_phone(cells[0]):
         return HeaderVerdict(is_data=True)
+    if len(cells) == 2 and looks_like_phone(cells[1]):
+        return HeaderVerdict(is_data=True, number_second=True)  # no header holds a number
     shown = ",".join(cells)
     extra = None
     if len(cells) > 2:

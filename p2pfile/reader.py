@@ -66,7 +66,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 import polars as pl
 
@@ -294,11 +294,13 @@ def _finish(
         if rec.header_index is not None and rec.header_cells is not None
         else None
     )
-    header, expected, start, first_line = _find_header(
+    header, expected, start, first_line, swapped_data = _find_header(
         table, rec.first_index, cells, xlsx, sink, columns=rec.columns, wide_below=wide_below
     )
     # Columns chosen by name were selected by the reader already, in their roles.
-    if header is not None and rec.columns is None and classify_header(header).swapped:
+    if swapped_data or (
+        header is not None and rec.columns is None and classify_header(header).swapped
+    ):
         table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
@@ -378,7 +380,7 @@ def _find_header(
     *,
     columns: tuple[int, int] | None,
     wide_below: _HeaderBelow | None = None,
-) -> tuple[tuple[str, ...] | None, int, int, int]:
+) -> tuple[tuple[str, ...] | None, int, int, int, bool]:
     """:func:`_judge_header` of the first record, or of a known header below a title;
     also returns the header's line. ``columns``: :attr:`Records.columns`;
     ``wide_below``: the wide header they were chosen from, when it is below a title."""
@@ -421,10 +423,16 @@ def _find_header(
             )
         return _what_columns_hold(table, first_index, cells)
 
-    header, expected, start = _judge_header(
-        cells, first_line, first_index, sink, hint, columns=columns
+    header, expected, start, swapped = _judge_header(
+        cells,
+        first_line,
+        first_index,
+        sink,
+        hint,
+        columns=columns,
+        swapped=lambda: _kinds(table.slice(first_index)) == ("messages", "recipients"),
     )
-    return header, expected, start, first_line
+    return header, expected, start, first_line, swapped
 
 
 class _HeaderBelow(NamedTuple):
@@ -459,28 +467,52 @@ def _what_columns_hold(table: pl.DataFrame, first_index: int, cells: tuple[str, 
     """What the first two columns hold in the records after an unknown header, e.g.
     "; column 1 ('col1') holds numbers like recipients, column 2 ('col2') looks like
     messages" ('' when there are no such records). A few cells only: cheap."""
-    sample = table.slice(first_index + 1, _COLUMN_SAMPLE * 2).filter(~pl.col("blank"))
-    sample = sample.head(_COLUMN_SAMPLE)
+    sample = _sample(table.slice(first_index + 1))
     if sample.height == 0:
         return ""
+    kinds = _kinds(sample)
     said = []
-    for i, column in enumerate(("recipient", "message")):
-        values = [v for v in sample.get_column(column).to_list() if v and _NONSPACE.search(v)]
+    for i, kind in enumerate(kinds):
         name = f"column {i + 1}" + (f" ({cells[i]!r})" if i < len(cells) else "")
-        phones = sum(looks_like_phone(v) for v in values)
-        if not values:
-            said.append(f"{name} is empty")
-        elif phones * 10 >= len(values) * 8:
-            said.append(f"{name} holds numbers like recipients")
-        elif phones * 10 <= len(values) * 2:
-            said.append(f"{name} looks like messages")
-        else:
-            said.append(f"{name} mixes numbers and text")
-    swapped = said[0].endswith("messages") and said[1].endswith("recipients")
+        said.append(f"{name} {_KIND_WORDS[kind]}")
+    swapped = kinds == ("messages", "recipients")
     records = "data record" if sample.height == 1 else f"{sample.height} data records"
     return f"; in the first {records}, {said[0]} and {said[1]}" + (
         ": are the columns swapped?" if swapped else ""
     )
+
+
+_KIND_WORDS: Final = {
+    "empty": "is empty",
+    "recipients": "holds numbers like recipients",
+    "messages": "looks like messages",
+    "mixed": "mixes numbers and text",
+}
+
+
+def _sample(records: pl.DataFrame) -> pl.DataFrame:
+    """The first ``_COLUMN_SAMPLE`` non-blank records of ``records``."""
+    return records.head(_COLUMN_SAMPLE * 2).filter(~pl.col("blank")).head(_COLUMN_SAMPLE)
+
+
+def _kinds(records: pl.DataFrame) -> tuple[str, str]:
+    """What the first two columns of a sample of ``records`` hold (a key of _KIND_WORDS):
+    numbers like recipients in at least 80% of the filled cells, or in at most 20%
+    (messages). A few cells only: cheap."""
+    sample = _sample(records)
+    kinds = []
+    for column in ("recipient", "message"):
+        values = [v for v in sample.get_column(column).to_list() if v and _NONSPACE.search(v)]
+        phones = sum(looks_like_phone(v) for v in values)
+        if not values:
+            kinds.append("empty")
+        elif phones * 10 >= len(values) * 8:
+            kinds.append("recipients")
+        elif phones * 10 <= len(values) * 2:
+            kinds.append("messages")
+        else:
+            kinds.append("mixed")
+    return kinds[0], kinds[1]
 
 
 def _judge_header(
@@ -491,27 +523,39 @@ def _judge_header(
     hint: Callable[[], str],
     *,
     columns: tuple[int, int] | None,
-) -> tuple[tuple[str, ...] | None, int, int]:
-    """F201/F202/F203; returns (header, expected fields, index of the first data record).
+    swapped: Callable[[], bool],
+) -> tuple[tuple[str, ...] | None, int, int, bool]:
+    """F201/F202/F203; returns (header, expected fields, index of the first data record,
+    whether the data's columns are swapped).
 
-    ``hint`` is what an unknown header's F202 adds; asked for only then."""
+    ``hint`` is what an unknown header's F202 adds; asked for only then. ``swapped``:
+    whether the first records hold messages in column 1 and numbers in column 2; asked
+    only of a headerless file whose first record has its number in column 2."""
     verdict = classify_header(cells, columns)
     if verdict.is_data:
+        swap = verdict.number_second and swapped()
+        if swap:
+            done = (
+                "the first records hold messages in column 1 and numbers in column 2, so "
+                "the columns were read swapped; the fix inserts the header and swaps them"
+            )
+        else:
+            done = "it was read as data row 1, and the fix inserts the header"
         sink(
             "F201",
             first_line,
             f"the first record ({','.join(cells)!r}) is data, not the header "
-            "'recipient,message'; it was read as data row 1, and the fix inserts the header",
+            f"'recipient,message'; {done}",
             fixable=True,
         )
-        return None, 2, first_index
+        return None, 2, first_index, swap
     if verdict.mismatch:
         more = "" if verdict.fixable else hint()
         sink("F202", first_line, verdict.mismatch + more, fixable=verdict.fixable)
     if verdict.extra:
         # Columns chosen by name can be written alone: an unsafe fix, as it drops the others.
         sink("F203", first_line, verdict.extra, fixable=verdict.by_name)
-    return cells, max(2, len(cells)), first_index + 1
+    return cells, max(2, len(cells)), first_index + 1, False
 
 
 def _ragged(

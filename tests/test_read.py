@@ -335,6 +335,27 @@ def test_data_in_the_first_record_is_f201(both_paths: str, first: str) -> None:
     assert [(line, row) for line, row, *_ in rows(r)] == [(1, 1), (2, 2)]
 
 
+def test_headerless_file_with_swapped_columns_is_f201_and_read_swapped(both_paths: str) -> None:
+    # No header holds a phone number: the first record is data, message first.
+    r = read_bytes("سلام,09121000561\nدرود,۰۹۱۲۱۰۰۰۵۶۲\nhi,+98 912 100 0563\n".encode())
+    f201 = issue(r, "F201")
+    assert f201.fixable
+    assert "read swapped" in f201.message
+    assert codes(r) == ["F201"]
+    assert rows(r) == [
+        (1, 1, "09121000561", "سلام"),
+        (2, 2, "۰۹۱۲۱۰۰۰۵۶۲", "درود"),
+        (3, 3, "+98 912 100 0563", "hi"),
+    ]
+
+
+def test_number_second_in_one_record_only_is_not_a_swap(both_paths: str) -> None:
+    # One record is no evidence about the columns: read by position, nothing swapped.
+    r = read_bytes("سلام,09121000561\nدرود,hello\nhi,there\n".encode())
+    assert "read as data row 1" in issue(r, "F201").message
+    assert rows(r)[1] == (2, 2, "درود", "hello")
+
+
 # --- empty files --------------------------------------------------------------
 
 
