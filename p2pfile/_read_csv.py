@@ -676,7 +676,8 @@ def _quoted_records_agree(
                 return None
             patches.append((i, fields))
         if parsed.problem:
-            issues.append(_Issue("F207", int(first[i]) + parsed.problem_line, parsed.problem))
+            line = int(first[i]) + parsed.problem_line
+            issues.append(_Issue("F207", line, parsed.problem, parsed.literal))
     return patches
 
 
@@ -832,6 +833,10 @@ class _Parsed(NamedTuple):
     tail: str = ""  # bad-close: the text after the closing quote
     problem_line: int = 0  # lines after the first where ``problem`` is
     stray: bool = False  # a bare quote inside a quoted field was kept as text
+    #: Every quote problem is pairs of quotes inside unquoted text, in a record of the
+    #: two columns (``0912...,he said "hi" ok``): its one reading is the text as written
+    #: (Excel's, Python's, polars'), so the fix keeps the row and quotes the field (F207).
+    literal: bool = False
 
 
 def _parse(body: str, eol: str, sep: str, more: _Lines | None) -> _Parsed:
@@ -874,6 +879,8 @@ def _parse_once(body: str, eol: str, sep: str, more: _Lines | None, *, lazy: boo
     problem: str | None = None
     problem_line = 0
     stray = False
+    literal = True  # until a quote problem other than a pair inside unquoted text
+    in_unquoted = False  # ``problem`` is a quote inside unquoted text
     text, pos = body, 0
     while True:
         number = len(fields) + 1
@@ -881,7 +888,7 @@ def _parse_once(body: str, eol: str, sep: str, more: _Lines | None, *, lazy: boo
             lines_before = len(consumed)
             field = _quoted_field(text, pos + 1, eol, more, consumed, lazy=sep if lazy else None)
             if field.stray is not None and not stray:
-                stray = True
+                stray, literal = True, False
                 if problem is None:
                     problem_line, snippet = field.stray
                     problem = (
@@ -908,6 +915,7 @@ def _parse_once(body: str, eol: str, sep: str, more: _Lines | None, *, lazy: boo
                         tail,
                         stray=stray,
                     )
+                literal = False
                 if problem is None:
                     problem_line = len(consumed)
                     problem = (
@@ -920,16 +928,31 @@ def _parse_once(body: str, eol: str, sep: str, more: _Lines | None, *, lazy: boo
             end = text.find(sep, pos)
             end = len(text) if end < 0 else end
             value = text[pos:end]
-            if problem is None and '"' in value and not _FORMULA_TEXT.fullmatch(value):
-                problem_line = len(consumed)
-                problem = (
-                    f"field {number} has a quote inside unquoted text ({_short(value)}); "
-                    'quote the whole field and double any quote inside it ("")'
-                )
+            if '"' in value and not _FORMULA_TEXT.fullmatch(value):
+                # An odd quote may open a field the author meant to span lines or commas.
+                literal = literal and value.count('"') % 2 == 0
+                if problem is None:
+                    problem_line, in_unquoted = len(consumed), True
+                    problem = f"field {number} has a quote inside unquoted text ({_short(value)})"
             pos = end
         fields.append(value)
         if pos >= len(text):
-            return _Parsed(fields, eol, consumed, problem, problem_line=problem_line, stray=stray)
+            literal = literal and problem is not None and len(fields) == 2
+            if in_unquoted and problem is not None:  # the advice depends on the whole record
+                problem += (
+                    "; it was read as written, and the fix quotes the field"
+                    if literal
+                    else '; quote the whole field and double any quote inside it ("")'
+                )
+            return _Parsed(
+                fields,
+                eol,
+                consumed,
+                problem,
+                problem_line=problem_line,
+                stray=stray,
+                literal=literal,
+            )
         pos += 1  # the delimiter
 
 
@@ -1147,7 +1170,8 @@ class _Scanner:
         if parsed.fatal is None:
             fields, end = parsed.fields, start + len(parsed.consumed)
             if parsed.problem:
-                self.issues.append(_Issue("F207", start + parsed.problem_line, parsed.problem))
+                line = start + parsed.problem_line
+                self.issues.append(_Issue("F207", line, parsed.problem, parsed.literal))
         else:  # cut the record at its first line; read the swallowed lines again
             more.push_back(parsed.consumed)
             fields, end = _parse(body, eol, self.sep, None).fields, start
@@ -1164,7 +1188,8 @@ class _Scanner:
         body, eol = _split_eol(raws[0])
         parsed = _parse(body, eol, self.sep, _Lines(iter(raws[1:])))
         if parsed.problem:
-            self.issues.append(_Issue("F207", start + parsed.problem_line, parsed.problem))
+            line = start + parsed.problem_line
+            self.issues.append(_Issue("F207", line, parsed.problem, parsed.literal))
 
     def _flush(self, batches: _Batches, *, last: bool = False) -> None:
         """Turn the rows collected into a chunk of the table; before the columns are

@@ -95,7 +95,7 @@ REJECTING_MESSAGE_RULES: Final = ("M101", "M104", "M201", "M202", "M401", "M402"
 #: The reader's findings about one record that make it unusable as it was read.
 STRUCTURAL: Final = ("F204", "F205", "F207")
 #: File-level findings the canonical writer fixes (counted in ``FixResult.fixes``).
-FILE_FIXES: Final = ("F103", "F104", "F105", "F201", "F202", "F203", "F206", "F208")
+FILE_FIXES: Final = ("F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208")
 #: Those of FILE_FIXES whose fix is unsafe: applied (and counted) only with ``unsafe``.
 UNSAFE_FILE_FIXES: Final = ("F103", "F203")
 
@@ -306,6 +306,12 @@ class _Plan:
         return CheckPlan(options=self.options, severity=self.severity)
 
 
+def _breaks_its_record(issue: FileIssue) -> bool:
+    """A reader finding that leaves its record unusable as read (it is rejected): all of
+    STRUCTURAL but a fixable F207, quotes inside unquoted text read as written."""
+    return issue.code in STRUCTURAL and not (issue.code == "F207" and issue.fixable)
+
+
 def _plan(
     options: Options,
     selected: frozenset[str],
@@ -329,7 +335,7 @@ def _plan(
     )
     message_rules = tuple(_rule(code) for code in REJECTING_MESSAGE_RULES if code in selected)
     structural = pl.DataFrame(
-        [(i.line, i.code, i.message) for i in issues if i.code in STRUCTURAL],
+        [(i.line, i.code, i.message) for i in issues if _breaks_its_record(i)],
         schema={"line": pl.Int64, "code": pl.String, "message": pl.String},
         orient="row",
     )
@@ -1498,7 +1504,7 @@ def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> No
             )
             msg = f"{name}: not valid UTF-8 ({issue.message}) (F103); {how}or repair the source"
             raise InputFileError(msg)
-    broken = [i for i in result.issues if i.code in STRUCTURAL]
+    broken = [i for i in result.issues if _breaks_its_record(i)]
     if in_place and broken:
         shown = ", ".join(f"{i.code} at line {i.line}" for i in broken[:3])
         more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""

@@ -471,6 +471,32 @@ def test_csv_quoting_round_trips(tmp_path: Path) -> None:
     assert not data.startswith(b"\xef\xbb\xbf")
 
 
+def test_quotes_inside_unquoted_text_are_kept_and_quoted(tmp_path: Path) -> None:
+    """`he said "hi" ok` has one reading: the row is written, quoted, not rejected; a
+    quote that lost its meaning (text after a closing quote) still rejects its row."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(
+        b'recipient,message\r\n09121234567,he said "hi" ok\r\n'
+        b'09351234567,"quoted" tail\r\n09201234567,ok\r\n'
+    )
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(src, out, rejects=rejects, settings=DEFAULTS)
+    _assert_accounted(result)
+    assert (result.rows_written, result.rows_rejected) == (2, 1)
+    assert result.fixes["F207"] == 1
+    assert out.read_bytes() == (
+        b'recipient,message\n+989121234567,"he said ""hi"" ok"\n+989201234567,ok\n'
+    )
+    assert pl.read_csv(rejects).get_column("line").to_list() == [3]
+    assert _errors(out) == []
+    # In place: the one row that breaks still stops the rewrite; alone, it is fixed.
+    with pytest.raises(InputFileError, match="F207 at line 3"):
+        fix(src, settings=DEFAULTS)
+    src.write_bytes(b'recipient,message\n09121234567,say "hi" now\n')
+    fix(src, settings=DEFAULTS)
+    assert src.read_bytes() == b'recipient,message\n+989121234567,"say ""hi"" now"\n'
+
+
 # --------------------------------------------------------------------------- frames and diffs
 
 

@@ -218,6 +218,30 @@ def test_quote_inside_unquoted_text_and_text_after_closing_quote(both_paths: str
     assert "quote inside unquoted text" in r.issues[0].message
     assert "after its closing quote" in r.issues[1].message
     assert r.frame["message"].to_list() == ['say "hi"', "quoted tail", "ok"]
+    # Pairs of quotes in unquoted text have one reading: a fix keeps it. Text after a
+    # closing quote lost its quotes in the reading: no fix can know what was meant.
+    assert [i.fixable for i in r.issues] == [True, False]
+    assert "read as written, and the fix quotes the field" in r.issues[0].message
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        '0912,he said "hi\n0913,ok" there',  # a pair split over two records
+        '0912,5" screen',  # one quote: it may open something
+        '0912,a "b, c" d',  # a comma between the quotes: three fields
+        '0912,"x" y "z"',  # text after a closing quote
+        '0912,say "hi",extra',  # three fields
+    ],
+)
+def test_quotes_in_unquoted_text_with_another_reading_are_not_fixable(
+    both_paths: str, record: str
+) -> None:
+    r = read_bytes(f"recipient,message\n{record}\n0919,ok\n".encode())
+    f207 = [i for i in r.issues if i.code == "F207"]
+    assert f207
+    assert not any(i.fixable for i in f207)
+    assert all("fix quotes the field" not in i.message for i in f207)
 
 
 def test_escaped_quotes_are_fine(both_paths: str) -> None:

@@ -208,7 +208,14 @@ file_rule(
     Why: everything after an unterminated quote becomes one giant message.
     The message names the line where the damage starts. Fix: close the
     quote, or double quotes inside quoted fields (``""``).
+
+    Pairs of quotes inside unquoted text (``09123456789,he said "hi" ok``) have
+    one reading, the text as written, which Excel, Python's csv and polars all
+    give; such a record of two fields is read so, and the fix (safe) writes the
+    field quoted (``"he said ""hi"" ok"``) instead of rejecting the row.
     """,
+    fix="safe",
+    fix_message="quote the field, keeping its text as read",
 )
 file_rule(
     "F208",
