@@ -115,6 +115,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                         first_sheet, header_row=None, skip_rows=0, dtypes="string"
                     )
                     df = sheet.to_polars()
+                    first_hidden = sheet.visible != "visible"
                     positions = [info.absolute_index for info in sheet.available_columns()]
                     columns = dict(zip(positions, df.columns, strict=True))
                     candidate = _header_choice(df, columns)
@@ -153,7 +154,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     table = shape.hstack(
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
-    _other_sheets(reader, sheets, sink)
+    _other_sheets(reader, sheets, sink, first_hidden=first_hidden)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
@@ -508,9 +509,16 @@ def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
 
 
 def _other_sheets(
-    reader: fastexcel.ExcelReader, sheets: list[tuple[int, str]], sink: IssueSink
+    reader: fastexcel.ExcelReader,
+    sheets: list[tuple[int, str]],
+    sink: IssueSink,
+    *,
+    first_hidden: bool,
 ) -> None:
-    """F107 for every worksheet after the first that holds a non-blank cell."""
+    """F107 for every worksheet after the first that holds a non-blank cell.
+
+    ``first_hidden``: the first sheet is hidden in Excel, where its owner may never
+    have seen it (the provider reads it all the same)."""
     names = [name for _, name in sheets]
     with_data = []
     for index, name in sheets[1:]:
@@ -533,7 +541,9 @@ def _other_sheets(
             "F107",
             1,
             f"the workbook has data in other sheets too ({listed}); the provider reads only "
-            f"the first sheet ({names[0]!r}), so those rows would not be sent",
+            f"the first sheet ({names[0]!r}"
+            + (", which is hidden in Excel: unhide it to see what it holds" if first_hidden else "")
+            + "), so those rows would not be sent",
         )
 
 

@@ -240,6 +240,22 @@ def test_other_sheets_with_data_are_f107(tmp_path: Path) -> None:
     assert "'Notes'" in f107.message
     assert "'Blank'" not in f107.message
     assert "'Upload'" in f107.message
+    assert "hidden" not in f107.message
+
+
+def test_f107_says_when_the_sheet_the_provider_reads_is_hidden(tmp_path: Path) -> None:
+    # Excel opens on the visible sheet: its owner may never have seen the first one.
+    path = tmp_path / "hidden.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    old, data = wb.add_worksheet("Old"), wb.add_worksheet("Data")
+    for ws in (old, data):
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+    data.activate()
+    old.hide()
+    wb.close()
+    f107 = issue(read_file(path), "F107")
+    assert "first sheet ('Old', which is hidden in Excel: unhide it" in f107.message
 
 
 def test_cells_beyond_column_b(tmp_path: Path) -> None:
