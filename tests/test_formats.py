@@ -254,6 +254,25 @@ def test_cap_counts_are_formatted_with_thousands() -> None:
     assert len(rendered(report, "concise", show_rows=None).splitlines()) == 3_432 + 1
 
 
+@pytest.mark.parametrize("rows_in_file", [30, 31])
+def test_a_rule_on_every_row_says_so_where_its_rows_are_cut(rows_in_file: int) -> None:
+    """30 P104 in a file of 30 rows: the whole column lost its zeros, which the
+    first few rows shown cannot tell. In a file of 31 rows, one row is fine."""
+    rows = [
+        finding("nums.csv", row + 1, "P104 missing-leading-zero", "warning", "zero lost", row=row)
+        for row in range(1, 31)
+    ]
+    report = make_report(rows, (FileSummary("nums.csv", "csv", rows_in_file, 0, 30),))
+    every = ": every data row of the file has it"
+    said = rows_in_file == 30
+    concise = rendered(report, "concise", show_rows=2).splitlines()
+    assert concise[-2] == "... and 28 more P104 missing-leading-zero in nums.csv" + every * said
+    full = rendered(report, "full", show_rows=2)
+    assert ("... and 28 more P104 missing-leading-zero in nums.csv" + every in full) is said
+    grouped = rendered(report, "grouped", show_rows=2)
+    assert ("  ... and 28 more P104 missing-leading-zero" + every in grouped) is said
+
+
 def test_clean_report_says_so() -> None:
     report = make_report([], (FileSummary("ok.csv", "csv", 1, 0, 0, "utf-8"),))
     for fmt in ("full", "concise", "grouped"):

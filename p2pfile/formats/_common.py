@@ -49,20 +49,31 @@ def capped(frame: pl.DataFrame, show_rows: int | None) -> tuple[pl.DataFrame, pl
 
     The first ``show_rows`` findings of each (file, rule) are kept (in line
     order); the second frame has one row per (file, rule) that lost some, with
-    ``path``, ``code``, ``name`` and ``more``.
+    ``path``, ``code``, ``name``, ``more`` and ``rows``: the data rows of the file
+    the rule names (a rule on every row tells of a whole column, not of rows).
     """
     ranked = frame.with_columns(pl.int_range(pl.len()).over("path", "code").alias(RANK))
     if show_rows is None:
         return ranked, pl.DataFrame(
-            schema={"path": pl.String, "code": pl.String, "name": pl.String, "more": pl.Int64}
+            schema={
+                "path": pl.String,
+                "code": pl.String,
+                "name": pl.String,
+                "more": pl.Int64,
+                "rows": pl.Int64,
+            }
         )
     shown = ranked.filter(pl.col(RANK) < show_rows)
     more = (
         frame.group_by(FILE_INDEX, "path", "code", maintain_order=True)
-        .agg(pl.col("name").first(), more=pl.len().cast(pl.Int64) - show_rows)
+        .agg(
+            pl.col("name").first(),
+            more=pl.len().cast(pl.Int64) - show_rows,
+            rows=pl.col("row").drop_nulls().n_unique().cast(pl.Int64),
+        )
         .filter(pl.col("more") > 0)
         .sort(FILE_INDEX, "path", "code", maintain_order=True)
-        .select("path", "code", "name", "more")
+        .select("path", "code", "name", "more", "rows")
     )
     return shown, more
 

@@ -91,12 +91,14 @@ class FileListing:
     """One file's part of the listing.
 
     ``rows`` holds the findings to show, in order, with a ``head`` column
-    (``CODE [*] message``, styled); ``more`` the (code, name, count) left out.
+    (``CODE [*] message``, styled); ``more`` the (code, name, count) left out;
+    ``every_row`` the codes of those that name every data row of the file.
     """
 
     path: str
     rows: pl.DataFrame
     more: list[tuple[str, str, int]]
+    every_row: frozenset[str] = frozenset()
 
 
 def listings(report: Report, options: RenderOptions, style: Style) -> Iterator[FileListing]:
@@ -109,11 +111,16 @@ def listings(report: Report, options: RenderOptions, style: Style) -> Iterator[F
     paths = frame.get_column("path").unique(maintain_order=True)
     shown_by_path = shown.partition_by("path", as_dict=True, maintain_order=True)
     more_by_path = more.partition_by("path", as_dict=True, maintain_order=True)
+    file_rows = {f.path: f.rows for f in report.files}
     for path in paths:
         rows = shown_by_path.get((path,), shown.clear())
         overflow = more_by_path.get((path,))
-        left_out = [] if overflow is None else list(overflow.select("code", "name", "more").rows())
-        yield FileListing(path, rows, left_out)
+        if overflow is None:
+            yield FileListing(path, rows, [])
+            continue
+        left_out = list(overflow.select("code", "name", "more").rows())
+        every = overflow.filter(pl.col("rows") == file_rows.get(path)).get_column("code")
+        yield FileListing(path, rows, left_out, frozenset(every.to_list()))
 
 
 def write_lines(out: TextIO, lines: pl.Series) -> None:
@@ -122,7 +129,12 @@ def write_lines(out: TextIO, lines: pl.Series) -> None:
         out.write("\n".join(lines.slice(offset, _CHUNK).to_list()) + "\n")
 
 
-def more_line(code: str, name: str, more: int, path: str | None = None) -> str:
-    """``... and 3,412 more P201 empty-recipient in data.csv`` (the path left out when grouped)."""
+def more_line(
+    code: str, name: str, more: int, path: str | None = None, *, every_row: bool = False
+) -> str:
+    """``... and 3,412 more P201 empty-recipient in data.csv`` (the path left out when grouped),
+    and when the rule names every data row of the file, that it does: a whole column is
+    wrong (a number column's lost zeros), which no row by row reading says."""
     where = f" in {path}" if path is not None else ""
-    return f"... and {more:,} more {code} {name}{where}"
+    every = ": every data row of the file has it" if every_row else ""
+    return f"... and {more:,} more {code} {name}{where}{every}"

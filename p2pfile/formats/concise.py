@@ -33,5 +33,6 @@ def render(report: Report, out: TextIO, options: RenderOptions) -> None:
         ).to_series()
         write_lines(out, lines)
         for code, name, more in listing.more:
-            out.write(more_line(code, name, more, listing.path) + "\n")
+            every = code in listing.every_row
+            out.write(more_line(code, name, more, listing.path, every_row=every) + "\n")
     out.write(style.summary(report) + "\n")

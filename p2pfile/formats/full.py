@@ -28,7 +28,8 @@ def render(report: Report, out: TextIO, options: RenderOptions) -> None:
                 out.write(style.dim(f"  {detail}") + "\n")
             out.write("\n")
         for code, name, more in listing.more:
-            out.write(more_line(code, name, more, listing.path) + "\n")
+            every = code in listing.every_row
+            out.write(more_line(code, name, more, listing.path, every_row=every) + "\n")
         if listing.more:
             out.write("\n")
     out.write(style.summary(report) + "\n")

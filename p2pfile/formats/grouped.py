@@ -28,6 +28,7 @@ def render(report: Report, out: TextIO, options: RenderOptions) -> None:
         ).to_series()
         write_lines(out, lines)
         for code, name, more in listing.more:
-            out.write("  " + more_line(code, name, more) + "\n")
+            every = code in listing.every_row
+            out.write("  " + more_line(code, name, more, every_row=every) + "\n")
         out.write("\n")
     out.write(style.summary(report) + "\n")
