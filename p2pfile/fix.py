@@ -1304,7 +1304,7 @@ def fix(
     empty = int(written == 0 and "F106" in selected)
     empty_fails = plan.severity_of(_rule("F106")) == "error"
     return FixResult(
-        path=name,
+        path=result.path,  # as reports show it (a name that is not UTF-8, escaped)
         output=out,
         rejects=rej,
         rows_in=decision.frame.height,

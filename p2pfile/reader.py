@@ -150,19 +150,32 @@ def read_file(
     nothing after it is reported.
     """
     name = os.fspath(path)
+    label = shown_path(name)
     try:
         mode = os.stat(name).st_mode
         if stat.S_ISDIR(mode):
-            return _unreadable(name, "F101", "this is a directory, not a file")
+            return _unreadable(label, "F101", "this is a directory, not a file")
         if stat.S_ISREG(mode):
-            src = Source(name, fs_path=name)
+            src = Source(label, fs_path=name)
             src.head()  # open it now, so that permission problems surface here
         else:  # a pipe or device (/dev/stdin): it can be read only once
             with open(name, "rb") as f:
-                src = Source(name, data=f.read())
+                src = Source(label, data=f.read())
         return _read(src, max_bytes, max_rows)
     except OSError as exc:
-        return _unreadable(name, "F101", f"the file cannot be read: {exc.strerror or exc}")
+        return _unreadable(label, "F101", f"the file cannot be read: {exc.strerror or exc}")
+
+
+def shown_path(name: str) -> str:
+    """A path as reports show it: the bytes of a name that is not UTF-8 (a cp1256 name
+    from a zip made on Persian Windows) as ``\\xe3`` escapes. Python hands such a name
+    over with surrogates, which no UTF-8 output, JSON or polars string can hold."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace")
+    return name
 
 
 def read_bytes(

@@ -263,12 +263,13 @@ def stats(
     codes: dict[str, int] = {}
     notes: list[str] = []
     parts_all_rows = 0
-    for name in names:
-        result = read_file(name, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
+    for path in names:
+        result = read_file(path, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
         if result.format is None and not any(i.code == "F106" for i in result.issues):
             first = next((i for i in result.issues if i.code.startswith("F1")), None)
             what = f"{first.message} ({first.code})" if first else "it cannot be read"
-            raise InputFileError(f"{name}: {what}")
+            raise InputFileError(f"{result.path}: {what}")
+        name = result.path  # as reports show it (a name that is not UTF-8, escaped)
         notes.extend(
             f"{name}: {i.message} ({i.code})"
             for i in result.issues

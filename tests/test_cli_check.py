@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
 from pathlib import Path
 
@@ -282,3 +283,25 @@ def test_a_file_with_nothing_to_send_promises_no_fix(
     out = capsys.readouterr().out
     assert "[*]" not in out
     assert "fixable" not in out.splitlines()[-1]
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_fixed_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """unzip gives a zip made on Persian Windows cp1256 names: Python hands them over with
+    surrogates, which no UTF-8 output holds. Reports show the odd bytes as escapes."""
+    name = os.fsdecode(b"list_\xe3\xed.csv")
+    path = tmp_path / name
+    path.write_text("recipient,message\n09121234567,hi\n09121234567,hi\n", "utf-8")
+    shown = str(tmp_path / "list_\\xe3\\xed.csv")
+    assert main(["check", "--isolated", "--output-format", "json", str(tmp_path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["files"][0]["path"] == shown
+    assert {d["path"] for d in report["diagnostics"]} == {shown}
+    assert main(["check", "--isolated", str(path)]) == 1
+    assert f"{shown}:3: D101" in capsys.readouterr().out
+    out = tmp_path / "out.csv"
+    assert main(["fix", "--isolated", str(path), "-o", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == shown
+    assert main(["stats", "--isolated", "--output-format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["files"][0]["path"] == shown
