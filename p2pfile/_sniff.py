@@ -28,7 +28,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Literal, NamedTuple, Protocol, cast
+from typing import Any, BinaryIO, Final, Literal, NamedTuple, Protocol, cast
 
 import polars as pl
 
@@ -815,7 +815,7 @@ def sniff_delimiter(text: str) -> str:
     m = _CONTENT_LINE.search(text, 0, HEAD)
     if m is None:  # blank lines only: nothing to go by
         return ","
-    first = _first_delimiter(text, m.start())
+    first = _first_delimiter(text, m.start(), _FLOAT_FRACTION)
     if first is None:
         return ","
     sep, at = first
@@ -826,7 +826,7 @@ def sniff_delimiter(text: str) -> str:
     line_end = text.find("\n", at, HEAD)
     following = _CONTENT_LINE.search(text, line_end + 1, HEAD) if line_end != -1 else None
     if following is not None:
-        second = _first_delimiter(text, following.start())
+        second = _first_delimiter(text, following.start(), _ANY_FRACTION if sep in ";\t" else None)
         if (
             second is not None
             and second[0] != sep
@@ -836,16 +836,44 @@ def sniff_delimiter(text: str) -> str:
     return sep
 
 
-def _first_delimiter(text: str, start: int) -> tuple[str, int] | None:
-    """The first candidate delimiter outside quotes from ``start``, and where it is."""
+def _first_delimiter(
+    text: str, start: int, fraction: re.Pattern[str] | None = None
+) -> tuple[str, int] | None:
+    """The first candidate delimiter outside quotes from ``start``, and where it is.
+
+    ``fraction``: a comma after a leading number and before a fraction it matches, up
+    to a ';' or tab, is a decimal comma, no delimiter: ``9121234567,0;hi`` is a float
+    recipient column written where ',' is the decimal separator, which is where
+    spreadsheets and pandas (``decimal=","``) separate columns with ';' or tab.
+    """
     in_quote = False
     for at in range(start, min(len(text), HEAD)):
         ch = text[at]
         if ch == '"':
             in_quote = not in_quote
         elif not in_quote and ch in DELIMITERS:
+            if ch == "," and fraction is not None and _is_decimal_comma(text, start, at, fraction):
+                continue
             return ch, at
     return None
+
+
+#: A number up to a decimal comma.
+_NUMBER_BEFORE_COMMA: Final = re.compile(r"[ \t\"'+]*\d[\d ]*")
+#: Fractions of a decimal comma, up to a ';' or tab: any digits (or a mantissa's,
+#: ``9,12E+09``) under a header delimited by ';' or tab; with no header to go by,
+#: only what a float column of whole numbers writes (``,0``), or a mantissa's, so that
+#: ``09123456789,10;20 off`` stays a comma-delimited record.
+_ANY_FRACTION: Final = re.compile(r"\d+(?:[eE][+-]?\d+)?(?=[;\t])")
+_FLOAT_FRACTION: Final = re.compile(r"(?:0+|\d+[eE][+-]?\d+)(?=[;\t])")
+
+
+def _is_decimal_comma(text: str, start: int, at: int, fraction: re.Pattern[str]) -> bool:
+    """Whether the comma at ``at`` sits inside a number that opens the line at ``start``."""
+    return (
+        _NUMBER_BEFORE_COMMA.fullmatch(text, start, at) is not None
+        and fraction.match(text, at + 1) is not None
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -918,3 +918,31 @@ def test_a_header_with_another_delimiter_than_the_data(both_paths: str) -> None:
     r = read_bytes(b"recipient;message\n09121234567;hi, there\n")
     assert codes(r) == ["F208"]
     assert rows(r) == [(2, 1, "09121234567", "hi, there")]
+
+
+@pytest.mark.parametrize(
+    ("body", "cells"),
+    [
+        # pandas to_csv(sep=";", decimal=",") of a float column, European-locale Excel
+        (
+            b"recipient;message\n9121234567,0;hi, you\n9351234567,0;yo\n",
+            ("9121234567,0", "hi, you"),
+        ),
+        (b"9121234567,0;hi\n9351234567,0;yo\n", ("9121234567,0", "hi")),
+        (b"recipient\tmessage\n9,12123E+09\thi\n", ("9,12123E+09", "hi")),
+    ],
+)
+def test_a_decimal_comma_in_the_recipient_is_no_delimiter(
+    both_paths: str, body: bytes, cells: tuple[str, str]
+) -> None:
+    """Where ',' is the decimal separator, ';' or tab separates the columns: read by
+    ',' every message began with '0;' and the fix wrote them so."""
+    r = read_bytes(body)
+    assert "F208" in codes(r)
+    assert rows(r)[0][2:] == cells
+
+
+def test_a_number_then_a_semicolon_in_a_comma_file_is_still_comma(both_paths: str) -> None:
+    r = read_bytes("recipient,message\n09121234567,10;20 درصد تخفیف\n".encode())
+    assert codes(r) == []
+    assert rows(r) == [(2, 1, "09121234567", "10;20 درصد تخفیف")]
