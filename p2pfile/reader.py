@@ -322,13 +322,7 @@ def _finish(
     blank_lines = table.get_column("line").filter(table.get_column("blank"))
     if rec.sep_line:  # Excel's sep= line has its own finding (F202)
         blank_lines = blank_lines.filter(blank_lines != 1)
-    for line in blank_lines:
-        sink(
-            "F206",
-            line,
-            f"row {line} is empty" if xlsx else f"line {line} is a blank record",
-            fixable=True,
-        )
+    _blank_findings(blank_lines, xlsx, sink)
     data = _without_blank_records(table.slice(start))
     data = data.with_columns(row=pl.int_range(1, data.height + 1, dtype=pl.Int64))
 
@@ -382,6 +376,38 @@ def _without_blank_records(data: pl.DataFrame) -> pl.DataFrame:
     if start < data.height:
         parts.append(data.slice(start))
     return pl.concat(parts, rechunk=False) if parts else data.clear()
+
+
+#: Blank records in a row up to this many are a finding each; a longer run is one
+#: finding (one stray cell on Excel's last row makes a million empty rows).
+BLANK_RUN: Final = 10
+
+
+def _blank_findings(lines: pl.Series, xlsx: bool, sink: _Collector) -> None:
+    """F206 for blank records (CSV) or empty rows (XLSX): each, or one per long run."""
+    if lines.is_empty():
+        return
+    runs = (
+        pl.DataFrame({"line": lines})
+        .group_by((pl.col("line").diff() != 1).fill_null(value=True).cum_sum(), maintain_order=True)
+        .agg(first=pl.col("line").first(), last=pl.col("line").last(), n=pl.len())
+    )
+    for first, last, n in runs.select("first", "last", "n").iter_rows():
+        if n > BLANK_RUN:
+            what = (
+                f"rows {first:,}-{last:,} ({n:,} rows) are empty"
+                if xlsx
+                else (f"lines {first:,}-{last:,} ({n:,} lines) are blank records")
+            )
+            sink("F206", first, what, fixable=True)
+            continue
+        for line in range(first, last + 1):
+            sink(
+                "F206",
+                line,
+                f"row {line} is empty" if xlsx else f"line {line} is a blank record",
+                fixable=True,
+            )
 
 
 def _find_header(

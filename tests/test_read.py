@@ -946,3 +946,13 @@ def test_a_number_then_a_semicolon_in_a_comma_file_is_still_comma(both_paths: st
     r = read_bytes("recipient,message\n09121234567,10;20 درصد تخفیف\n".encode())
     assert codes(r) == []
     assert rows(r) == [(2, 1, "09121234567", "10;20 درصد تخفیف")]
+
+
+def test_a_long_run_of_blank_records_is_one_f206(both_paths: str) -> None:
+    """Ten blank records in a row are ten findings; eleven are one, naming the run."""
+    body = "recipient,message\n0912,a\n" + "\n" * 10 + "0913,b\n" + ",\n" * 11 + "0914,c\n"
+    r = read_bytes(body.encode())
+    f206 = [(i.line, i.message, i.fixable) for i in r.issues]
+    assert f206[:10] == [(line, f"line {line} is a blank record", True) for line in range(3, 13)]
+    assert f206[10:] == [(14, "lines 14-24 (11 lines) are blank records", True)]
+    assert [(line, row) for line, row, *_ in rows(r)] == [(2, 1), (13, 2), (25, 3)]

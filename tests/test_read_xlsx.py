@@ -545,3 +545,16 @@ def test_fix_refuses_a_workbook_with_data_in_another_sheet_and_says_where(
         with pytest.raises(InputFileError, match=r"\('Data'\).*\(F107\).*move the data"):
             fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
         assert not (tmp_path / "out.csv").exists()
+
+
+def test_one_cell_on_the_last_excel_row_is_one_f206_not_a_million(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+        ws.write_string(1_048_575, 2, " ")  # Ctrl+Down, then a keystroke
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert [(i.code, i.line, i.message) for i in r.issues] == [
+        ("F206", 3, "rows 3-1,048,576 (1,048,574 rows) are empty")
+    ]
+    assert r.frame.height == 1
