@@ -97,7 +97,15 @@ STRUCTURAL: Final = ("F204", "F205", "F207")
 #: File-level findings the canonical writer fixes (counted in ``FixResult.fixes``).
 FILE_FIXES: Final = ("F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208")
 #: Those of FILE_FIXES whose fix is unsafe: applied (and counted) only with ``unsafe``.
+#: A file with one of them is fixed only with ``unsafe``: without transcoding (F103)
+#: or dropping columns (F203) there is no canonical file to write.
 UNSAFE_FILE_FIXES: Final = ("F103", "F203")
+#: File findings with which ``fix`` refuses a file whatever the mode (it would lose rows
+#: or guess), and those with which it does when they have no fix (F202: unknown column
+#: names; F203: columns not chosen by name). ``check``'s summary counts no fix of such
+#: a file as one ``p2pfile fix`` makes (see :func:`_refuse_unfixable`).
+REFUSING: Final = ("F101", "F102", "F106", "F107", "F108")
+REFUSING_UNFIXABLE: Final = ("F202", "F203")
 
 #: Columns of the rejects file and of ``split``'s second frame.
 REJECTS_SCHEMA: Final = pl.Schema(

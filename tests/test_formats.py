@@ -135,9 +135,11 @@ def rendered(report: Report, fmt: str, **options: Any) -> str:
     return out.getvalue()
 
 
+# more/jan.xlsx has data in another sheet (F107): fix refuses it, so its fixes (M103's
+# safe one, M105's unsafe one) are not promised.
 SUMMARY = (
-    "Found 5 errors and 3 warnings in 3 files (10 rows); 4 fixable with `p2pfile fix`; "
-    "1 more with `p2pfile fix --unsafe-fixes`."
+    "Found 5 errors and 3 warnings in 3 files (10 rows); 3 fixable with `p2pfile fix`; "
+    "`p2pfile fix` refuses 1 file until its errors are resolved."
 )
 
 
@@ -271,6 +273,28 @@ def test_a_rule_on_every_row_says_so_where_its_rows_are_cut(rows_in_file: int) -
     assert ("... and 28 more P104 missing-leading-zero in nums.csv" + every in full) is said
     grouped = rendered(report, "grouped", show_rows=2)
     assert ("  ... and 28 more P104 missing-leading-zero" + every in grouped) is said
+
+
+def test_summary_promises_only_the_fixes_fix_makes() -> None:
+    """A file fix writes only with --unsafe-fixes (F203: columns to drop) gets all its
+    fixes counted under that flag; a file fix refuses, none."""
+    rows = [
+        finding(
+            "wide.csv", 1, "F203 extra-column", "error", "3 columns", fix=("unsafe", "x", None)
+        ),
+        finding(
+            "wide.csv", 2, "P104 missing-leading-zero", "warning", "z", fix=("safe", "y", None)
+        ),
+        finding("ok.csv", 2, "P104 missing-leading-zero", "warning", "z", fix=("safe", "y", None)),
+    ]
+    files = (FileSummary("wide.csv", "csv", 1, 1, 1), FileSummary("ok.csv", "csv", 1, 0, 1))
+    assert rendered(make_report(rows, files), "concise").splitlines()[-1] == (
+        "Found 1 error and 2 warnings in 2 files (2 rows); 1 fixable with `p2pfile fix`; "
+        "2 more with `p2pfile fix --unsafe-fixes`."
+    )
+    assert rendered(make_report(rows[:2], files[:1]), "concise").splitlines()[-1] == (
+        "Found 1 error and 1 warning in 1 file (1 row); 2 with `p2pfile fix --unsafe-fixes`."
+    )
 
 
 def test_clean_report_says_so() -> None:

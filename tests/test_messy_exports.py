@@ -471,6 +471,11 @@ def test_check_fix_and_stats_hold_on_messy_exports(
     assert read_file(path).frame["line"].to_list()[:12] == LINES[name]
 
     safe = _fix(run, path, tmp_path / "out.csv", tmp_path / "rejects.csv", unsafe=False, rows=rows)
+    # check's summary promises only what fix does: no "fixable with `p2pfile fix`" for a
+    # file fix refuses without --unsafe-fixes, or refuses outright.
+    _, human, _ = run("check", str(path))
+    if "fixable with `p2pfile fix`" in human.splitlines()[-1]:
+        assert safe is not None, human.splitlines()[-1]
 
     code, stdout, err = run("stats", "--output-format", "json", str(path))
     if code == 2:

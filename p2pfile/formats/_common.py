@@ -83,10 +83,35 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-def fix_counts(frame: pl.DataFrame) -> tuple[int, int]:
-    """Findings with a safe fix and with an unsafe one."""
-    applicability = frame.get_column("fix_applicability")
-    return int((applicability == "safe").sum()), int((applicability == "unsafe").sum())
+def fix_counts(frame: pl.DataFrame) -> tuple[int, int, int]:
+    """Findings ``p2pfile fix`` fixes, those ``--unsafe-fixes`` fixes too, and the files
+    fix refuses (whose fixes count in neither).
+
+    What fix does with a file, not only each finding's own fix: a file fix refuses
+    (data in another sheet, unknown column names...) gets none of its fixes, and in a
+    file fix writes only with ``--unsafe-fixes`` (to transcode it, or to drop columns)
+    the safe fixes wait for that flag too.
+    """
+    # Imported here: the formats need fix's rules only for this line.
+    from p2pfile.fix import REFUSING, REFUSING_UNFIXABLE, UNSAFE_FILE_FIXES  # noqa: PLC0415
+
+    code, applicability = pl.col("code"), pl.col("fix_applicability")
+    per_file = frame.group_by("path").agg(
+        refused=(
+            code.is_in(REFUSING) | (code.is_in(REFUSING_UNFIXABLE) & applicability.is_null())
+        ).any(),
+        gated=code.is_in(UNSAFE_FILE_FIXES).any(),
+        safe=(applicability == "safe").sum(),
+        unsafe=(applicability == "unsafe").sum(),
+    )
+    fixed = per_file.filter(~pl.col("refused"))
+    plain = fixed.filter(~pl.col("gated"))
+    safe = int(plain.get_column("safe").sum())
+    unsafe = int(fixed.get_column("unsafe").sum()) + int(
+        fixed.filter(pl.col("gated")).get_column("safe").sum()
+    )
+    refused = per_file.filter(pl.col("refused") & ((pl.col("safe") + pl.col("unsafe")) > 0))
+    return safe, unsafe, refused.height
 
 
 def summary_line(report: Report) -> str:
@@ -99,11 +124,13 @@ def summary_line(report: Report) -> str:
         count(n, noun) for n, noun in ((errors, "error"), (warnings, "warning")) if n
     )
     line = f"Found {found} in {where}"
-    safe, unsafe = fix_counts(report.frame)
+    safe, unsafe, refused = fix_counts(report.frame)
     if safe:
         line += f"; {safe:,} fixable with `p2pfile fix`"
     if unsafe:
-        line += f"; {unsafe:,} more with `p2pfile fix --unsafe-fixes`"
+        line += f"; {unsafe:,} {'more ' if safe else ''}with `p2pfile fix --unsafe-fixes`"
+    if refused:
+        line += f"; `p2pfile fix` refuses {count(refused, 'file')} until its errors are resolved"
     return line + "."
 
 
