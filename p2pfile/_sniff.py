@@ -92,6 +92,7 @@ class IssueSink(Protocol):
         row: int | None = None,
         byte_offset: int | None = None,
         fixable: bool = False,
+        lines: int = 1,
     ) -> None: ...
 
 

@@ -1549,7 +1549,7 @@ def _file_fixes(result: ReadResult, unsafe: bool) -> dict[str, int]:
             continue
         if issue.code in UNSAFE_FILE_FIXES and not unsafe:
             continue
-        counts[issue.code] = counts.get(issue.code, 0) + 1
+        counts[issue.code] = counts.get(issue.code, 0) + issue.lines  # F206: records removed
     return counts
 
 

@@ -111,6 +111,8 @@ class FileIssue:
     byte_offset: int | None = None
     #: True when ``spec/rules.md`` gives the finding a fix (safe or unsafe).
     fixable: bool = False
+    #: The lines it names from ``line`` on: a run of blank records is one F206.
+    lines: int = 1
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,9 @@ class _Collector:
         row: int | None = None,
         byte_offset: int | None = None,
         fixable: bool = False,
+        lines: int = 1,
     ) -> None:
-        self.issues.append(FileIssue(code, line, message, row, byte_offset, fixable))
+        self.issues.append(FileIssue(code, line, message, row, byte_offset, fixable, lines))
 
 
 _CSV_NAMES = (".csv", ".txt", ".tsv")
@@ -399,7 +402,7 @@ def _blank_findings(lines: pl.Series, xlsx: bool, sink: _Collector) -> None:
                 if xlsx
                 else (f"lines {first:,}-{last:,} ({n:,} lines) are blank records")
             )
-            sink("F206", first, what, fixable=True)
+            sink("F206", first, what, fixable=True, lines=n)
             continue
         for line in range(first, last + 1):
             sink(

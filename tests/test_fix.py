@@ -497,6 +497,15 @@ def test_quotes_inside_unquoted_text_are_kept_and_quoted(tmp_path: Path) -> None
     assert src.read_bytes() == b'recipient,message\n+989121234567,"say ""hi"" now"\n'
 
 
+def test_a_run_of_blank_records_counts_each_record_removed(tmp_path: Path) -> None:
+    """A long run is one F206 finding; fix's count is of the records it removed."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"recipient,message\n09121234567,a\n" + b"\n" * 12 + b"09351234567,b\n\n")
+    result = fix(src, tmp_path / "out.csv", settings=DEFAULTS)
+    assert result.fixes["F206"] == 13
+    assert [i.lines for i in read_file(src).issues] == [12, 1]
+
+
 # --------------------------------------------------------------------------- frames and diffs
 
 
