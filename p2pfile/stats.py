@@ -66,7 +66,7 @@ PARTS_BUCKETS: Final = (
 NEAR_UNITS: Final = 3
 #: File findings that change what the counts cover; each becomes a note (and F202
 #: without a fix: a header that may mean the columns are not what they are read as).
-_NOTED: Final = ("F102", "F103", "F106", "F107", "F108", "F203")
+_NOTED: Final = ("F102", "F103", "F106", "F107", "F203")
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,9 @@ def stats(
     Directories are searched for ``*.csv``/``*.xlsx`` as ``check`` does.
     ``settings`` default to the closest config file (as ``check`` finds it);
     ``tariff`` defaults to the settings' ``[tariff]``. Raises
-    :class:`~p2pfile.errors.InputFileError` for a file that cannot be read.
+    :class:`~p2pfile.errors.InputFileError` for a file that cannot be read, or is
+    larger than the settings' ``max-rows`` or ``max-bytes`` (F108): counts of part of a
+    file would pass for the file's.
     """
     if isinstance(path_or_paths, (str, os.PathLike)):
         path_or_paths = [path_or_paths]
@@ -269,6 +271,14 @@ def stats(
             first = next((i for i in result.issues if i.code.startswith("F1")), None)
             what = f"{first.message} ({first.code})" if first else "it cannot be read"
             raise InputFileError(f"{result.path}: {what}")
+        too_large = next((i for i in result.issues if i.code == "F108"), None)
+        if too_large is not None:
+            # Counts of part of a file would be taken for the file's: as fix, none.
+            msg = (
+                f"{result.path}: {too_large.message} (F108); stats counts whole files: "
+                "raise max-rows / max-bytes"
+            )
+            raise InputFileError(msg)
         name = result.path  # as reports show it (a name that is not UTF-8, escaped)
         notes.extend(
             f"{name}: {i.message} ({i.code})"

@@ -227,3 +227,14 @@ def test_a_header_that_may_mean_swapped_columns_is_noted(tmp_path: Path) -> None
     result = stats(path, settings=DEFAULTS)
     assert result.rows == result.rejected == 1
     assert any("(F202)" in note and "swapped" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("limit", [{"max_rows": 1}, {"max_bytes": 10}])
+def test_a_file_over_the_configured_limits_is_refused_not_counted_in_part(
+    tmp_path: Path, limit: dict[str, int]
+) -> None:
+    """Counts of the first rows, or of none, would pass for the file's (and cost)."""
+    path = tmp_path / "big.csv"
+    path.write_text("recipient,message\n09121234567,a\n09351234567,b\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"big\.csv: .*\(F108\); stats counts whole files"):
+        stats(path, settings=Settings(**limit))
