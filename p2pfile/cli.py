@@ -10,13 +10,14 @@ code, so tests call ``main([...])`` directly.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import threading
 import time
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final, TextIO, cast
@@ -206,6 +207,77 @@ def _split_selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(item.strip() for v in values for item in v.split(",") if item.strip())
 
 
+#: The rule-selection and rule-option flags, shared by every command that judges rows
+#: (check, fix, stats, send): one definition, so a flag check accepts is never refused
+#: by the command that acts on its verdict. Each maps to the setting of the same name.
+RULE_FLAGS: Final = (
+    click.option(
+        "--select",
+        multiple=True,
+        metavar="RULES",
+        help="Rules to run instead of the defaults (codes, prefixes, names, ALL; comma-separated).",
+    ),
+    click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run as well."),
+    click.option("--ignore", multiple=True, metavar="RULES", help="Rules not to run."),
+    click.option(
+        "--allow-foreign/--no-allow-foreign", default=None, help="Accept valid foreign mobiles."
+    ),
+    click.option(
+        "--allowed-regions",
+        metavar="CC,CC",
+        help="Accept foreign mobiles of these regions (ISO codes).",
+    ),
+    click.option("--max-parts", type=int, help="Most parts a message may have [default: 20]."),
+    click.option(
+        "--max-length", type=int, help="Most characters a message may have [default: 1400]."
+    ),
+    click.option("--suffix", help="Text the provider appends to each message (counted)."),
+    click.option("--max-rows", type=int, help="Most data rows a file may have (F108)."),
+    click.option("--max-bytes", type=int, help="Largest file size in bytes (F108)."),
+)
+_RULE_FLAG_NAMES: Final = (
+    "select",
+    "extend_select",
+    "ignore",
+    "allow_foreign",
+    "allowed_regions",
+    "max_parts",
+    "max_length",
+    "suffix",
+    "max_rows",
+    "max_bytes",
+)
+
+
+def rule_flags(command: Callable[..., int]) -> Callable[..., int]:
+    """Add :data:`RULE_FLAGS` to a command, which gets them as one ``overrides`` argument.
+
+    ``overrides`` is the keyword arguments for :meth:`Settings.merged` (None for a
+    flag not given), so flags win over the config file exactly as in ``check``.
+    """
+
+    @functools.wraps(command)
+    def with_overrides(*args: object, **kwargs: object) -> int:
+        flags = {name: kwargs.pop(name) for name in _RULE_FLAG_NAMES}
+        return command(*args, overrides=_overrides(flags), **kwargs)
+
+    wrapped: Callable[..., int] = with_overrides
+    for option in reversed(RULE_FLAGS):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def _overrides(flags: dict[str, object]) -> dict[str, object]:
+    regions = cast("str | None", flags["allowed_regions"])
+    return {
+        **flags,
+        "select": _split_selectors(cast("tuple[str, ...]", flags["select"])),
+        "extend_select": _split_selectors(cast("tuple[str, ...]", flags["extend_select"])),
+        "ignore": _split_selectors(cast("tuple[str, ...]", flags["ignore"])),
+        "allowed_regions": [r.strip().upper() for r in regions.split(",")] if regions else None,
+    }
+
+
 def _use_color(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
@@ -275,14 +347,6 @@ def _sources(paths: tuple[str, ...]) -> list[Source]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--select",
-    multiple=True,
-    metavar="RULES",
-    help="Rules to run instead of the defaults (codes, prefixes, names, ALL; comma-separated).",
-)
-@click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run as well.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Rules not to run.")
-@click.option(
     "--output-format",
     type=click.Choice(FORMATS),
     envvar="P2PFILE_OUTPUT_FORMAT",
@@ -322,24 +386,9 @@ def _sources(paths: tuple[str, ...]) -> list[Source]:
     help="Use this config file instead of discovering one.",
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
-@click.option(
-    "--allow-foreign/--no-allow-foreign", default=None, help="Accept valid foreign mobiles."
-)
-@click.option(
-    "--allowed-regions",
-    metavar="CC,CC",
-    help="Accept foreign mobiles of these regions (ISO codes).",
-)
-@click.option("--max-parts", type=int, help="Most parts a message may have [default: 20].")
-@click.option("--max-length", type=int, help="Most characters a message may have [default: 1400].")
-@click.option("--suffix", help="Text the provider appends to each message (counted).")
-@click.option("--max-rows", type=int, help="Most data rows a file may have (F108).")
-@click.option("--max-bytes", type=int, help="Largest file size in bytes (F108).")
+@rule_flags
 def check(  # noqa: PLR0917
     paths: tuple[str, ...],
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
     output_format: str | None,
     output_file: str | None,
     statistics: bool,
@@ -351,13 +400,7 @@ def check(  # noqa: PLR0917
     no_redact: bool,
     config_path: str | None,
     isolated: bool,
-    allow_foreign: bool | None,
-    allowed_regions: str | None,
-    max_parts: int | None,
-    max_length: int | None,
-    suffix: str | None,
-    max_rows: int | None,
-    max_bytes: int | None,
+    overrides: dict[str, object],
 ) -> int:
     """Check recipient files (CSV/XLSX) for everything that would fail, misfire or cost more.
 
@@ -373,29 +416,8 @@ def check(  # noqa: PLR0917
         click.echo("p2pfile: no CSV or XLSX files found", err=True)
         return EXIT_ERROR
     names = [s[0] if isinstance(s, tuple) else s for s in sources]
-    start = Path(
-        os.path.commonpath([os.path.abspath(n) for n in names if n != "-"] or [os.getcwd()])
-    )
-    settings = discover(
-        start if start.is_dir() else start.parent,
-        explicit=Path(config_path) if config_path else None,
-        isolated=isolated,
-    ).merged(
-        select=_split_selectors(select),
-        extend_select=_split_selectors(extend_select),
-        ignore=_split_selectors(ignore),
-        output_format=output_format,
-        fail_on=fail_on,
-        show_rows=show_rows,
-        allow_foreign=allow_foreign,
-        allowed_regions=[r.strip().upper() for r in allowed_regions.split(",")]
-        if allowed_regions
-        else None,
-        max_parts=max_parts,
-        max_length=max_length,
-        suffix=suffix,
-        max_rows=max_rows,
-        max_bytes=max_bytes,
+    settings = _settings_for(names, config_path, isolated, overrides).merged(
+        output_format=output_format, fail_on=fail_on, show_rows=show_rows
     )
     plan = plan_from_settings(settings)
     fmt = settings.output_format
@@ -452,13 +474,22 @@ def _write_report(
 _DIFF_LIMIT = 50
 
 
-def _settings_for(paths: Sequence[str], config_path: str | None, isolated: bool) -> Settings:
-    start = Path(os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()]))
-    return discover(
+def _settings_for(
+    paths: Sequence[str],
+    config_path: str | None,
+    isolated: bool,
+    overrides: dict[str, object] | None = None,
+) -> Settings:
+    """The config file for ``paths`` (standard input, ``-``, has no directory), then the
+    flags of :func:`rule_flags` on top."""
+    files = [os.path.abspath(p) for p in paths if p != "-"]
+    start = Path(os.path.commonpath(files or [os.getcwd()]))
+    settings = discover(
         start if start.is_dir() else start.parent,
         explicit=Path(config_path) if config_path else None,
         isolated=isolated,
     )
+    return settings.merged(**(overrides or {}))
 
 
 def _fix_summary(result: FixResult) -> list[str]:
@@ -532,6 +563,7 @@ def _fix_summary(result: FixResult) -> list[str]:
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@rule_flags
 def fix_command(  # noqa: PLR0917
     paths: tuple[str, ...],
     output: str | None,
@@ -542,6 +574,7 @@ def fix_command(  # noqa: PLR0917
     as_json: bool,
     config_path: str | None,
     isolated: bool,
+    overrides: dict[str, object],
 ) -> int:
     """Write upload-ready files: safe fixes applied, duplicates dropped, nothing lost.
 
@@ -554,7 +587,7 @@ def fix_command(  # noqa: PLR0917
     """
     if (output or rejects) and len(paths) > 1:
         raise click.UsageError("-o and --rejects take one input file")
-    settings = _settings_for(paths, config_path, isolated)
+    settings = _settings_for(paths, config_path, isolated, overrides)
     fmt = cast("NumberFormat | None", number_format)
     if show_diff:
         return _show_diff(paths, output, rejects, unsafe_fixes, fmt, settings)
@@ -631,6 +664,7 @@ def _show_diff(  # noqa: PLR0917
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@rule_flags
 def stats_command(  # noqa: PLR0917
     paths: tuple[str, ...],
     tariff_path: str | None,
@@ -638,9 +672,14 @@ def stats_command(  # noqa: PLR0917
     color: str,
     config_path: str | None,
     isolated: bool,
+    overrides: dict[str, object],
 ) -> int:
-    """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost."""
-    settings = _settings_for(paths, config_path, isolated)
+    """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost.
+
+    The rule flags mean what they mean for check: a row counts as sent exactly
+    when fix with the same flags would write it.
+    """
+    settings = _settings_for(paths, config_path, isolated, overrides)
     tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
     result = compute_stats(list(paths), tariff=tariff, settings=settings)
     if output_format == "json":
