@@ -27,8 +27,9 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
+from p2pfile._args import paths_arg, settings_arg, tariff_arg
 from p2pfile.check import expand_paths, plan_from_settings
-from p2pfile.config import Settings, Tariff, discover
+from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
 from p2pfile.reader import read_file
@@ -237,26 +238,31 @@ def _number(value: float) -> int | float:
 def stats(
     path_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    tariff: Tariff | None = None,
-    settings: Settings | None = None,
+    tariff: Tariff | Mapping[str, float] | None = None,
+    settings: Settings | Mapping[str, object] | None = None,
 ) -> Stats:
     """Count rows, recipients, operators, encodings, parts and (with a tariff) cost.
 
     Directories are searched for ``*.csv``/``*.xlsx`` as ``check`` does.
-    ``settings`` default to the closest config file (as ``check`` finds it);
-    ``tariff`` defaults to the settings' ``[tariff]``. Raises
+    ``settings`` default to the closest config file (as ``check`` finds it); a
+    :class:`~p2pfile.config.Settings` is used as it is, and a mapping of settings
+    (``{"allow_foreign": True}``) is applied on top of that closest file, as
+    ``check()``'s keyword overrides are. ``tariff`` is a
+    :class:`~p2pfile.config.Tariff` or a mapping of its four rates
+    (``persian_mci``, ``english_mci``, ``persian_other``, ``english_other``, all
+    required); it defaults to the settings' ``[tariff]``. Raises
+    :class:`~p2pfile.errors.UsageError` for arguments of the wrong type or an
+    unknown key, :class:`~p2pfile.errors.ConfigError` for a bad value, and
     :class:`~p2pfile.errors.InputFileError` for a file that cannot be read.
     """
-    if isinstance(path_or_paths, (str, os.PathLike)):
-        path_or_paths = [path_or_paths]
-    names = expand_paths(path_or_paths)
+    names = expand_paths(paths_arg(path_or_paths, "stats()"))
     if not names:
         msg = "stats() needs at least one file"
         raise UsageError(msg)
-    if settings is None:
-        settings = discover(_start_dir(names))
+    checked_tariff = tariff_arg(tariff, "stats()")
+    settings = settings_arg(settings, "stats()", _start_dir(names))
     plan = plan_from_settings(settings)
-    tariff = tariff if tariff is not None else settings.tariff
+    tariff = checked_tariff if checked_tariff is not None else settings.tariff
 
     files: list[FileStats] = []
     sent_frames: list[pl.DataFrame] = []
