@@ -10,15 +10,18 @@ code, so tests call ``main([...])`` directly.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, TextIO, cast
 
@@ -37,8 +40,7 @@ from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_numbe
 from p2pfile.report import Report
 from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
-from p2pfile.stats import render_stats_text
-from p2pfile.stats import stats as compute_stats
+from p2pfile.stats import render_stats_text, stats_sources
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
 HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
@@ -587,14 +589,68 @@ def fix_command(  # noqa: PLR0917
     """
     if (output or rejects) and len(paths) > 1:
         raise click.UsageError("-o and --rejects take one input file")
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("'-' (standard input) must be the only file to fix")
+    if paths == ("-",) and output is None and not show_diff:
+        raise click.UsageError(
+            "standard input cannot be fixed in place: give -o FILE for the fixed rows "
+            "(and --rejects FILE), or --diff to see what would change"
+        )
     settings = _settings_for(paths, config_path, isolated, overrides)
-    fmt = cast("NumberFormat | None", number_format)
-    if show_diff:
-        return _show_diff(paths, output, rejects, unsafe_fixes, fmt, settings)
+    job = _FixJob(
+        output, rejects, unsafe_fixes, cast("NumberFormat | None", number_format), settings
+    )
+    if paths != ("-",):
+        return _show_diff(paths, job) if show_diff else _fix_files(paths, job, as_json=as_json)
+    with _stdin_file() as saved:
+        # fix reads its input by path (the reader may need it whole, twice): save it, then
+        # say '-' wherever the saved file's name would show.
+        job = replace(job, shown={saved: "-"})
+        try:
+            return _show_diff((saved,), job) if show_diff else _fix_files((saved,), job, as_json)
+        except P2PFileError as exc:
+            raise type(exc)(str(exc).replace(saved, "-")) from None
+
+
+@dataclass(frozen=True)
+class _FixJob:
+    """What ``fix`` was asked to do to each file."""
+
+    output: str | None
+    rejects: str | None
+    unsafe: bool
+    number_format: NumberFormat | None
+    settings: Settings
+    #: Names to show instead of the paths read (standard input's saved copy -> '-').
+    shown: dict[str, str] = field(default_factory=dict)
+
+    def name(self, path: str) -> str:
+        return self.shown.get(path, path)
+
+
+@contextlib.contextmanager
+def _stdin_file() -> Iterator[str]:
+    """Standard input saved to a private temporary file, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="p2pfile-stdin-") as tmp:
+        path = os.path.join(tmp, "-")
+        with open(path, "wb") as saved:
+            shutil.copyfileobj(sys.stdin.buffer, saved)
+        yield path
+
+
+def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
     results = [
-        fix_file(path, output, rejects, unsafe=unsafe_fixes, number_format=fmt, settings=settings)
+        fix_file(
+            path,
+            job.output,
+            job.rejects,
+            unsafe=job.unsafe,
+            number_format=job.number_format,
+            settings=job.settings,
+        )
         for path in paths
     ]
+    results = [replace(r, path=job.name(r.path)) for r in results]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -603,28 +659,21 @@ def fix_command(  # noqa: PLR0917
                 click.echo(line)
     # The verdict check would give on the output: a warning alone (D102, two messages
     # to one recipient) must not fail `p2pfile fix -o out.csv && upload`.
-    warnings_fail = settings.fail_on == "warning"
+    warnings_fail = job.settings.fail_on == "warning"
     failed = any(r.remaining if warnings_fail else r.remaining_errors for r in results)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
-def _show_diff(  # noqa: PLR0917
-    paths: tuple[str, ...],
-    output: str | None,
-    rejects: str | None,
-    unsafe: bool,
-    number_format: NumberFormat | None,
-    settings: Settings,
-) -> int:
+def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
     changed = False
     for path in paths:
         changes = fix_diff(
             path,
-            output,
-            rejects,
-            unsafe=unsafe,
-            number_format=number_format,
-            settings=settings,
+            job.output,
+            job.rejects,
+            unsafe=job.unsafe,
+            number_format=job.number_format,
+            settings=job.settings,
             limit=None,
         )
         changed = changed or bool(changes)
@@ -632,12 +681,13 @@ def _show_diff(  # noqa: PLR0917
             codes = f" ({' '.join(change.codes)})" if change.codes else ""
             # A fixed row's ``why`` only repeats its codes: say it once.
             why = "" if change.kind == "fixed" and change.codes else f": {change.why}"
-            click.echo(f"{path}:{change.line}: {change.kind}{codes}{why}")
+            click.echo(f"{job.name(path)}:{change.line}: {change.kind}{codes}{why}")
             click.echo(f"-  {change.old[0]!r},{change.old[1]!r}")
             if change.new is not None:
                 click.echo(f"+  {change.new[0]!r},{change.new[1]!r}")
         if len(changes) > _DIFF_LIMIT:
-            click.echo(f"... and {len(changes) - _DIFF_LIMIT:,} more rows would change in {path}")
+            more = len(changes) - _DIFF_LIMIT
+            click.echo(f"... and {more:,} more rows would change in {job.name(path)}")
     if not changed:
         click.echo("nothing to fix")
     return EXIT_FINDINGS if changed else EXIT_CLEAN
@@ -676,12 +726,20 @@ def stats_command(  # noqa: PLR0917
 ) -> int:
     """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost.
 
+    PATHS are files or directories (searched for *.csv and *.xlsx); '-' reads
+    one file from standard input.
+
     The rule flags mean what they mean for check: a row counts as sent exactly
     when fix with the same flags would write it.
     """
+    if paths.count("-") > 1:
+        raise click.UsageError("'-' (standard input) can be read only once")
     settings = _settings_for(paths, config_path, isolated, overrides)
     tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
-    result = compute_stats(list(paths), tariff=tariff, settings=settings)
+    sources = _sources(paths)
+    if not sources:
+        raise click.UsageError("no CSV or XLSX files found")
+    result = stats_sources(sources, tariff=tariff, settings=settings)
     if output_format == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -28,11 +28,11 @@ from typing import Any, Final, Literal
 import polars as pl
 
 from p2pfile._args import paths_arg, settings_arg, tariff_arg
-from p2pfile.check import expand_paths, plan_from_settings
+from p2pfile.check import Source, expand_paths, plan_from_settings
 from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
-from p2pfile.reader import read_file
+from p2pfile.reader import read_bytes, read_file
 from p2pfile.rules import Options, get_rule
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Stats",
     "render_stats_text",
     "stats",
+    "stats_sources",
 ]
 
 c = pl.col
@@ -261,16 +262,28 @@ def stats(
         raise UsageError(msg)
     checked_tariff = tariff_arg(tariff, "stats()")
     settings = settings_arg(settings, "stats()", _start_dir(names))
+    return stats_sources(names, tariff=checked_tariff, settings=settings)
+
+
+def stats_sources(sources: Iterable[Source], *, tariff: Tariff | None, settings: Settings) -> Stats:
+    """:func:`stats` of files already found: each a path, or ``(name, bytes)`` for a
+    file already in memory (standard input, as ``check_files`` takes it)."""
     plan = plan_from_settings(settings)
-    tariff = checked_tariff if checked_tariff is not None else settings.tariff
+    tariff = tariff if tariff is not None else settings.tariff
 
     files: list[FileStats] = []
     sent_frames: list[pl.DataFrame] = []
     codes: dict[str, int] = {}
     notes: list[str] = []
     parts_all_rows = 0
-    for name in names:
-        result = read_file(name, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
+    for source in sources:
+        limits = {"max_bytes": settings.max_bytes, "max_rows": settings.max_rows}
+        if isinstance(source, tuple):
+            name = source[0]
+            result = read_bytes(source[1], name, **limits)
+        else:
+            name = source
+            result = read_file(name, **limits)
         if result.format is None and not any(i.code == "F106" for i in result.issues):
             first = next((i for i in result.issues if i.code.startswith("F1")), None)
             what = f"{first.message} ({first.code})" if first else "it cannot be read"

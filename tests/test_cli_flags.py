@@ -3,6 +3,7 @@ and fix and stats read standard input where that makes sense."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -126,3 +127,76 @@ def test_a_bad_rule_flag_is_a_usage_error_on_fix_and_stats(
     assert "unknown rule" in capsys.readouterr().err
     assert main(["stats", "--isolated", "--max-parts", "0", str(foreign)]) == 2
     assert "max-parts" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- standard input
+
+
+class _Stdin(io.TextIOWrapper):
+    """Standard input holding ``data``, read as bytes through ``.buffer``."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data), encoding="utf-8")
+
+
+def test_fix_reads_standard_input_into_an_output_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Stdin(FOREIGN.encode()))
+    out, rejects = tmp_path / "out.csv", tmp_path / "r.csv"
+    argv = ["fix", "--isolated", "-", "-o", str(out), "--rejects", str(rejects)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"-: 4 rows in, 1 written to {out}, 3 rejected, 0 duplicates dropped"
+    )
+    assert out.read_text("utf-8") == "recipient,message\n+989121234567,hello ir\n"
+    assert rejects.read_text("utf-8").count("P203") == 3
+
+
+def test_fix_diff_of_standard_input_names_it_dash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Stdin(b"recipient,message\n09121234567,hi\n"))
+    assert main(["fix", "--isolated", "--diff", "-"]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == "-:2: fixed (P103)"
+
+
+def test_fix_errors_about_standard_input_name_it_dash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Stdin(b""))
+    assert main(["fix", "--isolated", "-", "-o", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("p2pfile: error: -: the file is empty")
+    assert "p2pfile-stdin" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["fix", "-"], "standard input cannot be fixed in place: give -o FILE"),
+        (["fix", "-", "other.csv"], "'-' (standard input) must be the only file to fix"),
+        (["stats", "-", "-"], "'-' (standard input) can be read only once"),
+    ],
+)
+def test_standard_input_misuse_is_a_one_line_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    stdin = _Stdin(FOREIGN.encode())
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert stdin.buffer.tell() == 0  # refused before reading
+
+
+def test_stats_reads_standard_input(
+    monkeypatch: pytest.MonkeyPatch, foreign: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Stdin(FOREIGN.encode()))
+    assert main(["stats", "--isolated", "--output-format", "json", "-", str(foreign)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(f["path"], f["sent"]) for f in data["files"]] == [("-", 1), (str(foreign), 1)]
