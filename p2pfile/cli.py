@@ -585,7 +585,8 @@ def fix_command(  # noqa: PLR0917
     the rows no fix can save. Exit 0 when a check of the output passes
     (nothing at or above fail-on remains, as `p2pfile check` judges it), 1
     when findings remain (or, with --diff, when anything would change), 2 on
-    usage errors.
+    usage errors. The rule flags mean what they mean for check. '-' reads
+    the file from standard input (with -o, or --diff).
     """
     if (output or rejects) and len(paths) > 1:
         raise click.UsageError("-o and --rejects take one input file")
