@@ -23,8 +23,8 @@ rerun resumes: ``--resend`` would send every chunk again, those sent too.
 The token is read here and handed only to the Client: it is never printed,
 not even by ``--dry-run`` (``Authorization: <redacted>``) (decision 9).
 
-cli.py imports this module at its end to register the commands; this module
-imports cli.py at *its* end, so either may be imported first.
+cli.py imports this module lazily, when ``send`` or ``journal`` runs, so this
+module imports cli.py at its top: the commands share its rule flags.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 import click
 
+from p2pfile import cli as _cli
 from p2pfile.config import Settings
 from p2pfile.errors import AuthError, ProviderError, RefusedError, SendError, UsageError
 from p2pfile.fix import FixResult
@@ -852,6 +853,7 @@ _JOURNAL_OPTION = click.option(
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON document.")
+@_cli.rule_flags
 def send_command(  # noqa: PLR0917
     path: str,
     from_number: str,
@@ -870,6 +872,7 @@ def send_command(  # noqa: PLR0917
     config_path: str | None,
     isolated: bool,
     as_json: bool,
+    overrides: dict[str, object],
 ) -> int:
     """Upload a recipient file (CSV or XLSX) as its canonical clean form.
 
@@ -916,7 +919,7 @@ def send_command(  # noqa: PLR0917
     )
     # Read before any work, so a missing token stops the send at once; a dry run needs none.
     token = None if dry_run else load_token(os.environ, token_file)
-    settings = _cli._settings_for([path], config_path, isolated)
+    settings = _cli._settings_for([path], config_path, isolated, overrides)
     out = _Out(as_json)
     with tempfile.TemporaryDirectory(prefix="p2pfile-send-") as tmp:
         work = Path(tmp)
@@ -1041,8 +1044,3 @@ def _journal_lines(r: JournalRecord) -> list[str]:
         message = f": {r.message[:200]}" if r.message else ""
         lines.append(f"    {answer or 'no answer'}{message}")
     return lines
-
-
-# At the end, not the top: cli.py imports this module at its own end to register
-# the commands, and needs them defined by then; the helpers are used only at run time.
-from p2pfile import cli as _cli  # noqa: E402

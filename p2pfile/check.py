@@ -20,6 +20,7 @@ from typing import Final
 import phonenumbers
 import polars as pl
 
+from p2pfile._args import path_arg, paths_arg
 from p2pfile.config import Settings, discover, selected_codes, severity_overrides
 from p2pfile.phone import e164_numbers, e164_text, number_expr
 from p2pfile.reader import ReadResult, read_bytes, read_file
@@ -784,15 +785,14 @@ def check(
     config keys in snake_case: ``select``, ``extend_select``, ``ignore``,
     ``per_file_ignores``, ``severity``, ``allow_foreign``, ``allowed_regions``,
     ``max_parts``, ``max_length``, ``suffix``, ``max_rows``, ``max_bytes``.
-    Raises :class:`~p2pfile.errors.ConfigError` for bad settings; a bad input
+    Raises :class:`~p2pfile.errors.UsageError` for a path that is not one (``None``,
+    a number), :class:`~p2pfile.errors.ConfigError` for bad settings; a bad input
     file is a finding in the report, never an exception.
     """
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        paths = [os.fsdecode(paths)]  # one path (bytes too), not an iterable of characters
-    names = expand_paths(paths)
+    names = expand_paths(paths_arg(paths, "check()"))
     base = discover(
         _start_dir(names),
-        explicit=Path(config) if config is not None else None,
+        explicit=Path(path_arg(config, "check() config")) if config is not None else None,
         isolated=isolated,
     )
     return check_files(names, plan_from_settings(base.merged(**settings)))

@@ -10,14 +10,18 @@ code, so tests call ``main([...])`` directly.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, TextIO, cast
 
@@ -36,8 +40,7 @@ from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_numbe
 from p2pfile.report import Report
 from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
-from p2pfile.stats import render_stats_text
-from p2pfile.stats import stats as compute_stats
+from p2pfile.stats import render_stats_text, stats_sources
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
 HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
@@ -206,6 +209,77 @@ def _split_selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(item.strip() for v in values for item in v.split(",") if item.strip())
 
 
+#: The rule-selection and rule-option flags, shared by every command that judges rows
+#: (check, fix, stats, send): one definition, so a flag check accepts is never refused
+#: by the command that acts on its verdict. Each maps to the setting of the same name.
+RULE_FLAGS: Final = (
+    click.option(
+        "--select",
+        multiple=True,
+        metavar="RULES",
+        help="Rules to run instead of the defaults (codes, prefixes, names, ALL; comma-separated).",
+    ),
+    click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run as well."),
+    click.option("--ignore", multiple=True, metavar="RULES", help="Rules not to run."),
+    click.option(
+        "--allow-foreign/--no-allow-foreign", default=None, help="Accept valid foreign mobiles."
+    ),
+    click.option(
+        "--allowed-regions",
+        metavar="CC,CC",
+        help="Accept foreign mobiles of these regions (ISO codes).",
+    ),
+    click.option("--max-parts", type=int, help="Most parts a message may have [default: 20]."),
+    click.option(
+        "--max-length", type=int, help="Most characters a message may have [default: 1400]."
+    ),
+    click.option("--suffix", help="Text the provider appends to each message (counted)."),
+    click.option("--max-rows", type=int, help="Most data rows a file may have (F108)."),
+    click.option("--max-bytes", type=int, help="Largest file size in bytes (F108)."),
+)
+_RULE_FLAG_NAMES: Final = (
+    "select",
+    "extend_select",
+    "ignore",
+    "allow_foreign",
+    "allowed_regions",
+    "max_parts",
+    "max_length",
+    "suffix",
+    "max_rows",
+    "max_bytes",
+)
+
+
+def rule_flags(command: Callable[..., int]) -> Callable[..., int]:
+    """Add :data:`RULE_FLAGS` to a command, which gets them as one ``overrides`` argument.
+
+    ``overrides`` is the keyword arguments for :meth:`Settings.merged` (None for a
+    flag not given), so flags win over the config file exactly as in ``check``.
+    """
+
+    @functools.wraps(command)
+    def with_overrides(*args: object, **kwargs: object) -> int:
+        flags = {name: kwargs.pop(name) for name in _RULE_FLAG_NAMES}
+        return command(*args, overrides=_overrides(flags), **kwargs)
+
+    wrapped: Callable[..., int] = with_overrides
+    for option in reversed(RULE_FLAGS):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def _overrides(flags: dict[str, object]) -> dict[str, object]:
+    regions = cast("str | None", flags["allowed_regions"])
+    return {
+        **flags,
+        "select": _split_selectors(cast("tuple[str, ...]", flags["select"])),
+        "extend_select": _split_selectors(cast("tuple[str, ...]", flags["extend_select"])),
+        "ignore": _split_selectors(cast("tuple[str, ...]", flags["ignore"])),
+        "allowed_regions": [r.strip().upper() for r in regions.split(",")] if regions else None,
+    }
+
+
 def _use_color(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
@@ -275,14 +349,6 @@ def _sources(paths: tuple[str, ...]) -> list[Source]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--select",
-    multiple=True,
-    metavar="RULES",
-    help="Rules to run instead of the defaults (codes, prefixes, names, ALL; comma-separated).",
-)
-@click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run as well.")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Rules not to run.")
-@click.option(
     "--output-format",
     type=click.Choice(FORMATS),
     envvar="P2PFILE_OUTPUT_FORMAT",
@@ -322,24 +388,9 @@ def _sources(paths: tuple[str, ...]) -> list[Source]:
     help="Use this config file instead of discovering one.",
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
-@click.option(
-    "--allow-foreign/--no-allow-foreign", default=None, help="Accept valid foreign mobiles."
-)
-@click.option(
-    "--allowed-regions",
-    metavar="CC,CC",
-    help="Accept foreign mobiles of these regions (ISO codes).",
-)
-@click.option("--max-parts", type=int, help="Most parts a message may have [default: 20].")
-@click.option("--max-length", type=int, help="Most characters a message may have [default: 1400].")
-@click.option("--suffix", help="Text the provider appends to each message (counted).")
-@click.option("--max-rows", type=int, help="Most data rows a file may have (F108).")
-@click.option("--max-bytes", type=int, help="Largest file size in bytes (F108).")
+@rule_flags
 def check(  # noqa: PLR0917
     paths: tuple[str, ...],
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
     output_format: str | None,
     output_file: str | None,
     statistics: bool,
@@ -351,13 +402,7 @@ def check(  # noqa: PLR0917
     no_redact: bool,
     config_path: str | None,
     isolated: bool,
-    allow_foreign: bool | None,
-    allowed_regions: str | None,
-    max_parts: int | None,
-    max_length: int | None,
-    suffix: str | None,
-    max_rows: int | None,
-    max_bytes: int | None,
+    overrides: dict[str, object],
 ) -> int:
     """Check recipient files (CSV/XLSX) for everything that would fail, misfire or cost more.
 
@@ -373,29 +418,8 @@ def check(  # noqa: PLR0917
         click.echo("p2pfile: no CSV or XLSX files found", err=True)
         return EXIT_ERROR
     names = [s[0] if isinstance(s, tuple) else s for s in sources]
-    start = Path(
-        os.path.commonpath([os.path.abspath(n) for n in names if n != "-"] or [os.getcwd()])
-    )
-    settings = discover(
-        start if start.is_dir() else start.parent,
-        explicit=Path(config_path) if config_path else None,
-        isolated=isolated,
-    ).merged(
-        select=_split_selectors(select),
-        extend_select=_split_selectors(extend_select),
-        ignore=_split_selectors(ignore),
-        output_format=output_format,
-        fail_on=fail_on,
-        show_rows=show_rows,
-        allow_foreign=allow_foreign,
-        allowed_regions=[r.strip().upper() for r in allowed_regions.split(",")]
-        if allowed_regions
-        else None,
-        max_parts=max_parts,
-        max_length=max_length,
-        suffix=suffix,
-        max_rows=max_rows,
-        max_bytes=max_bytes,
+    settings = _settings_for(names, config_path, isolated, overrides).merged(
+        output_format=output_format, fail_on=fail_on, show_rows=show_rows
     )
     plan = plan_from_settings(settings)
     fmt = settings.output_format
@@ -452,13 +476,22 @@ def _write_report(
 _DIFF_LIMIT = 50
 
 
-def _settings_for(paths: Sequence[str], config_path: str | None, isolated: bool) -> Settings:
-    start = Path(os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()]))
-    return discover(
+def _settings_for(
+    paths: Sequence[str],
+    config_path: str | None,
+    isolated: bool,
+    overrides: dict[str, object] | None = None,
+) -> Settings:
+    """The config file for ``paths`` (standard input, ``-``, has no directory), then the
+    flags of :func:`rule_flags` on top."""
+    files = [os.path.abspath(p) for p in paths if p != "-"]
+    start = Path(os.path.commonpath(files or [os.getcwd()]))
+    settings = discover(
         start if start.is_dir() else start.parent,
         explicit=Path(config_path) if config_path else None,
         isolated=isolated,
     )
+    return settings.merged(**(overrides or {}))
 
 
 def _fix_summary(result: FixResult) -> list[str]:
@@ -532,6 +565,7 @@ def _fix_summary(result: FixResult) -> list[str]:
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@rule_flags
 def fix_command(  # noqa: PLR0917
     paths: tuple[str, ...],
     output: str | None,
@@ -542,6 +576,7 @@ def fix_command(  # noqa: PLR0917
     as_json: bool,
     config_path: str | None,
     isolated: bool,
+    overrides: dict[str, object],
 ) -> int:
     """Write upload-ready files: safe fixes applied, duplicates dropped, nothing lost.
 
@@ -550,18 +585,73 @@ def fix_command(  # noqa: PLR0917
     the rows no fix can save. Exit 0 when a check of the output passes
     (nothing at or above fail-on remains, as `p2pfile check` judges it), 1
     when findings remain (or, with --diff, when anything would change), 2 on
-    usage errors.
+    usage errors. The rule flags mean what they mean for check. '-' reads
+    the file from standard input (with -o, or --diff).
     """
     if (output or rejects) and len(paths) > 1:
         raise click.UsageError("-o and --rejects take one input file")
-    settings = _settings_for(paths, config_path, isolated)
-    fmt = cast("NumberFormat | None", number_format)
-    if show_diff:
-        return _show_diff(paths, output, rejects, unsafe_fixes, fmt, settings)
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("'-' (standard input) must be the only file to fix")
+    if paths == ("-",) and output is None and not show_diff:
+        raise click.UsageError(
+            "standard input cannot be fixed in place: give -o FILE for the fixed rows "
+            "(and --rejects FILE), or --diff to see what would change"
+        )
+    settings = _settings_for(paths, config_path, isolated, overrides)
+    job = _FixJob(
+        output, rejects, unsafe_fixes, cast("NumberFormat | None", number_format), settings
+    )
+    if paths != ("-",):
+        return _show_diff(paths, job) if show_diff else _fix_files(paths, job, as_json=as_json)
+    with _stdin_file() as saved:
+        # fix reads its input by path (the reader may need it whole, twice): save it, then
+        # say '-' wherever the saved file's name would show.
+        job = replace(job, shown={saved: "-"})
+        try:
+            return _show_diff((saved,), job) if show_diff else _fix_files((saved,), job, as_json)
+        except P2PFileError as exc:
+            raise type(exc)(str(exc).replace(saved, "-")) from None
+
+
+@dataclass(frozen=True)
+class _FixJob:
+    """What ``fix`` was asked to do to each file."""
+
+    output: str | None
+    rejects: str | None
+    unsafe: bool
+    number_format: NumberFormat | None
+    settings: Settings
+    #: Names to show instead of the paths read (standard input's saved copy -> '-').
+    shown: dict[str, str] = field(default_factory=dict)
+
+    def name(self, path: str) -> str:
+        return self.shown.get(path, path)
+
+
+@contextlib.contextmanager
+def _stdin_file() -> Iterator[str]:
+    """Standard input saved to a private temporary file, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="p2pfile-stdin-") as tmp:
+        path = os.path.join(tmp, "-")
+        with open(path, "wb") as saved:
+            shutil.copyfileobj(sys.stdin.buffer, saved)
+        yield path
+
+
+def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
     results = [
-        fix_file(path, output, rejects, unsafe=unsafe_fixes, number_format=fmt, settings=settings)
+        fix_file(
+            path,
+            job.output,
+            job.rejects,
+            unsafe=job.unsafe,
+            number_format=job.number_format,
+            settings=job.settings,
+        )
         for path in paths
     ]
+    results = [replace(r, path=job.name(r.path)) for r in results]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -570,28 +660,21 @@ def fix_command(  # noqa: PLR0917
                 click.echo(line)
     # The verdict check would give on the output: a warning alone (D102, two messages
     # to one recipient) must not fail `p2pfile fix -o out.csv && upload`.
-    warnings_fail = settings.fail_on == "warning"
+    warnings_fail = job.settings.fail_on == "warning"
     failed = any(r.remaining if warnings_fail else r.remaining_errors for r in results)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
-def _show_diff(  # noqa: PLR0917
-    paths: tuple[str, ...],
-    output: str | None,
-    rejects: str | None,
-    unsafe: bool,
-    number_format: NumberFormat | None,
-    settings: Settings,
-) -> int:
+def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
     changed = False
     for path in paths:
         changes = fix_diff(
             path,
-            output,
-            rejects,
-            unsafe=unsafe,
-            number_format=number_format,
-            settings=settings,
+            job.output,
+            job.rejects,
+            unsafe=job.unsafe,
+            number_format=job.number_format,
+            settings=job.settings,
             limit=None,
         )
         changed = changed or bool(changes)
@@ -599,12 +682,13 @@ def _show_diff(  # noqa: PLR0917
             codes = f" ({' '.join(change.codes)})" if change.codes else ""
             # A fixed row's ``why`` only repeats its codes: say it once.
             why = "" if change.kind == "fixed" and change.codes else f": {change.why}"
-            click.echo(f"{path}:{change.line}: {change.kind}{codes}{why}")
+            click.echo(f"{job.name(path)}:{change.line}: {change.kind}{codes}{why}")
             click.echo(f"-  {change.old[0]!r},{change.old[1]!r}")
             if change.new is not None:
                 click.echo(f"+  {change.new[0]!r},{change.new[1]!r}")
         if len(changes) > _DIFF_LIMIT:
-            click.echo(f"... and {len(changes) - _DIFF_LIMIT:,} more rows would change in {path}")
+            more = len(changes) - _DIFF_LIMIT
+            click.echo(f"... and {more:,} more rows would change in {job.name(path)}")
     if not changed:
         click.echo("nothing to fix")
     return EXIT_FINDINGS if changed else EXIT_CLEAN
@@ -631,6 +715,7 @@ def _show_diff(  # noqa: PLR0917
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@rule_flags
 def stats_command(  # noqa: PLR0917
     paths: tuple[str, ...],
     tariff_path: str | None,
@@ -638,11 +723,24 @@ def stats_command(  # noqa: PLR0917
     color: str,
     config_path: str | None,
     isolated: bool,
+    overrides: dict[str, object],
 ) -> int:
-    """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost."""
-    settings = _settings_for(paths, config_path, isolated)
+    """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost.
+
+    PATHS are files or directories (searched for *.csv and *.xlsx); '-' reads
+    one file from standard input.
+
+    The rule flags mean what they mean for check: a row counts as sent exactly
+    when fix with the same flags would write it.
+    """
+    if paths.count("-") > 1:
+        raise click.UsageError("'-' (standard input) can be read only once")
+    settings = _settings_for(paths, config_path, isolated, overrides)
     tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
-    result = compute_stats(list(paths), tariff=tariff, settings=settings)
+    sources = _sources(paths)
+    if not sources:
+        raise click.UsageError("no CSV or XLSX files found")
+    result = stats_sources(sources, tariff=tariff, settings=settings)
     if output_format == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -59,6 +59,7 @@ from typing import Any, Final, Literal, get_args
 
 import polars as pl
 
+from p2pfile._args import destination_arg, frame_arg, options_arg, path_arg, settings_arg
 from p2pfile.check import CheckPlan, analyze, findings_for, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
@@ -1204,21 +1205,27 @@ def _as_read_duplicates(work: pl.DataFrame) -> pl.DataFrame:
 
 
 def split(
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | pl.LazyFrame,
     *,
-    options: Options = Options(),  # noqa: B008 - frozen dataclass, safe as a default
+    options: Options | Mapping[str, object] = Options(),  # noqa: B008 - frozen, safe as a default
     unsafe: bool = False,
     selected: frozenset[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a frame into the clean rows and the rejected ones.
 
-    ``frame`` has ``recipient, message`` and optionally ``line, row`` (without
-    them rows count from 1 and lines from 2, as in a CSV with a header).
-    Returns ``(clean, rejected)``: ``clean`` is ``recipient, message`` fixed and
-    canonical, without duplicates; ``rejected`` has the columns of
+    ``frame`` is a polars DataFrame (a LazyFrame is collected) with text columns
+    ``recipient, message`` and optionally integer ``line, row`` (without them
+    rows count from 1 and lines from 2, as in a CSV with a header).
+    ``options`` is an :class:`~p2pfile.rules.Options` or a mapping of its fields
+    (``{"allow_foreign": True, "max_parts": 4}``), checked as the settings of the
+    same names. Returns ``(clean, rejected)``: ``clean`` is ``recipient, message``
+    fixed and canonical, without duplicates; ``rejected`` has the columns of
     :data:`REJECTS_SCHEMA`. Duplicates are in neither (use :func:`decide` for them).
     ``selected`` is the set of rule codes (default: the default selection).
+    Raises :class:`~p2pfile.errors.UsageError` for anything else, in one line.
     """
+    frame = frame_arg(frame, "split()")
+    options = options_arg(options, "split()")
     decision = _decide(
         _with_locations(frame),
         options,
@@ -1258,7 +1265,7 @@ def fix(
     *,
     unsafe: bool = False,
     number_format: NumberFormat | None = None,
-    settings: Settings | None = None,
+    settings: Settings | Mapping[str, object] | None = None,
 ) -> FixResult:
     """Fix one recipient file; the library face of ``p2pfile fix``.
 
@@ -1267,18 +1274,25 @@ def fix(
     rows are written there and rejected rows to ``rejects`` (CSV), which is
     required when there are any. ``number_format`` (default: the settings',
     else E.164) is how recipients are written. ``settings`` default to the
-    closest config file of ``path``'s directory, as ``check`` finds it.
+    closest config file of ``path``'s directory, as ``check`` finds it; a
+    :class:`~p2pfile.config.Settings` is used as it is, and a mapping of settings
+    (``{"allow_foreign": True}``, keys as in a config file, snake_case or
+    kebab-case) is applied on top of that closest file, as ``check()``'s
+    keyword overrides are.
 
     Raises :class:`~p2pfile.errors.UsageError` for arguments that cannot work
-    (an XLSX in place, rows to reject and no ``rejects``, the same path twice)
-    and :class:`~p2pfile.errors.InputFileError` for a file that cannot be fixed.
+    (a path that is not one, an XLSX in place, rows to reject and no
+    ``rejects``, the same path twice, an output or rejects path that is a
+    directory or whose directory does not exist, an unknown setting),
+    :class:`~p2pfile.errors.ConfigError` for a bad setting value and
+    :class:`~p2pfile.errors.InputFileError` for a file that cannot be fixed.
     Nothing is written unless everything can be.
     """
-    name = os.fspath(path)
-    out = None if output is None else os.fspath(output)
-    rej = None if rejects is None else os.fspath(rejects)
+    name = path_arg(path, "fix() path")
+    out = None if output is None else path_arg(output, "fix() output")
+    rej = None if rejects is None else path_arg(rejects, "fix() rejects")
     _check_targets(name, out, rej)
-    settings = _settings_for(name, settings)
+    settings = settings_arg(settings, "fix()", Path(os.path.abspath(name)).parent)
     result, decision, plan = _prepare(name, out is None, unsafe, number_format, settings)
     selected = plan.selected(name)
     rejected = decision.count("rejected")
@@ -1460,6 +1474,11 @@ def _check_targets(name: str, out: str | None, rej: str | None) -> None:
     if rej is not None and _is_xlsx_name(rej):
         msg = f"{rej}: the rejects file is CSV; give it a .csv name"
         raise UsageError(msg)
+    # Before anything is written: a rejects file must not be left behind by an output
+    # that then fails.
+    for role, p in (("output", out), ("rejects", rej)):
+        if p is not None:
+            destination_arg(p, role)
 
 
 def _refuse_unfixable(result: ReadResult, *, unsafe: bool, in_place: bool) -> None:

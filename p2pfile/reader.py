@@ -70,6 +70,7 @@ from typing import Final, Literal, NamedTuple
 
 import polars as pl
 
+from p2pfile._args import path_arg
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import (
@@ -716,8 +717,10 @@ def read(path: str | os.PathLike[str]) -> pl.DataFrame:
     (missing, not CSV/XLSX, undecodable). Whatever else is wrong is a finding,
     not an error: cells past the message column, other sheets of a workbook,
     broken records. ``p2pfile.check(path)`` reports them; read them before
-    trusting these rows to be all the file holds.
+    trusting these rows to be all the file holds. A ``path`` that is not a path
+    (``None``, a number) is a :class:`~p2pfile.errors.UsageError`.
     """
+    path = path_arg(path, "read() path")
     result = read_file(path)
     fatal = [i for i in result.issues if i.code in {"F101", "F102"} and result.format is None]
     if result.format is None:

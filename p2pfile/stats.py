@@ -27,11 +27,12 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from p2pfile.check import expand_paths, plan_from_settings
-from p2pfile.config import Settings, Tariff, discover
+from p2pfile._args import paths_arg, settings_arg, tariff_arg
+from p2pfile.check import Source, expand_paths, plan_from_settings
+from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
-from p2pfile.reader import read_file
+from p2pfile.reader import read_bytes, read_file
 from p2pfile.rules import Options, get_rule
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Stats",
     "render_stats_text",
     "stats",
+    "stats_sources",
 ]
 
 c = pl.col
@@ -237,26 +239,37 @@ def _number(value: float) -> int | float:
 def stats(
     path_or_paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    tariff: Tariff | None = None,
-    settings: Settings | None = None,
+    tariff: Tariff | Mapping[str, float] | None = None,
+    settings: Settings | Mapping[str, object] | None = None,
 ) -> Stats:
     """Count rows, recipients, operators, encodings, parts and (with a tariff) cost.
 
     Directories are searched for ``*.csv``/``*.xlsx`` as ``check`` does.
-    ``settings`` default to the closest config file (as ``check`` finds it);
-    ``tariff`` defaults to the settings' ``[tariff]``. Raises
+    ``settings`` default to the closest config file (as ``check`` finds it); a
+    :class:`~p2pfile.config.Settings` is used as it is, and a mapping of settings
+    (``{"allow_foreign": True}``) is applied on top of that closest file, as
+    ``check()``'s keyword overrides are. ``tariff`` is a
+    :class:`~p2pfile.config.Tariff` or a mapping of its four rates
+    (``persian_mci``, ``english_mci``, ``persian_other``, ``english_other``, all
+    required); it defaults to the settings' ``[tariff]``. Raises
+    :class:`~p2pfile.errors.UsageError` for arguments of the wrong type or an
+    unknown key, :class:`~p2pfile.errors.ConfigError` for a bad value, and
     :class:`~p2pfile.errors.InputFileError` for a file that cannot be read, or is
     larger than the settings' ``max-rows`` or ``max-bytes`` (F108): counts of part of a
     file would pass for the file's.
     """
-    if isinstance(path_or_paths, (str, os.PathLike)):
-        path_or_paths = [path_or_paths]
-    names = expand_paths(path_or_paths)
+    names = expand_paths(paths_arg(path_or_paths, "stats()"))
     if not names:
         msg = "stats() needs at least one file"
         raise UsageError(msg)
-    if settings is None:
-        settings = discover(_start_dir(names))
+    checked_tariff = tariff_arg(tariff, "stats()")
+    settings = settings_arg(settings, "stats()", _start_dir(names))
+    return stats_sources(names, tariff=checked_tariff, settings=settings)
+
+
+def stats_sources(sources: Iterable[Source], *, tariff: Tariff | None, settings: Settings) -> Stats:
+    """:func:`stats` of files already found: each a path, or ``(name, bytes)`` for a
+    file already in memory (standard input, as ``check_files`` takes it)."""
     plan = plan_from_settings(settings)
     tariff = tariff if tariff is not None else settings.tariff
 
@@ -265,8 +278,12 @@ def stats(
     codes: dict[str, int] = {}
     notes: list[str] = []
     parts_all_rows = 0
-    for path in names:
-        result = read_file(path, max_bytes=settings.max_bytes, max_rows=settings.max_rows)
+    for source in sources:
+        limits = {"max_bytes": settings.max_bytes, "max_rows": settings.max_rows}
+        if isinstance(source, tuple):
+            result = read_bytes(source[1], source[0], **limits)
+        else:
+            result = read_file(source, **limits)
         if result.format is None and not any(i.code == "F106" for i in result.issues):
             first = next((i for i in result.issues if i.code.startswith("F1")), None)
             what = f"{first.message} ({first.code})" if first else "it cannot be read"

@@ -1,0 +1,188 @@
+"""Arguments of the public functions are checked at their entry: one line, a p2pfile
+error, raised before anything is written; plain mappings work where typed settings do."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import p2pfile
+from p2pfile import ConfigError, UsageError
+from p2pfile.config import Settings, Tariff
+from p2pfile.rules import Options
+
+FOREIGN = "recipient,message\n+447911123456,hello uk\n09121234567,hello ir\n"
+TARIFF = {"persian_mci": 1200, "english_mci": 900, "persian_other": 1300, "english_other": 1000}
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    path = tmp_path / "in.csv"
+    path.write_text(FOREIGN, encoding="utf-8")
+    return path
+
+
+def _one_line(info: pytest.ExceptionInfo[BaseException]) -> str:
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+# --------------------------------------------------------------------------- fix destinations
+
+
+def test_fix_refuses_a_directory_as_output_before_writing_the_rejects(
+    src: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "outdir").mkdir()
+    rejects = tmp_path / "r.csv"
+    with pytest.raises(UsageError) as info:
+        p2pfile.fix(src, tmp_path / "outdir", rejects, settings=Settings())
+    assert "outdir" in _one_line(info)
+    assert "directory" in str(info.value)
+    assert not rejects.exists()
+
+
+@pytest.mark.parametrize("role", ["output", "rejects"])
+def test_fix_refuses_a_destination_whose_directory_is_missing(
+    src: Path, tmp_path: Path, role: str
+) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "no" / "such.csv"
+    output, rejects = (bad, good) if role == "output" else (good, bad)
+    with pytest.raises(UsageError, match=f"the {role} file cannot be written") as info:
+        p2pfile.fix(src, output, rejects, settings=Settings())
+    assert str(tmp_path / "no") in _one_line(info)
+    assert not good.exists()
+
+
+@pytest.mark.skipif(not os.path.exists(os.devnull), reason="no null device")
+def test_fix_never_replaces_a_device_with_its_output(src: Path) -> None:
+    with pytest.raises(UsageError, match="not a regular file"):
+        p2pfile.fix(src, os.devnull, settings={"allow_foreign": True})
+
+
+def test_fix_refuses_paths_that_are_not_paths(src: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"fix\(\) path must be a path") as info:
+        p2pfile.fix(None)  # type: ignore[arg-type]
+    _one_line(info)
+    with pytest.raises(UsageError, match=r"fix\(\) output must be a path"):
+        p2pfile.fix(src, 3)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="output path is empty"):
+        p2pfile.fix(src, "", tmp_path / "r.csv")
+
+
+# --------------------------------------------------------------------------- plain mappings
+
+
+def test_fix_takes_a_mapping_of_settings_on_top_of_the_config_file(
+    src: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "p2pfile.toml").write_text('ignore = ["M"]\n', "utf-8")
+    out, rejects = tmp_path / "out.csv", tmp_path / "r.csv"
+    result = p2pfile.fix(src, out, rejects, settings={"allow-foreign": True})
+    assert (result.rows_written, result.rows_rejected) == (2, 0)
+    result = p2pfile.fix(src, out, rejects, settings={"allow_foreign": False})
+    assert (result.rows_written, result.rows_rejected) == (1, 1)
+    with pytest.raises(UsageError, match="did you mean 'allow_foreign'") as info:
+        p2pfile.fix(src, out, rejects, settings={"allow_foriegn": True})
+    _one_line(info)
+    with pytest.raises(ConfigError, match="max-parts"):
+        p2pfile.fix(src, out, rejects, settings={"max_parts": 0})
+    with pytest.raises(UsageError, match="must be a Settings or a mapping"):
+        p2pfile.fix(src, out, rejects, settings=["allow_foreign"])  # type: ignore[arg-type]
+
+
+def test_stats_takes_mappings_for_tariff_and_settings(src: Path) -> None:
+    typed = p2pfile.stats(src, tariff=Tariff(**TARIFF), settings=Settings())
+    plain = p2pfile.stats(src, tariff=TARIFF, settings={})
+    assert plain.cost == typed.cost
+    assert plain.cost is not None
+    assert p2pfile.stats(src, settings={"ignore": ["P203"]}).sent == 2
+    with pytest.raises(ConfigError, match="did you mean 'persian_mci'") as info:
+        p2pfile.stats(src, tariff={**TARIFF, "persian_mc": 1})
+    _one_line(info)
+    with pytest.raises(ConfigError, match="missing"):
+        p2pfile.stats(src, tariff={"persian_mci": 1})
+    with pytest.raises(UsageError, match="tariff must be"):
+        p2pfile.stats(src, tariff=5)  # type: ignore[arg-type]
+
+
+def test_split_takes_a_mapping_of_options() -> None:
+    frame = pl.DataFrame({"recipient": ["+447911123456", "09121234567"], "message": ["a", "b"]})
+    clean, rejected = p2pfile.split(frame, options={"allow_foreign": True})
+    assert (clean.height, rejected.height) == (2, 0)
+    national, _ = p2pfile.split(frame, options={"number-format": "national"})
+    assert national.get_column("recipient").to_list() == ["09121234567"]
+    typed, _ = p2pfile.split(frame, options=Options(allowed_regions=frozenset({"GG"})))
+    plain, _ = p2pfile.split(frame, options={"allowed_regions": ["GG"]})
+    assert typed.equals(plain)
+    with pytest.raises(UsageError, match="did you mean 'max_parts'") as info:
+        p2pfile.split(frame, options={"max_part": 4})
+    _one_line(info)
+    with pytest.raises(UsageError, match="options must be"):
+        p2pfile.split(frame, options=4)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- split's frame
+
+
+def test_split_collects_a_lazyframe() -> None:
+    frame = pl.DataFrame({"recipient": ["09121234567"], "message": ["hi"]})
+    clean, _ = p2pfile.split(frame.lazy())
+    assert clean.rows() == [("+989121234567", "hi")]
+
+
+class DataFrame:
+    """Stands in for pandas.DataFrame (pandas is not a dependency)."""
+
+
+DataFrame.__module__ = "pandas.core.frame"
+
+
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (DataFrame(), r"not pandas\.DataFrame; convert it with polars\.from_pandas"),
+        ({"recipient": ["0912"], "message": ["x"]}, "takes a polars DataFrame or LazyFrame"),
+        (
+            pl.DataFrame({"recipient": ["0912"], "message": ["x"], "line": ["2"]}),
+            "column 'line' must hold integers, not String",
+        ),
+        (
+            pl.DataFrame({"recipient": [["0912"]], "message": ["x"]}),
+            "column 'recipient' must hold text, not List",
+        ),
+        (
+            pl.DataFrame({"recipient": ["a", "b"], "message": ["x", "y"], "row": [1, None]}),
+            "column 'row' must have a number in every row",
+        ),
+    ],
+)
+def test_split_names_what_it_expects(frame: object, match: str) -> None:
+    with pytest.raises(UsageError, match=match) as info:
+        p2pfile.split(frame)  # type: ignore[arg-type]
+    _one_line(info)
+
+
+# --------------------------------------------------------------------------- check and read
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: p2pfile.check(None), r"check\(\) takes a path .* not NoneType"),
+        (lambda: p2pfile.check(123), r"check\(\) takes a path .* not int"),
+        (lambda: p2pfile.check(["a.csv", None]), r"check\(\) path #2 must be a path"),
+        (lambda: p2pfile.check("a.csv", config=1), r"check\(\) config must be a path"),
+        (lambda: p2pfile.stats(None), r"stats\(\) takes a path .* not NoneType"),
+        (lambda: p2pfile.read(None), r"read\(\) path must be a path .* not NoneType"),
+    ],
+)
+def test_check_stats_and_read_refuse_what_is_not_a_path(call: object, match: str) -> None:
+    assert callable(call)
+    with pytest.raises(UsageError, match=match) as info:
+        call()
+    _one_line(info)
