@@ -115,7 +115,7 @@ FORM_NAMES: Final = {
 #: What each reason means to the person who has to fix the cell.
 REASON_TEXT: Final[dict[Reason, str]] = {
     "empty": "no number: the cell is blank, invisible marks only, a null marker (nan, N/A) "
-    "or a spreadsheet error (#N/A, #REF!...)",
+    "or a spreadsheet error (#N/A, #REF!, Err:502...)",
     "invalid-characters": "letters, punctuation or two numbers in one cell; only digits, "
     "one leading + and the separators - . ( ) / and spaces are allowed",
     "formula": "a spreadsheet formula, not a number; paste the values instead",
@@ -177,7 +177,8 @@ class NumberResult:
 # -- cleaning (spec §4, steps 1-11), shared patterns -----------------------------
 
 #: A cell holding one of these (any case) is empty: ``N/A`` typed by hand, an
-#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...).
+#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...); so is
+#: a LibreOffice error (``Err:502``, :data:`p2pfile._chars.LIBREOFFICE_ERROR`).
 _NULL_MARKERS: Final = (*_chars.NULL_WORDS, "n/a", *_chars.SPREADSHEET_ERRORS)
 _TEXT_MARKERS: Final = ("'", "\u2019")
 _DASHES: Final = "".join(chr(c) for c in range(0x2010, 0x2016)) + "\u2212\ufe58\ufe63\uff0d"
@@ -228,6 +229,7 @@ _re_float_fraction = _python_regex(_FLOAT_FRACTION)
 _re_decimal = _python_regex(_DECIMAL)
 _re_clean = _python_regex(_CLEAN)
 _re_sender_line = _python_regex(_SENDER_LINE)
+_re_libreoffice_error = _python_regex(_chars.LIBREOFFICE_ERROR)
 _re_two_numbers = _python_regex(_TWO_NUMBERS)
 _digit_table = str.maketrans(_chars.NON_ASCII_DIGITS)
 _separator_table = str.maketrans(dict.fromkeys(_SEPARATORS))
@@ -280,7 +282,7 @@ def normalize_number(text: str) -> NumberResult:
         forms.add(FORMATTING_CHARACTERS)
     s = stripped
     # 4. Empty cells and spreadsheet null markers.
-    if not s or s.lower() in _NULL_MARKERS:
+    if not s or s.lower() in _NULL_MARKERS or _re_libreoffice_error.match(s):
         return _result(text, _reject("empty"), ())
     # 5. One Excel text marker.
     if s.startswith(_TEXT_MARKERS):
@@ -781,7 +783,9 @@ def _full_cleaning() -> _Plan:
         {"s3": c("s2").str.strip_chars(_PADDING)},
         {
             "p102": c("s3") != c("s1"),
-            "null_marker": (c("s3") == "") | c("s3").is_in(_null_marker_spellings()),
+            "null_marker": (c("s3") == "")
+            | c("s3").is_in(_null_marker_spellings())
+            | c("s3").str.contains(_chars.LIBREOFFICE_ERROR),
             "s5": c("s3").str.replace(r"^['\x{2019}]", ""),
         },
         {

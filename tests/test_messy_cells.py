@@ -350,3 +350,16 @@ def test_a_decimal_recipient_is_not_made_into_a_number(tmp_path: Path) -> None:
     report = _check_csv(tmp_path, [("912100030.5", "hi"), ("0912.345.6789", "hi")])
     assert _at(report, 2)["P202"].startswith("a decimal number, not a phone number")
     assert "P202" not in _at(report, 3)
+
+
+def test_libreoffice_errors_are_empty_recipients(tmp_path: Path) -> None:
+    """LibreOffice writes a failed formula as Err:502 (lo11): a spreadsheet error, P201,
+    not letters in a number (P207). Only "Err:" and three digits."""
+    cells = ["Err:502", "Err:520", " ERR:504 ", "\u200eerr:511"]
+    assert _both(cells) == [(None, "empty", [])] * len(cells)
+    assert _both(["Err:5021", "Err:50", "Err 502"]) == [(None, "invalid-characters", [])] * 3
+    report = _check_csv(tmp_path, [(cell, "hello") for cell in cells])
+    for line in range(2, 2 + len(cells)):
+        found = _at(report, line)
+        assert found.keys() == {"P201"}, (line, found)
+        assert "Err:502" in found["P201"]

@@ -146,3 +146,46 @@ QUESTION_MARKS_MEANT = [
 
 def test_question_marks_meant_as_such_are_fine(tmp_path: Path) -> None:
     assert _hits(tmp_path, QUESTION_MARKS_MEANT, "M104") == []
+
+
+# -- M402: LibreOffice's error values and more formula text ----------------------------
+
+#: lo11 (LibreOffice's CSV of failed formulas) and fm01 (formulas shown as text).
+ARTIFACTS = {
+    "Err:502": "the message is a spreadsheet artifact: Err:502",
+    "Err:520": "the message is a spreadsheet artifact: Err:520",
+    " err:504 ": "the message is a spreadsheet artifact: err:504",
+    "#NAME?": "the message is a spreadsheet artifact: #NAME?",
+    "=Sheet2!B3": "the message is a spreadsheet formula, not its value: =Sheet2!B3",
+    "='Sheet 2'!B3": "the message is a spreadsheet formula, not its value: ='Sheet 2'!B3",
+    "=Data!$B$2": "the message is a spreadsheet formula, not its value: =Data!$B$2",
+    "=برگه۱!A1": "the message is a spreadsheet formula, not its value: =برگه۱!A1",
+    "=1+1": "the message is a spreadsheet formula, not its value: =1+1",
+    "=10*2": "the message is a spreadsheet formula, not its value: =10*2",
+    "= 2.5 * 4 - 1": "the message is a spreadsheet formula, not its value: = 2.5 * 4 - 1",
+}
+
+
+def test_libreoffice_errors_sheet_references_and_arithmetic_are_m402(tmp_path: Path) -> None:
+    found = _by_row(_check_messages(tmp_path, list(ARTIFACTS)), "M402")
+    assert found == dict(enumerate(ARTIFACTS.values()))
+
+
+NOT_FORMULAS = [
+    "=== SALE ===",
+    "= 50% off =",
+    "=)",
+    "=Hello there, your order is ready",
+    "=Wow!Great news",
+    "=100",
+    "=2+2 is 4",
+    "=1/2 price today",
+    "Err:502 is what the sheet showed",
+    "Error: 502",
+    "Err:50",
+    "سلام =A1",
+]
+
+
+def test_text_that_only_looks_like_a_formula_or_error_is_a_message(tmp_path: Path) -> None:
+    assert _hits(tmp_path, NOT_FORMULAS, "M402") == []

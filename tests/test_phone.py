@@ -122,6 +122,7 @@ REJECTED = [
     ("NULL", "empty"),
     ("N/A", "empty"),
     ("#N/A", "empty"),
+    ("Err:502", "empty"),
 ]
 
 FOREIGN = [

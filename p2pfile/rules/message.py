@@ -643,9 +643,15 @@ def unresolved_placeholder(options: Options) -> Finding:
 _ARTIFACTS: Final = (*_chars.NULL_WORDS, *_chars.SPREADSHEET_ERRORS)
 #: A formula's text: ``=`` then a function call, a cell reference or a string literal
 #: (``=== SALE ===`` or ``=)`` are messages, not formulas).
+#: A cell reference, and what may follow it in a formula (not a letter or digit).
+_CELL: Final = r"\$?[A-Za-z]{1,3}\$?[0-9]+(?:[^0-9A-Za-z]|$)"
+_NUMBER: Final = r"[0-9]+(?:\.[0-9]+)?"
 _FORMULA: Final = (
     r"^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\("  # =CONCATENATE(
-    r"|\$?[A-Za-z]{1,3}\$?[0-9]+(?:[^0-9A-Za-z]|$)"  # =A2, =$B$7+1
+    rf"|{_CELL}"  # =A2, =$B$7+1
+    rf"|[\p{{L}}_][\p{{L}}\p{{N}}_.]*!{_CELL}"  # =Sheet2!B3, =Data!$B$2
+    rf"|'[^']+'!{_CELL}"  # ='Sheet 2'!B3
+    rf"|{_NUMBER}(?:\s*[-+*/^]\s*{_NUMBER})+\s*$"  # =1+1, =10*2: arithmetic, nothing else
     r'|"'  # ="Hi"
     r"|\u2026$)"  # =…: the XLSX reader's text for a shared formula saved without a value
 )
@@ -655,14 +661,19 @@ _FORMULA: Final = (
 def spreadsheet_artifact(options: Options) -> Finding:
     """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``, or a formula.
 
-    Also ``None``, ``NULL``, SQL dumps' ``\\N`` and every Excel error value:
+    Also ``None``, ``NULL``, SQL dumps' ``\\N``, every Excel error value:
     ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``,
-    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``. In an XLSX, an error cell
+    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``, and LibreOffice's ``Err:`` and
+    three digits (``Err:502``, ``Err:520``). In an XLSX, an error cell
     (``t="e"``) counts too, though the reader library returns it empty. A
-    formula (``=CONCATENATE("Hi ", A2)``, ``=B7``) is its text, not its value:
-    a workbook saved by a program that does not calculate (openpyxl, many CRM
-    exporters) holds no value for it, and a CSV exported with formulas shown
-    holds the text.
+    formula is its text, not its value: a workbook saved by a program that
+    does not calculate (openpyxl, many CRM exporters) holds no value for it,
+    and a CSV exported with formulas shown holds the text. A formula is ``=``
+    then a function call (``=CONCATENATE("Hi ", A2)``), a cell reference
+    (``=B7``, ``=$B$7+1``), one on another sheet (``=Sheet2!B3``,
+    ``='Sheet 2'!B3``), a string literal (``="Hi"``) or arithmetic on numbers
+    alone (``=1+1``, ``=10*2``). Text that only starts with ``=`` is a message:
+    ``=== SALE ===``, ``= 50% off =``, ``=)``, ``=Hello there``.
 
     Why: an empty cell or a broken formula went through an export.
     Fix: fill the message at the source (for formulas: open the file in Excel
@@ -674,7 +685,9 @@ def spreadsheet_artifact(options: Options) -> Finding:
         prefilter=(c("message").str.len_bytes() <= 32)
         | c("message").str.starts_with("=")
         | _edge_whitespace(),
-        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS) | formula,
+        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS)
+        | stripped.str.contains(_chars.LIBREOFFICE_ERROR)
+        | formula,
         message=pl.when(formula)
         .then(
             pl.lit("the message is a spreadsheet formula, not its value: ")

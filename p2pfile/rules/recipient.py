@@ -123,8 +123,9 @@ def empty_recipient(options: Options) -> Finding:
 
     Null markers are what exports write for nothing (``nan``, ``None``,
     ``NULL``, ``N/A``, ``-``) and Excel's error values (``#N/A``, ``#VALUE!``,
-    ``#REF!``, ``#NAME?``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ...), typed in
-    a CSV or stored as an error cell in an XLSX.
+    ``#REF!``, ``#NAME?``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ...) and
+    LibreOffice's (``Err:502``, ``Err:520``: ``Err:`` and three digits), typed
+    in a CSV or stored as an error cell in an XLSX.
 
     Why: the row cannot be sent. Fix: fill in the number or drop the row
     (``p2pfile fix --rejects`` moves it to the rejects file).
