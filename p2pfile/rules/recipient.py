@@ -86,12 +86,16 @@ def missing_leading_zero(options: Options) -> Finding:
 
 @row_rule("P105", "float-artifact", "warning", field="recipient", fix="safe")
 def float_artifact(options: Options) -> Finding:
-    """A trailing ``.0`` from a float column (``9123456789.0``).
+    """A trailing ``.0`` from a float column (``9123456789.0``), or ``,0`` where the
+    decimal separator is a comma (``9123456789,0``: pandas ``to_csv(decimal=",")``,
+    a European-locale Excel).
 
     Why: the column went through a float; the next export may turn it into
-    scientific notation and lose digits. Fix (safe): E.164.
+    scientific notation and lose digits. Only zeros: ``9123456789,5`` is a
+    decimal (P202), and ``0912,1234567`` is not a number (P207).
+    Fix (safe): E.164.
     """
-    return _form("P105", "a trailing .0 from a float column", options)
+    return _form("P105", "a trailing .0 or ,0 from a float column", options)
 
 
 @row_rule("P106", "spreadsheet-text-marker", "warning", field="recipient", fix="safe")
@@ -139,7 +143,7 @@ def invalid_length(options: Options) -> Finding:
 
     Example: ``0912345678`` (10 digits with the zero), ``912345678.0``,
     ``+98217000070``, a foreign number without its ``+`` (a country code is
-    never guessed). A decimal (``912100030.5``) is a spreadsheet's number, not
+    never guessed). A decimal (``912100030.5``, ``912100030,5``) is a spreadsheet's number, not
     a phone number written with a dot: deleting the dot would make a valid
     number that is someone else's. Fix: correct the number at its source.
     """
@@ -152,8 +156,9 @@ def invalid_length(options: Options) -> Finding:
     )
 
 
-#: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, ").
-_DECIMAL_CELL = rf"""^[\s'"=]*{DIGIT_CLASS}+\.{DIGIT_CLASS}{{1,2}}[\s"]*$"""
+#: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, "),
+#: with a decimal point or comma.
+_DECIMAL_CELL = rf"""^[\s'"=]*{DIGIT_CLASS}+[.,]{DIGIT_CLASS}{{1,2}}[\s"]*$"""
 #: P202's message for a decimal number.
 DECIMAL_TEXT = (
     "a decimal number, not a phone number: the column was a number column in a "
