@@ -266,8 +266,7 @@ _EMPHASIS_AT_END: Final = r"(?s)^(.*\S)\s+\?+[\s!.]*$"
 
 @row_rule("M104", "mojibake", "error", field="message")
 def mojibake(options: Options) -> Finding:
-    """U+FFFD, text decoded with the wrong codec (``Ø³Ù„Ø§Ù…`` or ``ط³ظ„ط§ظ…`` for سلام),
-    or letters an export replaced by ``?``.
+    """Garbled text: U+FFFD, a wrong codec (``ط³ظ„ط§ظ…`` for سلام), letters lost to ``?``.
 
     Why: the recipient sees garbage. Found:
 

@@ -86,9 +86,10 @@ def missing_leading_zero(options: Options) -> Finding:
 
 @row_rule("P105", "float-artifact", "warning", field="recipient", fix="safe")
 def float_artifact(options: Options) -> Finding:
-    """A trailing ``.0`` from a float column (``9123456789.0``), or ``,0`` where the
-    decimal separator is a comma (``9123456789,0``: pandas ``to_csv(decimal=",")``,
-    a European-locale Excel).
+    """A trailing ``.0`` (or ``,0``) from a float column: ``9123456789.0``, ``9123456789,0``.
+
+    ``,0`` is what a decimal comma makes of it: pandas ``to_csv(decimal=",")``,
+    a European-locale Excel.
 
     Why: the column went through a float; the next export may turn it into
     scientific notation and lose digits. Only zeros: ``9123456789,5`` is a
