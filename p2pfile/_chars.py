@@ -111,6 +111,12 @@ SPREADSHEET_ERRORS: Final = (
     "#getting_data",
 )
 
+#: LibreOffice's error values: ``Err:`` and a three-digit code (``Err:502``, an invalid
+#: argument; ``Err:520``, ...), what a cell shows and its CSV export writes for a failed
+#: formula (its other errors are Excel's, above). Any case, as those are; a pattern for
+#: Python's ``re`` and Rust's regex alike.
+LIBREOFFICE_ERROR: Final = r"^[Ee][Rr][Rr]:[0-9]{3}$"
+
 #: What exports write for an empty cell: pandas ``nan``, Python ``None``, SQL ``NULL``,
 #: and ``\\N``, NULL in MySQL and PostgreSQL dumps (``INTO OUTFILE``, ``COPY``).
 NULL_WORDS: Final = ("nan", "none", "null", "\\n")

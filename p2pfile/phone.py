@@ -15,12 +15,14 @@ Form problems met on the way (Persian digits, separators, a lost leading
 zero, ``.0``, a spreadsheet text marker, not E.164) are reported as the P1xx
 rule codes of ``spec/rules.md``, and only for numbers that are valid.
 
-One step goes beyond the spec: after step 9 drops a float's ``.0``, a cell that
-is still a decimal (digits, ``.``, one or two digits: ``912100030.5``) is
-rejected as ``invalid-length``. Step 10 would delete that ``.`` as a separator
-and accept ``+989121000305``, a valid number that is someone else's: the
-class of error the spec's own pitfall 1 warns of. Dotted phone numbers group
-their digits (``0912.345.6789``) and still read.
+Two steps go beyond the spec. Step 9 drops a float's fraction of zeros written
+with a decimal comma too (``9121234567,0``: pandas ``to_csv(decimal=",")``, a
+European-locale Excel), as it does ``.0``. And after step 9, a cell that is
+still a decimal (digits, ``.`` or ``,``, one or two digits: ``912100030.5``,
+``912100030,5``) is rejected as ``invalid-length``. Step 10 would delete that
+``.`` as a separator and accept ``+989121000305``, a valid number that is
+someone else's: the class of error the spec's own pitfall 1 warns of. Dotted
+phone numbers group their digits (``0912.345.6789``) and still read.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ FORM_NAMES: Final = {
 #: What each reason means to the person who has to fix the cell.
 REASON_TEXT: Final[dict[Reason, str]] = {
     "empty": "no number: the cell is blank, invisible marks only, a null marker (nan, N/A) "
-    "or a spreadsheet error (#N/A, #REF!...)",
+    "or a spreadsheet error (#N/A, #REF!, Err:502...)",
     "invalid-characters": "letters, punctuation or two numbers in one cell; only digits, "
     "one leading + and the separators - . ( ) / and spaces are allowed",
     "formula": "a spreadsheet formula, not a number; paste the values instead",
@@ -177,7 +179,8 @@ class NumberResult:
 # -- cleaning (spec §4, steps 1-11), shared patterns -----------------------------
 
 #: A cell holding one of these (any case) is empty: ``N/A`` typed by hand, an
-#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...).
+#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...); so is
+#: a LibreOffice error (``Err:502``, :data:`p2pfile._chars.LIBREOFFICE_ERROR`).
 _NULL_MARKERS: Final = (*_chars.NULL_WORDS, "n/a", *_chars.SPREADSHEET_ERRORS)
 _TEXT_MARKERS: Final = ("'", "\u2019")
 _DASHES: Final = "".join(chr(c) for c in range(0x2010, 0x2016)) + "\u2212\ufe58\ufe63\uff0d"
@@ -196,11 +199,14 @@ _SURROUNDING_QUOTES: Final = r'(?s)^"(.*)"$'
 #: ``9.12346E+09`` written by a Persian-locale Excel, its digits just as lost.
 _DECIMAL_SEPARATORS: Final = ".,/\u066b"
 _SCIENTIFIC: Final = rf"^[0-9]+(?:[{_DECIMAL_SEPARATORS}][0-9]*)?[eE][+-]?[0-9]+$"
-_FLOAT_FRACTION: Final = r"^([0-9]+)\.0+$"
-#: A decimal number: digits, one ".", one or two digits. No one writes a phone number
-#: so (dotted numbers group their digits: 0912.345.6789); a spreadsheet's number column
-#: does (912100030.5). Step 10 would delete the "." and make a valid, wrong, number.
-_DECIMAL: Final = r"^[0-9]+\.[0-9]{1,2}$"
+#: A float's fraction of zeros, after a decimal point or the decimal comma of European
+#: locales (pandas ``to_csv(decimal=",")``, Excel): ``9121234567.0``, ``9121234567,0``.
+_FLOAT_FRACTION: Final = r"^([0-9]+)[.,]0+$"
+#: A decimal number: digits, one "." or ",", one or two digits. No one writes a phone
+#: number so (dotted numbers group their digits: 0912.345.6789); a spreadsheet's number
+#: column does (912100030.5, 912100030,5). Step 10 would delete the "." and make a
+#: valid, wrong, number; a "," is no separator, but the cell is a decimal all the same.
+_DECIMAL: Final = r"^[0-9]+[.,][0-9]{1,2}$"
 _CLEAN: Final = r"^\+?[0-9]+$"
 #: One number in a mobile form (``0912…``, ``912…``, ``98912…``, ``+98912…``, ``0098912…``).
 _ONE_NUMBER: Final = r"(?:\+?(?:00)?98|0)?9[0-9]{9}"
@@ -228,6 +234,7 @@ _re_float_fraction = _python_regex(_FLOAT_FRACTION)
 _re_decimal = _python_regex(_DECIMAL)
 _re_clean = _python_regex(_CLEAN)
 _re_sender_line = _python_regex(_SENDER_LINE)
+_re_libreoffice_error = _python_regex(_chars.LIBREOFFICE_ERROR)
 _re_two_numbers = _python_regex(_TWO_NUMBERS)
 _digit_table = str.maketrans(_chars.NON_ASCII_DIGITS)
 _separator_table = str.maketrans(dict.fromkeys(_SEPARATORS))
@@ -246,9 +253,10 @@ def _reject(reason: Reason) -> _Verdict:
 
 
 def _without_float_fraction(s: str, forms: set[str]) -> str | None:
-    """Step 9: a float column's ``.0`` dropped (P105). None for any other fraction of one
-    or two digits: a decimal number (``912100030.5``), never a dotted phone number, which
-    deleting the "." as a separator would turn into a valid and wrong one."""
+    """Step 9: a float column's ``.0`` (or ``,0``, a decimal comma) dropped (P105). None
+    for any other fraction of one or two digits: a decimal number (``912100030.5``,
+    ``912100030,5``), never a dotted phone number, which deleting the "." as a separator
+    would turn into a valid and wrong one."""
     unfloated = _re_float_fraction.sub(r"\1", s, count=1)
     if unfloated != s:
         forms.add(FLOAT_ARTIFACT)
@@ -280,7 +288,7 @@ def normalize_number(text: str) -> NumberResult:
         forms.add(FORMATTING_CHARACTERS)
     s = stripped
     # 4. Empty cells and spreadsheet null markers.
-    if not s or s.lower() in _NULL_MARKERS:
+    if not s or s.lower() in _NULL_MARKERS or _re_libreoffice_error.match(s):
         return _result(text, _reject("empty"), ())
     # 5. One Excel text marker.
     if s.startswith(_TEXT_MARKERS):
@@ -307,7 +315,7 @@ def normalize_number(text: str) -> NumberResult:
     # 8. Scientific notation: the digits are gone, never guess them.
     if _re_scientific.match(s):
         return _result(text, _reject("scientific-notation"), ())
-    # 9. A float column's ".0", before "." may be taken for a separator.
+    # 9. A float column's ".0" or ",0", before "." may be taken for a separator.
     unfloated = _without_float_fraction(s, forms)
     if unfloated is None:
         return _result(text, _reject("invalid-length"), ())
@@ -781,7 +789,9 @@ def _full_cleaning() -> _Plan:
         {"s3": c("s2").str.strip_chars(_PADDING)},
         {
             "p102": c("s3") != c("s1"),
-            "null_marker": (c("s3") == "") | c("s3").is_in(_null_marker_spellings()),
+            "null_marker": (c("s3") == "")
+            | c("s3").is_in(_null_marker_spellings())
+            | c("s3").str.contains(_chars.LIBREOFFICE_ERROR),
             "s5": c("s3").str.replace(r"^['\x{2019}]", ""),
         },
         {

@@ -460,7 +460,9 @@ def test_csv_quoting_round_trips(tmp_path: Path) -> None:
     ]
     src.write_text("\n".join(["recipient,message", *quoted]) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    fix(src, out, settings=Settings(ignore=("M103",)))
+    # "=1+2" is formula text (M402) and a bare CR a control (M103): kept here, as the
+    # writer's quoting of them is what is tested.
+    fix(src, out, settings=Settings(ignore=("M103", "M402")))
     data = out.read_bytes()
     assert b"\r\n" not in data.replace(b"one\rtwo", b"")
     assert b'"a,b"' in data

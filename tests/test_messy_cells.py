@@ -350,3 +350,41 @@ def test_a_decimal_recipient_is_not_made_into_a_number(tmp_path: Path) -> None:
     report = _check_csv(tmp_path, [("912100030.5", "hi"), ("0912.345.6789", "hi")])
     assert _at(report, 2)["P202"].startswith("a decimal number, not a phone number")
     assert "P202" not in _at(report, 3)
+
+
+def test_libreoffice_errors_are_empty_recipients(tmp_path: Path) -> None:
+    """LibreOffice writes a failed formula as Err:502 (lo11): a spreadsheet error, P201,
+    not letters in a number (P207). Only "Err:" and three digits."""
+    cells = ["Err:502", "Err:520", " ERR:504 ", "\u200eerr:511"]
+    assert _both(cells) == [(None, "empty", [])] * len(cells)
+    assert _both(["Err:5021", "Err:50", "Err 502"]) == [(None, "invalid-characters", [])] * 3
+    report = _check_csv(tmp_path, [(cell, "hello") for cell in cells])
+    for line in range(2, 2 + len(cells)):
+        found = _at(report, line)
+        assert found.keys() == {"P201"}, (line, found)
+        assert "Err:502" in found["P201"]
+
+
+def test_a_decimal_comma_float_is_a_float_artifact(tmp_path: Path) -> None:
+    """9121234567,0 is 9121234567.0 written by pandas to_csv(decimal=",") or a European
+    Excel: P105 (and P104), fixed; ,5 is a decimal (P202), 0912,1234567 no number (P207)."""
+    cells = ["9121234567,0", "9121234567,00", "9121234567,5", "0912,1234567"]
+    assert _both(cells) == [
+        ("+989121234567", None, ["P103", "P104", "P105"]),
+        ("+989121234567", None, ["P103", "P104", "P105"]),
+        (None, "invalid-length", []),
+        (None, "invalid-characters", []),
+    ]
+    report = _check_csv(tmp_path, [(f'"{cell}"', "hi") for cell in cells])
+    assert _at(report, 2)["P105"] == "a trailing .0 or ,0 from a float column"
+    assert {"P104", "P105"} <= _at(report, 3).keys()
+    assert _at(report, 4)["P202"].startswith("a decimal number, not a phone number")
+    assert "P207" in _at(report, 5)
+
+
+def test_the_number_command_reads_a_decimal_comma(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["number", "9121234567,0"]) == 0
+    assert capsys.readouterr().out == (
+        "'9121234567,0': +989121234567 MCI "
+        "[P103 non-e164, P104 missing-leading-zero, P105 float-artifact]\n"
+    )

@@ -49,6 +49,9 @@ ACCEPTED = [
     ('"09123456789"', MCI),
     ("9123456789.0", MCI),
     ("989123456789.0", MCI),
+    ("9123456789,0", MCI),  # a decimal comma: pandas to_csv(decimal=","), European Excel
+    ("9123456789,00", MCI),
+    ("09123456789,0", MCI),
     ("0989123456789", MCI),
     ("+09123456789", MCI),
     ("+0989123456789", MCI),
@@ -65,6 +68,11 @@ REJECTED = [
     ("912100030.5", "invalid-length"),
     ("9123456789.5", "invalid-length"),
     ("91234567.89", "invalid-length"),
+    ("912345678,0", "invalid-length"),
+    ("9123456789,5", "invalid-length"),
+    ("912100030,5", "invalid-length"),
+    ("0912,1234567", "invalid-characters"),
+    ("9123456789,0,0", "invalid-characters"),
     ("009123456789", "invalid-number"),
     ("9891234567", "unknown-prefix"),
     ("09891234567", "unknown-prefix"),
@@ -122,6 +130,7 @@ REJECTED = [
     ("NULL", "empty"),
     ("N/A", "empty"),
     ("#N/A", "empty"),
+    ("Err:502", "empty"),
 ]
 
 FOREIGN = [
@@ -192,6 +201,8 @@ def test_operator_is_the_longest_carrier_prefix(cell: str, operator: str) -> Non
         ("09123456789", ("P103",)),
         ("۰۹۱۲ ۳۴۵ ۶۷۸۹", ("P101", "P102", "P103")),
         ("9123456789.0", ("P103", "P104", "P105")),
+        ("9123456789,0", ("P103", "P104", "P105")),
+        ("989123456789,00", ("P103", "P105")),
         ("'09123456789", ("P103", "P106")),
         ('="+989123456789"', ("P106",)),
         (" +989123456789 ", ("P102",)),

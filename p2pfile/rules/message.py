@@ -6,6 +6,7 @@ configured ``suffix`` (the provider's opt-out word) included.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -194,25 +195,144 @@ _UTF8_AS_LATIN: Final = (
 # cp1256 Persian read as latin-1: words made only of À-ÿ letters ("ÓáÇã" for سلام).
 _CP1256_AS_LATIN: Final = r"[\x{C0}-\x{FF}]{3,}"
 
+# UTF-8 read as Windows-1256 ("ط³ظ„ط§ظ…" for سلام): an Arabic letter's UTF-8 lead byte
+# D8-DB is ط ظ ع غ in cp1256, and its continuation byte 0x80-0xBF one of the characters
+# cp1256 has there. Those that real Persian or Arabic text puts after a letter (پ چ ژ
+# گ ک and Urdu letters, ، ؛ ؟, « », ZWNJ, ZWJ, NBSP) are no evidence; the rest are.
+_CP1256_CONTINUATIONS: Final = bytes(range(0x80, 0xC0)).decode("cp1256")
+_NOT_EVIDENCE: Final = frozenset(
+    "\u067e\u0686\u0698\u06af\u06a9\u06be\u0679\u0688\u0691\u06ba"  # پ چ ژ گ ک ھ ٹ ڈ ڑ ں
+    "\u060c\u061b\u061f\u00ab\u00bb\u200c\u200d\u00a0"  # ، ؛ ؟ « » ZWNJ ZWJ NBSP
+)
+_EVIDENCE: Final = frozenset(_CP1256_CONTINUATIONS) - _NOT_EVIDENCE
+#: A lead byte read as cp1256 (ط ظ ع غ) and a continuation byte no Persian text has there.
+_UTF8_AS_CP1256: Final = r"[\x{637}-\x{63A}]" + _chars.rust_class(_EVIDENCE)
+_ASCII_WHITESPACE: Final = re.compile(r"([ \t\n\r]+)")
+#: Arabic-script letters (hamza to yeh, the extended letters, Persian ی ک گ پ چ ژ among them).
+_ARABIC_LETTER_CHARS: Final = "\u0620-\u064a\u066e-\u06d5\u06fa-\u06fc"
+_re_arabic_letter: Final = re.compile(f"[{_ARABIC_LETTER_CHARS}]")
+#: Fewer letters recovered than this is a coincidence, not mojibake.
+_MIN_RECOVERED_LETTERS: Final = 2
+
+
+def _from_cp1256_mojibake(text: str) -> str | None:
+    """``text`` with its words that are UTF-8 read as cp1256 decoded, or None if it has none.
+
+    A word is such mojibake when it re-encodes to cp1256 and then decodes as strict
+    UTF-8 into different text holding Arabic-script letters; two letters at least must
+    come back in the message. Real Persian almost never does: its cp1256 bytes are
+    lead bytes back to back, not valid UTF-8, and ی (U+06CC) is not in cp1256 at all.
+    Word by word, so that text added after the damage (an opt-out word) does not hide it.
+    """
+    parts = _ASCII_WHITESPACE.split(text)
+    letters = 0
+    for i, word in enumerate(parts):
+        if i % 2 or not word:
+            continue
+        try:
+            decoded = word.encode("cp1256").decode("utf-8")
+        except UnicodeError:
+            continue
+        if decoded != word:
+            letters += len(_re_arabic_letter.findall(decoded))
+            parts[i] = decoded
+    return "".join(parts) if letters >= _MIN_RECOVERED_LETTERS else None
+
+
+def _recovered_from_cp1256(messages: pl.Series) -> pl.Series:
+    """:func:`_from_cp1256_mojibake` of each message (null when none), in Python only for
+    those with a telltale pair (:data:`_UTF8_AS_CP1256`): a few rows at most."""
+    candidates = messages.fill_null("").str.contains(_UTF8_AS_CP1256)
+    out = pl.Series(messages.name, [None] * len(messages), dtype=pl.String)
+    if not candidates.any():
+        return out
+    rows = candidates.arg_true()
+    found = [_from_cp1256_mojibake(text) for text in messages.gather(rows).to_list()]
+    return out.scatter(rows, pl.Series(found, dtype=pl.String))
+
+
+# Letters lost to "?" by an export to an encoding without them (cp1252 has no Persian
+# letter, cp1256 no ی or Persian digit): "?" inside an Arabic-script word ("عل?", no:
+# "تخف?ف"), or a word of two or more "?" alone ("????"), bounded by the message's start,
+# whitespace or an opening bracket or quote, and its end, whitespace or punctuation.
+_ARABIC_LETTER: Final = f"[{_ARABIC_LETTER_CHARS}]"
+_LOST_IN_WORD: Final = rf"{_ARABIC_LETTER}\?+{_ARABIC_LETTER}"
+_LOST_WORD: Final = (
+    "(?:^|[\\s(\\[\"'\u00ab\u201c])\\?{2,}(?:[\\s.,:;!)\\]\"'\u00bb\u201d\u060c\u061b]|$)"
+)
+#: A last word of "?"s after other text is emphasis ("Really ??", "چرا ??"), not loss.
+_EMPHASIS_AT_END: Final = r"(?s)^(.*\S)\s+\?+[\s!.]*$"
+
 
 @row_rule("M104", "mojibake", "error", field="message")
 def mojibake(options: Options) -> Finding:
-    """U+FFFD, or text decoded with the wrong codec (``Ø³Ù„Ø§Ù…`` for سلام).
+    """Garbled text: U+FFFD, a wrong codec (``ط³ظ„ط§ظ…`` for سلام), letters lost to ``?``.
 
-    Why: the recipient sees garbage. ``Café`` is fine; two or more UTF-8
-    sequences read as Latin-1/cp1252, or a word of three or more Latin-1
-    letters (cp1256 read as Latin-1), are not.
+    Why: the recipient sees garbage. Found:
+
+    * U+FFFD, the replacement character of a failed decoding;
+    * UTF-8 read as Latin-1/cp1252: two or more UTF-8 sequences so read
+      (``Café`` is fine);
+    * cp1256 read as Latin-1: a word of three or more Latin-1 letters (``ÓáÇã``);
+    * UTF-8 read as Windows-1256, what Excel or LibreOffice on a Persian
+      Windows makes of a UTF-8 file (``ط³ظ„ط§ظ… ط¹ظ„غŒ``): words that, encoded back
+      to cp1256, decode as UTF-8 into two or more Arabic-script letters. Real
+      Persian never does (its cp1256 bytes are not UTF-8, and ی is not in
+      cp1256). The message shows the text as it was meant;
+    * letters lost to ``?`` when the file was saved in an encoding without
+      them (cp1252 has no Persian letter, cp1256 no ی or Persian digit): a
+      ``?`` between two Arabic-script letters (``عل?ی``, ``تخف?ف``), or a word of
+      two or more ``?`` alone (``???? ??? ????``), that is bounded by the start,
+      whitespace or an opening bracket or quote, and by the end, whitespace or
+      punctuation. A ``?`` ending a word (``خوبی?``, ``Really??``) is a question
+      mark, and so is a last word of ``?`` after other text (``Really ??``).
+
     Fix: re-export the source as UTF-8; the damage cannot be undone safely.
     """
     text = c("message").fill_null("")
-    return Finding(
-        # Each pattern below needs one of these; the frequent « » and NBSP are not.
-        prefilter=_has_odd(r"[\x{C0}-\x{FF}\x{FFFD}]"),
-        hit=text.str.contains("\ufffd", literal=True)
-        | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
-        | text.str.contains(_CP1256_AS_LATIN),
-        message=pl.lit("garbled text (mojibake): the text was decoded with the wrong encoding"),
+    recovered = text.map_batches(
+        _recovered_from_cp1256, return_dtype=pl.String, is_elementwise=True
     )
+    lost = text.str.contains(_LOST_IN_WORD) | text.str.replace(
+        _EMPHASIS_AT_END, "${1}"
+    ).str.contains(_LOST_WORD)
+    garbled = (
+        text.str.contains("\ufffd", literal=True)
+        | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
+        | text.str.contains(_CP1256_AS_LATIN)
+    )
+    return Finding(
+        # Each pattern below needs one of these; the frequent « » and NBSP are not. The "?"
+        # is plain ASCII, not in odd_chars: a literal search of the text.
+        prefilter=_has_odd(_ODD_EVIDENCE) | text.str.contains("?", literal=True),
+        hit=garbled | lost | recovered.is_not_null(),
+        message=pl.when(garbled)
+        .then(pl.lit(_GARBLED))
+        .when(recovered.is_not_null())
+        .then(
+            pl.lit(
+                "garbled text (mojibake): UTF-8 text was read as Windows-1256 (cp1256); "
+                "it should read: "
+            )
+            + recovered.str.slice(0, 40)
+        )
+        .when(lost)
+        .then(
+            pl.lit(
+                "letters were replaced by '?' when the file was saved in an encoding "
+                "without them: re-export as UTF-8"
+            )
+        )
+        .otherwise(pl.lit(_GARBLED)),
+    )
+
+
+_GARBLED: Final = "garbled text (mojibake): the text was decoded with the wrong encoding"
+#: What M104's patterns need in ``odd_chars``: U+FFFD, Latin-1 letters, and the evidence
+#: of UTF-8 read as cp1256.
+_ODD_EVIDENCE: Final = _chars.rust_class(
+    {chr(cp) for cp in range(0xC0, 0x100)} | {"\ufffd"} | _EVIDENCE
+)
 
 
 _BIDI: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -522,9 +642,15 @@ def unresolved_placeholder(options: Options) -> Finding:
 _ARTIFACTS: Final = (*_chars.NULL_WORDS, *_chars.SPREADSHEET_ERRORS)
 #: A formula's text: ``=`` then a function call, a cell reference or a string literal
 #: (``=== SALE ===`` or ``=)`` are messages, not formulas).
+#: A cell reference, and what may follow it in a formula (not a letter or digit).
+_CELL: Final = r"\$?[A-Za-z]{1,3}\$?[0-9]+(?:[^0-9A-Za-z]|$)"
+_NUMBER: Final = r"[0-9]+(?:\.[0-9]+)?"
 _FORMULA: Final = (
     r"^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\("  # =CONCATENATE(
-    r"|\$?[A-Za-z]{1,3}\$?[0-9]+(?:[^0-9A-Za-z]|$)"  # =A2, =$B$7+1
+    rf"|{_CELL}"  # =A2, =$B$7+1
+    rf"|[\p{{L}}_][\p{{L}}\p{{N}}_.]*!{_CELL}"  # =Sheet2!B3, =Data!$B$2
+    rf"|'[^']+'!{_CELL}"  # ='Sheet 2'!B3
+    rf"|{_NUMBER}(?:\s*[-+*/^]\s*{_NUMBER})+\s*$"  # =1+1, =10*2: arithmetic, nothing else
     r'|"'  # ="Hi"
     r"|\u2026$)"  # =…: the XLSX reader's text for a shared formula saved without a value
 )
@@ -534,14 +660,19 @@ _FORMULA: Final = (
 def spreadsheet_artifact(options: Options) -> Finding:
     """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``, or a formula.
 
-    Also ``None``, ``NULL``, SQL dumps' ``\\N`` and every Excel error value:
+    Also ``None``, ``NULL``, SQL dumps' ``\\N``, every Excel error value:
     ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``,
-    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``. In an XLSX, an error cell
+    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``, and LibreOffice's ``Err:`` and
+    three digits (``Err:502``, ``Err:520``). In an XLSX, an error cell
     (``t="e"``) counts too, though the reader library returns it empty. A
-    formula (``=CONCATENATE("Hi ", A2)``, ``=B7``) is its text, not its value:
-    a workbook saved by a program that does not calculate (openpyxl, many CRM
-    exporters) holds no value for it, and a CSV exported with formulas shown
-    holds the text.
+    formula is its text, not its value: a workbook saved by a program that
+    does not calculate (openpyxl, many CRM exporters) holds no value for it,
+    and a CSV exported with formulas shown holds the text. A formula is ``=``
+    then a function call (``=CONCATENATE("Hi ", A2)``), a cell reference
+    (``=B7``, ``=$B$7+1``), one on another sheet (``=Sheet2!B3``,
+    ``='Sheet 2'!B3``), a string literal (``="Hi"``) or arithmetic on numbers
+    alone (``=1+1``, ``=10*2``). Text that only starts with ``=`` is a message:
+    ``=== SALE ===``, ``= 50% off =``, ``=)``, ``=Hello there``.
 
     Why: an empty cell or a broken formula went through an export.
     Fix: fill the message at the source (for formulas: open the file in Excel
@@ -553,7 +684,9 @@ def spreadsheet_artifact(options: Options) -> Finding:
         prefilter=(c("message").str.len_bytes() <= 32)
         | c("message").str.starts_with("=")
         | _edge_whitespace(),
-        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS) | formula,
+        hit=stripped.str.to_lowercase().is_in(_ARTIFACTS)
+        | stripped.str.contains(_chars.LIBREOFFICE_ERROR)
+        | formula,
         message=pl.when(formula)
         .then(
             pl.lit("the message is a spreadsheet formula, not its value: ")

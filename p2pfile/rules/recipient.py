@@ -86,12 +86,17 @@ def missing_leading_zero(options: Options) -> Finding:
 
 @row_rule("P105", "float-artifact", "warning", field="recipient", fix="safe")
 def float_artifact(options: Options) -> Finding:
-    """A trailing ``.0`` from a float column (``9123456789.0``).
+    """A trailing ``.0`` (or ``,0``) from a float column: ``9123456789.0``, ``9123456789,0``.
+
+    ``,0`` is what a decimal comma makes of it: pandas ``to_csv(decimal=",")``,
+    a European-locale Excel.
 
     Why: the column went through a float; the next export may turn it into
-    scientific notation and lose digits. Fix (safe): E.164.
+    scientific notation and lose digits. Only zeros: ``9123456789,5`` is a
+    decimal (P202), and ``0912,1234567`` is not a number (P207).
+    Fix (safe): E.164.
     """
-    return _form("P105", "a trailing .0 from a float column", options)
+    return _form("P105", "a trailing .0 or ,0 from a float column", options)
 
 
 @row_rule("P106", "spreadsheet-text-marker", "warning", field="recipient", fix="safe")
@@ -123,8 +128,9 @@ def empty_recipient(options: Options) -> Finding:
 
     Null markers are what exports write for nothing (``nan``, ``None``,
     ``NULL``, ``N/A``, ``-``) and Excel's error values (``#N/A``, ``#VALUE!``,
-    ``#REF!``, ``#NAME?``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ...), typed in
-    a CSV or stored as an error cell in an XLSX.
+    ``#REF!``, ``#NAME?``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``, ...) and
+    LibreOffice's (``Err:502``, ``Err:520``: ``Err:`` and three digits), typed
+    in a CSV or stored as an error cell in an XLSX.
 
     Why: the row cannot be sent. Fix: fill in the number or drop the row
     (``p2pfile fix --rejects`` moves it to the rejects file).
@@ -138,7 +144,7 @@ def invalid_length(options: Options) -> Finding:
 
     Example: ``0912345678`` (10 digits with the zero), ``912345678.0``,
     ``+98217000070``, a foreign number without its ``+`` (a country code is
-    never guessed). A decimal (``912100030.5``) is a spreadsheet's number, not
+    never guessed). A decimal (``912100030.5``, ``912100030,5``) is a spreadsheet's number, not
     a phone number written with a dot: deleting the dot would make a valid
     number that is someone else's. Fix: correct the number at its source.
     """
@@ -151,8 +157,9 @@ def invalid_length(options: Options) -> Finding:
     )
 
 
-#: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, ").
-_DECIMAL_CELL = rf"""^[\s'"=]*{DIGIT_CLASS}+\.{DIGIT_CLASS}{{1,2}}[\s"]*$"""
+#: A cell holding a decimal number (with what cleaning strips around it: spaces, ', =, "),
+#: with a decimal point or comma.
+_DECIMAL_CELL = rf"""^[\s'"=]*{DIGIT_CLASS}+[.,]{DIGIT_CLASS}{{1,2}}[\s"]*$"""
 #: P202's message for a decimal number.
 DECIMAL_TEXT = (
     "a decimal number, not a phone number: the column was a number column in a "

@@ -1,0 +1,191 @@
+"""Messages as real exports damage them: mojibake, letters lost to "?", spreadsheet leftovers.
+
+Each case is a literal copy of what LibreOffice, Excel or pandas wrote (the
+red-team files ``lo04``, ``lo11``, ``lo13``, ``lo14``, ``mj01``, ``fm01``), checked
+through ``check``: the code and message a user reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from p2pfile.check import check
+from p2pfile.report import Report
+
+
+def _check_messages(tmp_path: Path, messages: list[str], **settings: object) -> Report:
+    """check() on a CSV of one valid recipient per message (each message quoted)."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(["recipient", "message"])
+    for i, message in enumerate(messages):
+        writer.writerow([f"0912100{i:04d}", message])
+    path = tmp_path / "m.csv"
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    settings.setdefault("select", ["ALL"])
+    return check(path, isolated=True, **settings)
+
+
+def _by_row(report: Report, code: str) -> dict[int, str]:
+    """Messages of ``code`` by 0-based index of the message (rows are 1-based)."""
+    return {d.row - 1: d.message for d in report if d.code == code}
+
+
+def _hits(tmp_path: Path, messages: list[str], code: str) -> list[str]:
+    """The messages ``code`` fires on."""
+    found = _by_row(_check_messages(tmp_path, messages), code)
+    return [m for i, m in enumerate(messages) if i in found]
+
+
+# -- M104: UTF-8 read as Windows-1256 ------------------------------------------------
+
+#: UTF-8 Persian opened as Windows-1256 and saved again (LibreOffice, Excel on a
+#: Persian Windows): lo14, lo13 and mj01, and what they should read.
+UTF8_AS_CP1256 = {
+    "ط³ظ„ط§ظ… ط¹ظ„غŒ ط¬ط§ظ†طŒ ط³ظپط§ط±ط´ ط´ظ…ط§": "سلام علی جان، سفارش شما",
+    "طھط®ظپغŒظپ غ²غ°ظھ طھط§ ط¬ظ…ط¹ظ‡": "تخفیف ۲۰٪ تا جمعه",
+    "ط³ظ„ط§ظ…\nط®ط· ط¯ظˆظ…": "سلام\nخط دوم",
+    "ظ‚غŒظ…طھ: 1,250,000 ط±غŒط§ظ„": "قیمت: 1,250,000 ریال",
+    "ع©ط¯ طھط§غŒغŒط¯ ط´ظ…ط§ غ±غ²غ³غ´ ط§ط³طھ": "کد تایید شما ۱۲۳۴ است",
+    "ظ…ط´طھط±غŒ ع¯ط±ط§ظ…غŒ": "مشتری گرامی",
+    # ZWNJ (E2 80 8C) and an emoji come through too; an opt-out word added afterwards
+    # in real Persian does not hide the damage.
+    "ظ…غŒâ€Œط±ظˆغŒظ… ًںکٹ": "می\u200cرویم \U0001f60a",
+    "ط³ظ„ط§ظ… ط¯ظˆط³طھ ظ…ظ† لغو۱۱": "سلام دوست من لغو۱۱",
+}
+
+
+def test_utf8_read_as_cp1256_is_mojibake(tmp_path: Path) -> None:
+    messages = list(UTF8_AS_CP1256)
+    found = _by_row(_check_messages(tmp_path, messages), "M104")
+    assert sorted(found) == list(range(len(messages)))
+    for i, text in enumerate(messages):
+        assert found[i] == (
+            "garbled text (mojibake): UTF-8 text was read as Windows-1256 (cp1256); "
+            "it should read: " + UTF8_AS_CP1256[text][:40]
+        )
+
+
+#: Real messages: Persian with every letter cp1256 puts among the continuation bytes
+#: (پ چ ژ گ ک ، ؛ ؟), after ط ظ ع غ where Persian allows it, Persian digits, ZWNJ,
+#: « », Arabic, English, emoji, and text with typographic quotes and dashes.
+GENUINE = [
+    "سلام علی جان، سفارش شما ارسال شد",
+    "کد تایید شما ۱۲۳۴ است",
+    "مشتری گرامی، تخفیف ۲۰٪ تا جمعه",
+    "عکس‌ها را ببینید؛ موضوع «جدید» است",
+    "موضوع؟ لطفا پاسخ دهید",
+    "طپش قلب، عچ، غژ، ظگ، طک",
+    "می‌روم به بازار و برمی‌گردم",
+    "باغ‌های شیراز در بهار زیباست",
+    "شرکت پژواک: پیش‌فاکتور شماره ۱۲۵ صادر شد",
+    "قطع برق فردا ساعت ۱۰ تا ۱۲ در منطقه ۵",
+    "ضمن عرض تبریک، «چهارشنبه‌سوری» مبارک!",
+    "عزیزم، فردا ساعت ۸ صبح منتظرت هستم.",
+    "چطوری؟ کجایی؟ چرا جواب نمی‌دی؟",
+    "مرحبا بكم في متجرنا، الخصم ٢٠٪",
+    "السلام عليكم ورحمة الله وبركاته",
+    "Your code is 4821",
+    "“Sale” — 50% off… today only ‘really’",
+    "Prix: 20 € ; café, naïve, Œuvre ™ ©",
+    "سلام 😊👍🏽 خوش آمدید",
+    "موضوع‌ها: ۱) ارسال ۲) دریافت",
+    "اطلاعیه: طرح «طلایی» فعال شد",
+    "ع‌ ط‌ ظ‌ غ‌",
+]
+
+
+def test_genuine_text_is_not_mojibake(tmp_path: Path) -> None:
+    assert _hits(tmp_path, GENUINE, "M104") == []
+
+
+# -- M104: letters lost to "?" -------------------------------------------------------
+
+LOST = "letters were replaced by '?' when the file was saved in an encoding without them: " + (
+    "re-export as UTF-8"
+)
+
+QUESTION_MARKS_LOST = [
+    # cp1252 (lo04): every Persian letter is "?".
+    "???? ??? ???? ????? ??? ????? ??",
+    "????? ??? ?? ????",
+    "????\n?? ???",
+    "????: 1,250,000 ????",
+    "???????????",
+    # cp1256 (lo04): ی, Persian digits and ٪ are not in it.
+    "تخف?ف ??? تا جمعه",
+    "ق?مت: 1,250,000 ر?ال",
+    "کد شما ???? است، ممنون",
+    "(????) سفارش",
+]
+
+
+def test_letters_lost_to_question_marks_are_m104(tmp_path: Path) -> None:
+    found = _by_row(_check_messages(tmp_path, QUESTION_MARKS_LOST), "M104")
+    assert found == dict.fromkeys(range(len(QUESTION_MARKS_LOST)), LOST)
+
+
+QUESTION_MARKS_MEANT = [
+    "خوبی?",
+    "خوبی? فردا میای?",
+    "Really??",
+    "Really?? Yes!",
+    "What?!??",
+    "Really ??",
+    "چرا ??",
+    "کی میای ???",
+    "Is it 5?",
+    "?",
+    "? yes",
+    "https://example.com/?a=1&b=2",
+    "سلام? ok",
+]
+
+
+def test_question_marks_meant_as_such_are_fine(tmp_path: Path) -> None:
+    assert _hits(tmp_path, QUESTION_MARKS_MEANT, "M104") == []
+
+
+# -- M402: LibreOffice's error values and more formula text ----------------------------
+
+#: lo11 (LibreOffice's CSV of failed formulas) and fm01 (formulas shown as text).
+ARTIFACTS = {
+    "Err:502": "the message is a spreadsheet artifact: Err:502",
+    "Err:520": "the message is a spreadsheet artifact: Err:520",
+    " err:504 ": "the message is a spreadsheet artifact: err:504",
+    "#NAME?": "the message is a spreadsheet artifact: #NAME?",
+    "=Sheet2!B3": "the message is a spreadsheet formula, not its value: =Sheet2!B3",
+    "='Sheet 2'!B3": "the message is a spreadsheet formula, not its value: ='Sheet 2'!B3",
+    "=Data!$B$2": "the message is a spreadsheet formula, not its value: =Data!$B$2",
+    "=برگه۱!A1": "the message is a spreadsheet formula, not its value: =برگه۱!A1",
+    "=1+1": "the message is a spreadsheet formula, not its value: =1+1",
+    "=10*2": "the message is a spreadsheet formula, not its value: =10*2",
+    "= 2.5 * 4 - 1": "the message is a spreadsheet formula, not its value: = 2.5 * 4 - 1",
+}
+
+
+def test_libreoffice_errors_sheet_references_and_arithmetic_are_m402(tmp_path: Path) -> None:
+    found = _by_row(_check_messages(tmp_path, list(ARTIFACTS)), "M402")
+    assert found == dict(enumerate(ARTIFACTS.values()))
+
+
+NOT_FORMULAS = [
+    "=== SALE ===",
+    "= 50% off =",
+    "=)",
+    "=Hello there, your order is ready",
+    "=Wow!Great news",
+    "=100",
+    "=2+2 is 4",
+    "=1/2 price today",
+    "Err:502 is what the sheet showed",
+    "Error: 502",
+    "Err:50",
+    "سلام =A1",
+]
+
+
+def test_text_that_only_looks_like_a_formula_or_error_is_a_message(tmp_path: Path) -> None:
+    assert _hits(tmp_path, NOT_FORMULAS, "M402") == []
