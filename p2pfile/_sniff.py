@@ -1126,12 +1126,24 @@ def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
     """The verdict on a wide header whose recipient and message columns were chosen by name."""
     recipient, message = columns
     ignored = ", ".join(repr(c) for i, c in enumerate(cells) if i not in columns)
+    # pandas writes its index first, with no name ('' in to_csv, 'Unnamed: 0' once read
+    # back and written again): the export's own option leaves it out.
+    index = (
+        "; the unnamed first column looks like a pandas index: "
+        "to_csv(index=False) / to_excel(index=False) leave it out"
+        if 0 not in columns and _PANDAS_INDEX.fullmatch(cells[0].strip())
+        else ""
+    )
     return HeaderVerdict(
         is_data=False,
         extra=(
             f"the header has {len(cells)} columns: reading {cells[recipient]!r} as the "
-            f"recipient and {cells[message]!r} as the message; ignored: {ignored}; "
+            f"recipient and {cells[message]!r} as the message; ignored: {ignored}{index}; "
             "`p2pfile fix --unsafe-fixes` writes only those two"
         ),
         by_name=True,
     )
+
+
+#: The header pandas gives its index column: none, or ``Unnamed: 0`` after a round trip.
+_PANDAS_INDEX: Final = re.compile(r"(?:Unnamed: ?\d+)?")

@@ -336,3 +336,16 @@ def test_stats_counts_the_real_recipients(tmp_path: Path) -> None:
     assert (result.rows, result.sent, result.rejected) == (2, 2, 0)
     assert (result.valid_recipients, result.unique_recipients) == (2, 2)
     assert any("(F203)" in note and "'Mobile'" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("first", ["", "Unnamed: 0"])
+def test_a_pandas_index_column_is_named_with_the_option_that_leaves_it_out(
+    both_paths: str, first: str
+) -> None:
+    """df.to_csv() writes its index first, unnamed: F203 says where it comes from."""
+    r = read_bytes(f"{first},recipient,message\n0,09121234567,hi\n1,09351234567,yo\n".encode())
+    f203 = issue(r, "F203")
+    assert "looks like a pandas index: to_csv(index=False)" in f203.message
+    assert rows(r) == [(2, 1, "09121234567", "hi"), (3, 2, "09351234567", "yo")]
+    named = read_bytes(b"id,recipient,message\n0,09121234567,hi\n")
+    assert "pandas" not in issue(named, "F203").message
