@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from p2pfile import _read_csv
+from p2pfile import _read_csv, _read_xlsx
 
 
 @pytest.fixture(params=["fast", "exact"])
@@ -23,3 +23,12 @@ def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the exact pass ran")
 
     monkeypatch.setattr(_read_csv._Scanner, "run", refuse)
+
+
+@pytest.fixture(params=["after", "beside"])
+def xlsx_scan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run an XLSX test with the sheet's XML scan after the text load, then beside it
+    (as for a big workbook): both ways must give the same cells."""
+    beside = request.param == "beside"
+    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if beside else 1 << 40)
+    return str(request.param)

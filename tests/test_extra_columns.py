@@ -9,7 +9,6 @@ import pytest
 import xlsxwriter
 from wide_exports import CRM, PERSIAN, accounted, errors, issue, rows, workbook, write
 
-from p2pfile import _read_xlsx
 from p2pfile.check import check
 from p2pfile.cli import main
 from p2pfile.config import Settings
@@ -176,12 +175,8 @@ def test_first_record_of_data_is_never_a_header(both_paths: str) -> None:
 # --------------------------------------------------------------------------- XLSX
 
 
-@pytest.mark.parametrize("concurrent", [False, True])
-def test_xlsx_reads_the_named_columns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
-    if concurrent:  # the sheet's XML scan runs beside the text load, as for a big file
-        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
+@pytest.mark.usefixtures("xlsx_scan")
+def test_xlsx_reads_the_named_columns(tmp_path: Path) -> None:
     path = workbook(
         tmp_path,
         [
@@ -209,12 +204,8 @@ def test_xlsx_reads_the_named_columns(
     assert "beyond column D (up to column F); only columns D and B are read" in f205.message
 
 
-@pytest.mark.parametrize("concurrent", [False, True])
-def test_xlsx_error_cells_in_named_columns_are_named(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
-    if concurrent:
-        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
+@pytest.mark.usefixtures("xlsx_scan")
+def test_xlsx_error_cells_in_named_columns_are_named(tmp_path: Path) -> None:
     path = tmp_path / "errors.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet()

@@ -70,12 +70,9 @@ def test_lines_are_excel_rows_and_empty_rows_are_f206(tmp_path: Path) -> None:
     assert [(line, row) for line, row, *_ in r.frame.rows()] == [(4, 1), (6, 2), (8, 3)]
 
 
-@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
-def test_numbers_keep_their_exact_digits_and_are_f109(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
+@pytest.mark.usefixtures("xlsx_scan")
+def test_numbers_keep_their_exact_digits_and_are_f109(tmp_path: Path) -> None:
     # Large workbooks load the cells' types beside the text; both ways must agree.
-    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
 
     def fill(ws: Worksheet) -> None:
         header(ws)
@@ -156,7 +153,6 @@ def _numbers_and_texts(ws: Worksheet) -> None:
 _NUMBER_ROWS = [row + 1 for row in range(1, 200) if row % 3]
 
 
-@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
 @pytest.mark.parametrize(
     "writer",
     [
@@ -172,15 +168,14 @@ _NUMBER_ROWS = [row + 1 for row in range(1, 200) if row % 3]
         ),
     ],
 )
+@pytest.mark.usefixtures("xlsx_scan")
 def test_numbers_are_found_in_the_sheet_xml_without_a_second_load(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     writer: Callable[[bytes], bytes],
-    concurrent: bool,
 ) -> None:
     # A tiny chunk: number cells cut by a chunk's end are still found, once.
     monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
-    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
     path = workbook(tmp_path, ("Sheet1", _numbers_and_texts))
     _rewrite_sheet(path, writer)
     loads = _loads(monkeypatch)
@@ -388,13 +383,8 @@ def test_a_chart_sheet_first_is_passed_over_silently(
     assert capfd.readouterr().err == ""
 
 
-@pytest.mark.parametrize("concurrent", [False, True])
-def test_error_cells_read_as_the_error_excel_shows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
-    if concurrent:
-        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
-
+@pytest.mark.usefixtures("xlsx_scan")
+def test_error_cells_read_as_the_error_excel_shows(tmp_path: Path) -> None:
     # calamine returns an error cell (t="e") empty; the user sees #N/A in Excel.
     def fill(ws: Worksheet) -> None:
         header(ws)
@@ -428,15 +418,11 @@ def test_a_row_of_error_cells_is_not_a_blank_row(tmp_path: Path) -> None:
     assert [row[2:] for row in r.frame.rows()] == [("#N/A", "#N/A")]
 
 
-@pytest.mark.parametrize("concurrent", [False, True])
-def test_error_cells_inside_a_long_sheet(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
+@pytest.mark.usefixtures("xlsx_scan")
+def test_error_cells_inside_a_long_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Small chunks: error cells cut by a chunk boundary are still read whole; the scan
     # gives the same cells whether it runs after the text load or beside it.
     monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
-    if concurrent:
-        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
 
     def fill(ws: Worksheet) -> None:
         header(ws)
@@ -480,15 +466,14 @@ def test_date_and_time_messages_read_as_excel_shows_them(tmp_path: Path) -> None
     ]
 
 
-@pytest.mark.parametrize("concurrent", [False, True], ids=["after", "beside"])
+@pytest.mark.usefixtures("xlsx_scan")
 def test_formulas_saved_without_a_value_read_as_their_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """openpyxl and many CRM exporters save formulas and never calculate them: calamine
     reads such a cell empty, so a row of them passed as blank (F206) and fix removed it.
     They read as the formula's text; a cell cut by a chunk's end is read whole."""
     monkeypatch.setattr(_read_xlsx, "_CHUNK", 97)
-    monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0 if concurrent else 1 << 40)
 
     def fill(ws: Worksheet) -> None:
         header(ws)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from wide_exports import CRM, accounted, errors, issue, rows, workbook, write
 
-from p2pfile import _read_csv, _read_xlsx
+from p2pfile import _read_csv
 from p2pfile._sniff import HEADER_LOOKAHEAD, HeaderChoice, choose_header
 from p2pfile.check import check
 from p2pfile.cli import main
@@ -170,12 +170,8 @@ def test_a_two_column_header_below_the_title_wins(both_paths: str) -> None:
 # --------------------------------------------------------------------------- XLSX
 
 
-@pytest.mark.parametrize("concurrent", [False, True])
-def test_xlsx_title_empty_row_then_a_wide_header(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrent: bool
-) -> None:
-    if concurrent:  # the sheet's XML scan runs beside the text load, as for a big file
-        monkeypatch.setattr(_read_xlsx, "CONCURRENT_BYTES", 0)
+@pytest.mark.usefixtures("xlsx_scan")
+def test_xlsx_title_empty_row_then_a_wide_header(tmp_path: Path) -> None:
     path = workbook(
         tmp_path,
         [
