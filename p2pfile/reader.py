@@ -473,7 +473,7 @@ def _find_header(
         sink,
         hint,
         columns=columns,
-        swapped=lambda: _kinds(table.slice(first_index)) == ("messages", "recipients"),
+        swapped=lambda: _kinds(_sample(table.slice(first_index))) == ("messages", "recipients"),
     )
     return header, expected, start, first_line, swapped
 
@@ -538,11 +538,10 @@ def _sample(records: pl.DataFrame) -> pl.DataFrame:
     return records.head(_COLUMN_SAMPLE * 2).filter(~pl.col("blank")).head(_COLUMN_SAMPLE)
 
 
-def _kinds(records: pl.DataFrame) -> tuple[str, str]:
-    """What the first two columns of a sample of ``records`` hold (a key of _KIND_WORDS):
+def _kinds(sample: pl.DataFrame) -> tuple[str, str]:
+    """What the first two columns of a :func:`_sample` hold (a key of _KIND_WORDS):
     numbers like recipients in at least 80% of the filled cells, or in at most 20%
     (messages). A few cells only: cheap."""
-    sample = _sample(records)
     kinds = []
     for column in ("recipient", "message"):
         values = [v for v in sample.get_column(column).to_list() if v and _NONSPACE.search(v)]
