@@ -516,6 +516,7 @@ def _fast_result(
         columns=columns,
         header_cells=header if choice is not None and choice.at else None,
         header_index=at[choice.at] if choice is not None and choice.at else None,
+        lead=df.get_column(df.columns[0]) if columns is not None and 0 not in columns else None,
     )
 
 
@@ -1123,6 +1124,9 @@ class _Scanner:
             if self._chunks
             else pl.DataFrame(schema=RECORD_SCHEMA)
         )
+        lead = None
+        if "lead" in table.columns:  # see _select_columns
+            lead, table = table.get_column("lead"), table.drop("lead")
         mixed = self._terminators(table, batches)
         if mixed:
             self.issues.insert(0, mixed)
@@ -1150,6 +1154,7 @@ class _Scanner:
             columns=self.columns,
             header_cells=self.header_cells,
             header_index=self.header_index,
+            lead=lead,
         )
 
     def _make_absolute(self) -> None:
@@ -1289,13 +1294,16 @@ class _Scanner:
 
     def _select_columns(self, chunk: pl.DataFrame, fields: list[list[str]]) -> pl.DataFrame:
         """``chunk`` with the columns chosen by name as recipient and message (blank and
-        quoted were judged on every field already)."""
+        quoted were judged on every field already), and the first column as ``lead``
+        when they leave it out (see :attr:`Records.lead`)."""
         assert self.columns is not None
         recipient, message = self.columns
         picked = chunk.with_columns(
             recipient=pl.Series([f[recipient] if len(f) > recipient else None for f in fields]),
             message=pl.Series([f[message] if len(f) > message else None for f in fields]),
         ).cast({"recipient": pl.String, "message": pl.String})
+        if 0 not in self.columns:
+            picked = picked.with_columns(chunk.get_column("recipient").alias("lead"))
         # F105 counts the line breaks in the table's two columns plus those in the fields
         # past the second (_extra_breaks): move the difference there, so that the sum
         # still covers every field.

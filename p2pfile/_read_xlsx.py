@@ -170,6 +170,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         columns=chosen.columns if chosen is not None else None,
         header_cells=below[1],
         header_index=below[0],
+        lead=_cells(df, columns, 0) if recipient and message else None,
     )
 
 

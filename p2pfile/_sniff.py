@@ -128,7 +128,9 @@ class Records:
     message) positions a wide header names (:func:`choose_header`), which the
     ``recipient`` and ``message`` columns of ``table`` then hold; None: the first
     two. ``header_cells`` and ``header_index``: that header, when it is not the first
-    non-blank record but sits below a title (None otherwise).
+    non-blank record but sits below a title (None otherwise). ``lead``: the first
+    column's cells, one per record, when ``columns`` leaves that column out (a row
+    index, F209, is told from its values); None otherwise.
     """
 
     table: pl.DataFrame
@@ -142,6 +144,7 @@ class Records:
     columns: tuple[int, int] | None = None
     header_cells: tuple[str, ...] | None = None
     header_index: int | None = None
+    lead: pl.Series | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -1043,6 +1046,10 @@ class HeaderVerdict:
     #: More than two columns, read by name (:func:`choose_columns`): F203 has an unsafe
     #: fix (write those two only), and no F202, since both names are known.
     by_name: bool = False
+    #: Read by name, and the one column left out is the first, named as a row index is
+    #: (``''``, ``Unnamed: 0``, ``index``): F209 instead of F203 when its values prove it
+    #: one (see ``reader``).
+    index_first: bool = False
 
 
 def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None) -> HeaderVerdict:
@@ -1127,11 +1134,13 @@ def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
     recipient, message = columns
     ignored = ", ".join(repr(c) for i, c in enumerate(cells) if i not in columns)
     # pandas writes its index first, with no name ('' in to_csv, 'Unnamed: 0' once read
-    # back and written again): the export's own option leaves it out.
+    # back and written again), and R's write.csv its row names: the export's own option
+    # leaves it out.
+    index_named = 0 not in columns and _INDEX_NAME.fullmatch(cells[0].strip()) is not None
     index = (
         "; the unnamed first column looks like a pandas index: "
         "to_csv(index=False) / to_excel(index=False) leave it out"
-        if 0 not in columns and _PANDAS_INDEX.fullmatch(cells[0].strip())
+        if index_named
         else ""
     )
     return HeaderVerdict(
@@ -1142,8 +1151,10 @@ def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
             "`p2pfile fix --unsafe-fixes` writes only those two"
         ),
         by_name=True,
+        index_first=index_named and len(cells) == 3,
     )
 
 
-#: The header pandas gives its index column: none, or ``Unnamed: 0`` after a round trip.
-_PANDAS_INDEX: Final = re.compile(r"(?:Unnamed: ?\d+)?")
+#: The header of a row index: none (pandas' ``to_csv``, R's ``write.csv``), ``Unnamed: 0``
+#: (pandas, after a round trip), or ``index`` (pandas' ``reset_index``).
+_INDEX_NAME: Final = re.compile(r"(?:Unnamed: ?\d+|index)?", re.IGNORECASE)

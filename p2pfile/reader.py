@@ -293,6 +293,8 @@ def _finish(
         table = table.with_columns(numeric=rec.numeric)
     if rec.extra is not None:
         table = pl.concat([table, rec.extra], how="horizontal")
+    if rec.lead is not None:
+        table = table.with_columns(lead=rec.lead)
     xlsx = rec.kind == "xlsx"
     if rec.first_index is None or rec.first_cells is None:
         sink(
@@ -474,8 +476,26 @@ def _find_header(
         hint,
         columns=columns,
         swapped=lambda: _kinds(_sample(table.slice(first_index))) == ("messages", "recipients"),
+        row_index=lambda: _is_row_index(table.slice(first_index + 1)),
     )
     return header, expected, start, first_line, swapped
+
+
+#: A row index's cell: a non-negative integer as pandas and R write one.
+_INDEX_VALUE: Final = r"^(?:0|[1-9][0-9]{0,17})$"
+
+
+def _is_row_index(records: pl.DataFrame) -> bool:
+    """Whether the first column of these data records (``lead``) is a row index: a
+    number in every non-blank record, each larger than the one before. pandas' index
+    (0, 1, 2, ..., or with gaps after a filter) and R's row names (1, 2, 3, ...)
+    are; a column of customer numbers in no order, or with one cell of text, is not."""
+    if "lead" not in records.columns:
+        return False
+    lead = records.filter(~pl.col("blank")).get_column("lead")
+    if not lead.len() or not lead.str.contains(_INDEX_VALUE).fill_null(value=False).all():
+        return False
+    return bool((lead.cast(pl.Int64).diff().drop_nulls() > 0).all())
 
 
 class _HeaderBelow(NamedTuple):
@@ -566,13 +586,16 @@ def _judge_header(
     *,
     columns: tuple[int, int] | None,
     swapped: Callable[[], bool],
+    row_index: Callable[[], bool],
 ) -> tuple[tuple[str, ...] | None, int, int, bool]:
-    """F201/F202/F203; returns (header, expected fields, index of the first data record,
-    whether the data's columns are swapped).
+    """F201/F202/F203/F209; returns (header, expected fields, index of the first data
+    record, whether the data's columns are swapped).
 
     ``hint`` is what an unknown header's F202 adds; asked for only then. ``swapped``:
     whether the first records hold messages in column 1 and numbers in column 2; asked
-    only of a headerless file whose first record has its number in column 2."""
+    only of a headerless file whose first record has its number in column 2.
+    ``row_index``: whether the first column of the records below the header is a row
+    index; asked only when it is the one column a wide header leaves out."""
     verdict = classify_header(cells, columns)
     if verdict.is_data:
         swap = verdict.number_second and swapped()
@@ -594,7 +617,20 @@ def _judge_header(
     if verdict.mismatch:
         more = "" if verdict.fixable else hint()
         sink("F202", first_line, verdict.mismatch + more, fixable=verdict.fixable)
-    if verdict.extra:
+    if verdict.index_first and row_index():
+        # Nothing but the row numbers is left out: dropping them loses nothing.
+        recipient, message = columns or (1, 2)
+        name = f"({cells[0]!r})" if cells[0].strip() else "(no name)"
+        sink(
+            "F209",
+            first_line,
+            f"the first column {name} numbers the rows, in order: a row index, as pandas "
+            "writes one without index=False (and R's write.csv without row.names=FALSE); "
+            f"{cells[recipient]!r} and {cells[message]!r} were read as the recipient and "
+            "message, and the fix drops the index",
+            fixable=True,
+        )
+    elif verdict.extra:
         # Columns chosen by name can be written alone: an unsafe fix, as it drops the others.
         sink("F203", first_line, verdict.extra, fixable=verdict.by_name)
     return cells, max(2, len(cells)), first_index + 1, False

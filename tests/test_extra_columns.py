@@ -329,14 +329,74 @@ def test_stats_counts_the_real_recipients(tmp_path: Path) -> None:
     assert any("(F203)" in note and "'Mobile'" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("first", ["", "Unnamed: 0"])
-def test_a_pandas_index_column_is_named_with_the_option_that_leaves_it_out(
-    both_paths: str, first: str
-) -> None:
-    """df.to_csv() writes its index first, unnamed: F203 says where it comes from."""
-    r = read_bytes(f"{first},recipient,message\n0,09121234567,hi\n1,09351234567,yo\n".encode())
+# --------------------------------------------------------------------------- row index (F209)
+
+PANDAS = ',recipient,message\n0,09121234567,hi\n1,09351234567,"yo, there"\n'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PANDAS,  # df.to_csv()
+        PANDAS.replace(",recipient", "Unnamed: 0,recipient", 1),  # read back, written again
+        PANDAS.replace(",recipient", "index,recipient", 1),  # df.reset_index()
+        '"","recipient","message"\n"1","09121234567","hi"\n"2","09351234567","yo, there"\n',  # R
+        ",recipient,message\n3,09121234567,hi\n\n17,09351234567,yo there\n",  # a filter's gaps
+    ],
+)
+def test_a_row_index_is_f209_and_read_by_name(both_paths: str, text: str) -> None:
+    r = read_bytes(text.encode())
+    assert [i.code for i in r.issues if i.code != "F206"] == ["F209"]
+    f209 = issue(r, "F209")
+    assert (f209.line, f209.fixable) == (1, True)
+    assert "a row index, as pandas writes one without index=False" in f209.message
+    assert [row[2] for row in rows(r)] == ["09121234567", "09351234567"]
+    assert get_rule("F209").fix == "safe"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "2,09121234567,hi\n0,09351234567,yo\n",  # not in order (a sorted frame)
+        "0,09121234567,hi\n0,09351234567,yo\n",  # repeated
+        "0,09121234567,hi\nx,09351234567,yo\n",  # text
+        "0,09121234567,hi\n,09351234567,yo\n",  # an empty cell
+        "007,09121234567,hi\n8,09351234567,yo\n",  # a code, not a count
+    ],
+)
+def test_a_first_column_that_is_no_index_in_order_stays_f203(both_paths: str, body: str) -> None:
+    """Only values that prove an index make the drop safe: anything else may be data."""
+    r = read_bytes((",recipient,message\n" + body).encode())
     f203 = issue(r, "F203")
     assert "looks like a pandas index: to_csv(index=False)" in f203.message
-    assert rows(r) == [(2, 1, "09121234567", "hi"), (3, 2, "09351234567", "yo")]
+    assert "F209" not in codes(r)
+
+
+def test_an_index_beside_another_column_left_out_stays_f203(both_paths: str) -> None:
+    r = read_bytes(b",name,recipient,message\n0,Ali,09121234567,hi\n1,Sara,09351234567,yo\n")
+    assert codes(r) == ["F203"]
     named = read_bytes(b"id,recipient,message\n0,09121234567,hi\n")
+    assert codes(named) == ["F203"]
     assert "pandas" not in issue(named, "F203").message
+
+
+def test_to_excel_index_is_f209(tmp_path: Path, xlsx_scan: str) -> None:
+    path = workbook(
+        tmp_path,
+        [[None, "recipient", "message"], [0, "09121234567", "hi"], [1, "09351234567", "yo"]],
+    )
+    r = read_file(str(path))
+    assert codes(r) == ["F209"]
+    assert [row[2] for row in rows(r)] == ["09121234567", "09351234567"]
+
+
+def test_fix_drops_the_index_safely_and_check_passes_the_output(tmp_path: Path) -> None:
+    src = write(tmp_path, PANDAS, "export.csv")
+    assert main(["check", "--isolated", "--no-progress", str(src)]) == 1
+    result = fix(str(src), settings=DEFAULTS)  # in place: safe fixes only
+    accounted(result)
+    assert result.fixes["F209"] == 1
+    assert src.read_text(encoding="utf-8") == (
+        'recipient,message\n+989121234567,hi\n+989351234567,"yo, there"\n'
+    )
+    assert main(["check", "--isolated", "--no-progress", str(src)]) == 0

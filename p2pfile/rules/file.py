@@ -230,3 +230,24 @@ file_rule(
     fix="safe",
     fix_message="write the file with ',' between the columns",
 )
+file_rule(
+    "F209",
+    "index-column",
+    "error",
+    """The first column is a row index: the header leaves it unnamed (or names it
+    ``Unnamed: 0`` or ``index``), and below it every row holds a number larger
+    than the row's above (``0, 1, 2, ...``, with gaps after a filter).
+
+    Why: pandas writes its index as the first column unless told
+    ``index=False``, and R's ``write.csv`` its row names unless
+    ``row.names=FALSE``; the provider reads the first column as the recipient,
+    so every row would fail. The recipient and message columns are read by
+    their names (as for F203), and the index holds nothing else: it is not
+    data, so dropping it loses nothing.
+    Example: ``,recipient,message`` then ``0,09121234567,سلام``.
+    Fix (safe): the file is written without the index. A first column that is
+    not an index in order, or another column left out, is F203 instead.
+    """,
+    fix="safe",
+    fix_message="drop the row index column",
+)
