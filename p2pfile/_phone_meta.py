@@ -38,13 +38,19 @@ def display_carrier(name: str) -> str:
     return CARRIER_DISPLAY.get(name, name) if name else "unknown"
 
 
+#: The longest national significant number phonenumbers' parse() accepts (E.164
+#: allows 15 digits with the country code).
+MAX_NSN_DIGITS: Final = 17
+
+
 def iranian_kind(nsn: str) -> str | None:
     """Scalar reference: classify an Iranian NSN with ``phonenumbers`` itself.
 
     ``None`` means not a valid Iranian number. An NSN with a leading zero is
-    never valid (``int()`` would silently drop that zero).
+    never valid (``int()`` would silently drop that zero), nor one longer than any
+    numbering plan allows (``int()`` refuses more than 4,300 digits: a pasted column).
     """
-    if not nsn or nsn.startswith("0"):
+    if not nsn or nsn.startswith("0") or len(nsn) > MAX_NSN_DIGITS:
         return None
     number = phonenumbers.PhoneNumber(country_code=IR_COUNTRY_CODE, national_number=int(nsn))
     if not phonenumbers.is_valid_number(number):

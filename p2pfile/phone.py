@@ -41,6 +41,7 @@ from phonenumbers.phonemetadata import PhoneMetadata
 from p2pfile import _chars
 from p2pfile._phone_meta import (
     FIXED,
+    MAX_NSN_DIGITS,
     MOBILE,
     OTHER,
     iranian_carrier,
@@ -417,16 +418,12 @@ def _international_number(digits: str) -> phonenumbers.PhoneNumber:
     meta = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     prefix = meta.national_prefix_for_parsing if meta is not None else None
     if (
-        not 2 <= len(rest) <= _MAX_NSN_LENGTH
+        not 2 <= len(rest) <= MAX_NSN_DIGITS
         or rest.startswith("0")
         or (prefix and _compiled(prefix).match(rest))
     ):
         return phonenumbers.parse("+" + digits, None)
     return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(rest))
-
-
-#: The longest national significant number parse() accepts.
-_MAX_NSN_LENGTH: Final = 17
 
 
 @cache
