@@ -15,6 +15,7 @@ checked as a config file's are.
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -55,7 +56,16 @@ def _type_name(value: object) -> str:
 def path_arg(value: object, where: str) -> str:
     """``value`` as a ``str`` path; ``where`` names the argument (``fix() output``)."""
     if isinstance(value, str | bytes | os.PathLike):
-        return os.fsdecode(value)
+        path = os.fsdecode(value)
+        # A line break: the file's content passed for its name (a NUL: no OS takes it).
+        if "\n" in path or "\x00" in path:
+            what = "a line break" if "\n" in path else "a NUL character"
+            msg = (
+                f"{where} holds {what}, so it is no path: pass the file's name "
+                "(content in memory: write it to a file first)"
+            )
+            raise UsageError(msg)
+        return path
     msg = f"{where} must be {_PATH_TYPES}, not {_type_name(value)}"
     raise UsageError(msg)
 
@@ -63,7 +73,14 @@ def path_arg(value: object, where: str) -> str:
 def paths_arg(value: object, func: str) -> list[str]:
     """One path, or an iterable of them, as a list of ``str`` paths."""
     if isinstance(value, str | bytes | os.PathLike):
-        return [os.fsdecode(value)]  # one path, not an iterable of characters
+        return [path_arg(value, f"{func} path")]  # one path, not an iterable of characters
+    # Iterable, but not of paths: an open file's lines, a frame's columns.
+    if isinstance(value, io.IOBase):
+        msg = f"{func} takes paths, not an open file: pass its name"
+        raise UsageError(msg)
+    if isinstance(value, pl.DataFrame | pl.LazyFrame | pl.Series):
+        msg = f"{func} reads files; for rows already in a frame use p2pfile.split(frame)"
+        raise UsageError(msg)
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         return [path_arg(item, f"{func} path #{i + 1}") for i, item in enumerate(value)]
     msg = f"{func} takes {_PATH_TYPES} or an iterable of paths, not {_type_name(value)}"

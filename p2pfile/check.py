@@ -711,7 +711,9 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     out: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if not path.is_dir():
+        # os.path.isdir: False for a name too long for the file system (its F101 says
+        # so), where Path.is_dir raises.
+        if not os.path.isdir(path):
             out.append(os.fspath(raw))
             continue
         found = [
@@ -763,7 +765,7 @@ def plan_from_settings(settings: Settings) -> CheckPlan:
 
 
 def _start_dir(paths: list[str]) -> Path:
-    parents = [Path(os.path.abspath(p)).parent if not Path(p).is_dir() else Path(p) for p in paths]
+    parents = [Path(p) if os.path.isdir(p) else Path(os.path.abspath(p)).parent for p in paths]
     try:
         return Path(os.path.commonpath([str(p) for p in parents])) if parents else Path.cwd()
     except ValueError:  # different drives

@@ -487,7 +487,7 @@ def _settings_for(
     files = [os.path.abspath(p) for p in paths if p != "-"]
     start = Path(os.path.commonpath(files or [os.getcwd()]))
     settings = discover(
-        start if start.is_dir() else start.parent,
+        start if os.path.isdir(start) else start.parent,
         explicit=Path(config_path) if config_path else None,
         isolated=isolated,
     )

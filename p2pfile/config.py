@@ -512,7 +512,7 @@ def find_config(start: Path) -> Path | None:
     rather than being skipped, since it might have held the settings.
     """
     here = Path(os.path.abspath(start))
-    if not here.is_dir():
+    if not os.path.isdir(here):
         # A file, or a name that does not exist yet (--stdin-filename): use its directory.
         here = here.parent
     for directory in (here, *here.parents):

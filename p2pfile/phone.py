@@ -39,6 +39,7 @@ import polars as pl
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from p2pfile import _chars
+from p2pfile._column import column_arg, text_arg
 from p2pfile._phone_meta import (
     FIXED,
     MAX_NSN_DIGITS,
@@ -272,9 +273,7 @@ def normalize_number(text: str) -> NumberResult:
     >>> normalize_number("9.12346E+09").reason
     'scientific-notation'
     """
-    if not isinstance(text, str):
-        msg = f"normalize_number() takes a str, not {type(text).__name__}"
-        raise TypeError(msg)
+    text = text_arg(text, "normalize_number()")
     forms: set[str] = set()
     # 1. Persian and Arabic-Indic digits to ASCII.
     s = text.translate(_digit_table)
@@ -489,9 +488,7 @@ def normalize_numbers(
     ``forms`` (the fields of :class:`NumberResult`). A null input is an
     ``empty`` cell.
     """
-    series = values if isinstance(values, pl.Series) else pl.Series(list(values), dtype=pl.String)
-    if series.dtype != pl.String:
-        series = series.cast(pl.String)
+    series = column_arg(values, "normalize_numbers()", "normalize_number()")
     verdicts = _normalize_series(series.rename("input"))
     return pl.concat([series.rename("input").to_frame(), verdicts], how="horizontal")
 

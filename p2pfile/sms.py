@@ -24,6 +24,7 @@ from typing import Final, Literal
 import polars as pl
 
 from p2pfile._chars import PERSIAN_DIGITS, PLAIN, PLAIN_ASCII, rust_class
+from p2pfile._column import column_arg, text_arg
 
 __all__ = [
     "GSM_BASIC",
@@ -156,10 +157,7 @@ def analyze_message(text: str, *, suffix: str = "") -> MessageInfo:
     >>> analyze_message("a" * 152 + "€" + "a" * 152).parts
     3
     """
-    if not isinstance(text, str) or not isinstance(suffix, str):
-        msg = "analyze_message() takes str text and suffix"
-        raise TypeError(msg)
-    sent = text + suffix
+    sent = text_arg(text, "analyze_message()") + text_arg(suffix, "analyze_message()", "suffix")
     non_gsm = tuple(
         NonGsmChar(i, ch) for i, ch in enumerate(sent) if ch not in _BASIC and ch not in _EXTENSION
     )
@@ -212,8 +210,8 @@ def analyze_messages(
     Columns: ``encoding``, ``units``, ``parts``, ``per_part_limit``, ``chars``;
     a null message is analyzed as empty.
     """
-    series = values if isinstance(values, pl.Series) else pl.Series(list(values), dtype=pl.String)
-    return _analyze_series(series.cast(pl.String), suffix)
+    series = column_arg(values, "analyze_messages()", "analyze_message()")
+    return _analyze_series(series, text_arg(suffix, "analyze_messages()", "suffix"))
 
 
 def message_expr(column: str | pl.Expr, *, suffix: str = "") -> pl.Expr:

@@ -186,3 +186,79 @@ def test_check_stats_and_read_refuse_what_is_not_a_path(call: object, match: str
     with pytest.raises(UsageError, match=match) as info:
         call()
     _one_line(info)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (p2pfile.check, r"check\(\) takes paths, not an open file"),
+        (p2pfile.stats, r"stats\(\) takes paths, not an open file"),
+    ],
+)
+def test_an_open_file_is_refused_not_read_as_one_path_per_line(
+    src: Path, call: object, match: str
+) -> None:
+    """Iterated, an open file gives its lines: each would be a missing file (F101)."""
+    assert callable(call)
+    with src.open("rb") as f, pytest.raises(UsageError, match=match):
+        call(f)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (FOREIGN, r"check\(\) path holds a line break, so it is no path"),
+        (FOREIGN.encode(), r"check\(\) path holds a line break"),
+        ("a\x00b.csv", r"check\(\) path holds a NUL character"),
+        (["ok.csv", "a\x00b.csv"], r"check\(\) path #2 holds a NUL character"),
+        (pl.DataFrame({"recipient": ["09121234567"]}), r"use p2pfile\.split\(frame\)"),
+    ],
+)
+def test_content_or_a_frame_passed_as_paths_is_refused(value: object, match: str) -> None:
+    with pytest.raises(UsageError, match=match) as info:
+        p2pfile.check(value)
+    _one_line(info)
+
+
+def test_a_name_too_long_for_the_file_system_is_an_f101_finding(tmp_path: Path) -> None:
+    """Path.is_dir raises ENAMETOOLONG; a missing file of any name is a finding."""
+    name = str(tmp_path / ("x" * 300 + ".csv"))
+    report = p2pfile.check(name, isolated=True)
+    assert [(d.code, d.path) for d in report] == [("F101", name)]
+    assert "too long" in report.diagnostics[0].message
+    with pytest.raises(p2pfile.InputFileError, match="F101"):
+        p2pfile.stats(name)
+
+
+# --------------------------------------------------------------------------- the faces
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: p2pfile.normalize_numbers("09121234567"), r"for one value use normalize_number"),
+        (lambda: p2pfile.analyze_messages("hello"), r"for one value use analyze_message"),
+        (
+            lambda: p2pfile.normalize_numbers(pl.DataFrame({"r": ["0912"]})),
+            r"not a whole frame; pass one column",
+        ),
+        (lambda: p2pfile.normalize_numbers(5), r"takes a column of cells .*, not int"),
+        (lambda: p2pfile.normalize_numbers([1, 2]), r"takes cells of text"),
+        (lambda: p2pfile.normalize_number(None), r"normalize_number\(\) text must be a str"),
+        (lambda: p2pfile.analyze_message(5), r"analyze_message\(\) text must be a str, not int"),
+        (lambda: p2pfile.analyze_message("x", suffix=None), r"suffix must be a str"),
+    ],
+)
+def test_the_faces_refuse_what_would_be_misread(call: object, match: str) -> None:
+    """A bare str is iterable: one row per character. Every refusal is a UsageError."""
+    assert callable(call)
+    with pytest.raises(UsageError, match=match) as info:
+        call()
+    _one_line(info)
+
+
+def test_the_faces_take_any_column_of_cells() -> None:
+    assert p2pfile.normalize_numbers(pl.Series([9121234567])).get_column("e164").to_list() == [
+        "+989121234567"
+    ]
+    assert p2pfile.analyze_messages(m for m in ["a", None]).height == 2

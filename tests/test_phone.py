@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p2pfile import _phone_meta, normalize_number, normalize_numbers, number_expr, phone
+from p2pfile import UsageError, _phone_meta, normalize_number, normalize_numbers, number_expr, phone
 
 MCI = "+989123456789"
 
@@ -238,7 +238,7 @@ def test_expression_form_works_inside_a_lazy_pipeline() -> None:
 
 
 def test_scalar_face_refuses_non_strings() -> None:
-    with pytest.raises(TypeError, match="str"):
+    with pytest.raises(UsageError, match="str"):
         normalize_number(9123456789)  # type: ignore[arg-type]
 
 
