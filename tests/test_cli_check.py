@@ -159,6 +159,8 @@ def test_pre_commit_hook_entry_runs_on_a_sample(capsys: pytest.CaptureFixture[st
     files = [str(p) for p in sorted(EXAMPLES.iterdir()) if pattern.search(p.name)]
     assert any(f.endswith(".csv") for f in files)
     assert not pattern.search("notes.txt")
+    # Excel and Windows exporters write upper-case extensions; check dir/ takes them too.
+    assert pattern.search("EXPORT.CSV") and pattern.search("Book.XLSX")
     program, *args = shlex.split(hook["entry"])
     assert program == "p2pfile"
     assert main([*args, "--isolated", str(EXAMPLES / "clean.csv")]) == 0
@@ -176,8 +178,8 @@ def test_pre_commit_fix_hook_rewrites_csvs_in_place(
     hook = _hook("p2pfile-fix")
     assert hook["require_serial"] == "true"
     pattern = re.compile(hook["files"])
-    assert pattern.search("to/jan.csv")
-    assert not pattern.search("jan.xlsx")
+    assert pattern.search("to/jan.csv") and pattern.search("to/JAN.CSV")
+    assert not pattern.search("jan.xlsx") and not pattern.search("JAN.XLSX")
     program, *args = shlex.split(hook["entry"])
     assert program == "p2pfile"
     sample = tmp_path / "jan.csv"
