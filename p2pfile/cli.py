@@ -11,6 +11,7 @@ code, so tests call ``main([...])`` directly.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -43,6 +44,8 @@ from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
 from p2pfile.stats import render_stats_text, stats_sources
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
+#: The shell's code for a process ended by SIGINT (128 + 2), as for any program stopped so.
+EXIT_INTERRUPTED: Final = 130
 HUMAN_FORMATS = frozenset({"full", "concise", "grouped"})
 _DISTINCT_SHOWN = 8
 
@@ -415,9 +418,10 @@ def check(  # noqa: PLR0917
         raise click.UsageError("--config and --isolated exclude each other")
     sources = _sources(paths or (".",))
     if not sources:
-        click.echo("p2pfile: no CSV or XLSX files found", err=True)
-        return EXIT_ERROR
+        # As ruff: a warning and an empty report (a CI step may upload the SARIF file).
+        click.echo("p2pfile: warning: no CSV or XLSX files found", err=True)
     names = [s[0] if isinstance(s, tuple) else s for s in sources]
+    _refuse_output_among_inputs(output_file, names, paths or (".",))
     settings = _settings_for(names, config_path, isolated, overrides).merged(
         output_format=output_format, fail_on=fail_on, show_rows=show_rows
     )
@@ -440,6 +444,28 @@ def check(  # noqa: PLR0917
     if exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if report.failed(settings.fail_on) else EXIT_CLEAN
+
+
+def _refuse_output_among_inputs(
+    output_file: str | None, names: Sequence[str], paths: Sequence[str]
+) -> None:
+    """UsageError when ``-o`` names a file being checked: the report would replace the
+    recipient list (``fix -o`` is the fixed file; the slip is easy). A CSV or XLSX
+    report inside a directory being checked gets a warning: the next run lints it."""
+    if output_file is None:
+        return
+    target = os.path.realpath(output_file)
+    if any(name != "-" and os.path.realpath(name) == target for name in names):
+        msg = f"-o {output_file} is one of the files being checked; the report would replace it"
+        raise click.UsageError(msg)
+    if Path(output_file).suffix.lower() in (".csv", ".xlsx") and any(
+        os.path.isdir(p) and target.startswith(os.path.realpath(p) + os.sep) for p in paths
+    ):
+        click.echo(
+            f"p2pfile: warning: the report {output_file} is inside a checked directory; "
+            "the next check will read it as a recipient file",
+            err=True,
+        )
 
 
 def _write_report(
@@ -819,9 +845,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
-    except click.Abort:
+    except click.Abort:  # click's form of Ctrl-C (and of EOF at a prompt)
         click.echo("Aborted.", err=True)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except SendError as exc:  # the provider, the network or the journal stopped a send
         click.echo(f"p2pfile: send failed: {exc}", err=True)
         return EXIT_SEND_FAILED
@@ -830,17 +856,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
-    except Exception as exc:  # never a traceback for the user; P2PFILE_DEBUG=1 shows it
-        if os.environ.get("P2PFILE_DEBUG"):
-            raise
-        click.echo(
-            f"p2pfile: internal error: {type(exc).__name__}: {exc} "
-            "(please report it; P2PFILE_DEBUG=1 shows the traceback)",
-            err=True,
-        )
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if not _is_broken_pipe(exc):
+            return _internal_error(exc)
+        # The reader went away (``| head``): nothing to say to it. Point stdout at
+        # /dev/null, or the interpreter's final flush fails on the same pipe.
+        with contextlib.suppress(OSError, ValueError):  # no real stdout: nothing to flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
+    except Exception as exc:  # never a traceback for the user
+        return _internal_error(exc)
     return result if isinstance(result, int) else EXIT_CLEAN
+
+
+def _is_broken_pipe(exc: OSError) -> bool:
+    """A write to a closed pipe: Python's BrokenPipeError, or polars' writers' OSError
+    ("Broken pipe (os error 32)"), which carries no errno."""
+    return (
+        isinstance(exc, BrokenPipeError)
+        or exc.errno == errno.EPIPE
+        or (exc.errno is None and f"(os error {errno.EPIPE})" in str(exc))
+    )
+
+
+def _internal_error(exc: Exception) -> int:
+    """One line for a bug, never a traceback; P2PFILE_DEBUG=1 shows it."""
+    if os.environ.get("P2PFILE_DEBUG"):
+        raise exc
+    click.echo(
+        f"p2pfile: internal error: {type(exc).__name__}: {exc} "
+        "(please report it; P2PFILE_DEBUG=1 shows the traceback)",
+        err=True,
+    )
+    return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

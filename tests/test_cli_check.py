@@ -6,6 +6,8 @@ import io
 import json
 import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,7 +162,8 @@ def test_pre_commit_hook_entry_runs_on_a_sample(capsys: pytest.CaptureFixture[st
     assert any(f.endswith(".csv") for f in files)
     assert not pattern.search("notes.txt")
     # Excel and Windows exporters write upper-case extensions; check dir/ takes them too.
-    assert pattern.search("EXPORT.CSV") and pattern.search("Book.XLSX")
+    assert pattern.search("EXPORT.CSV")
+    assert pattern.search("Book.XLSX")
     program, *args = shlex.split(hook["entry"])
     assert program == "p2pfile"
     assert main([*args, "--isolated", str(EXAMPLES / "clean.csv")]) == 0
@@ -178,8 +181,10 @@ def test_pre_commit_fix_hook_rewrites_csvs_in_place(
     hook = _hook("p2pfile-fix")
     assert hook["require_serial"] == "true"
     pattern = re.compile(hook["files"])
-    assert pattern.search("to/jan.csv") and pattern.search("to/JAN.CSV")
-    assert not pattern.search("jan.xlsx") and not pattern.search("JAN.XLSX")
+    assert pattern.search("to/jan.csv")
+    assert pattern.search("to/JAN.CSV")
+    assert not pattern.search("jan.xlsx")
+    assert not pattern.search("JAN.XLSX")
     program, *args = shlex.split(hook["entry"])
     assert program == "p2pfile"
     sample = tmp_path / "jan.csv"
@@ -307,3 +312,71 @@ def test_a_file_name_that_is_not_utf8_is_checked_fixed_and_counted(
     assert json.loads(capsys.readouterr().out)[0]["path"] == shown
     assert main(["stats", "--isolated", "--output-format", "json", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["path"] == shown
+
+
+# --------------------------------------------------------------------------- output safety
+
+
+def test_check_refuses_to_write_its_report_over_a_file_it_checks(tmp_path: Path) -> None:
+    """``fix -o`` is the fixed file, ``check -o`` the report: the slip must not cost the
+    recipient list."""
+    src = tmp_path / "list.csv"
+    src.write_bytes((EXAMPLES / "messy.csv").read_bytes())
+    before = src.read_bytes()
+    assert main(["check", "--isolated", str(src), "-o", str(src)]) == 2
+    assert main(["check", "--isolated", str(tmp_path), "-o", str(tmp_path / "." / "list.csv")]) == 2
+    assert src.read_bytes() == before
+
+
+def test_a_report_written_into_a_checked_directory_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "clean.csv").write_bytes((EXAMPLES / "clean.csv").read_bytes())
+    assert main(["check", "--isolated", str(tmp_path), "-o", str(tmp_path / "report.csv")]) == 0
+    assert "inside a checked directory" in capsys.readouterr().err
+
+
+def test_a_directory_without_recipient_files_gives_an_empty_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ruff: a warning and exit 0; a CI step that uploads the SARIF file finds one."""
+    sarif = tmp_path / "out.sarif"
+    (tmp_path / "data").mkdir()
+    assert (
+        main(["check", str(tmp_path / "data"), "--output-format", "sarif", "-o", str(sarif)]) == 0
+    )
+    assert "no CSV or XLSX files found" in capsys.readouterr().err
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"] == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "json-lines", "full"])
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path: Path, fmt: str) -> None:
+    """``p2pfile check big.csv --output-format json | head -1``: polars' writers report a
+    closed pipe as a plain OSError, which must not read as an internal error."""
+    src = tmp_path / "big.csv"
+    src.write_text(
+        "recipient,message\n" + "".join(f"91{i:08d},hi\n" for i in range(20_000)), encoding="utf-8"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "p2pfile", "check", "--isolated", "--output-format", fmt, str(src)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""
+
+
+def test_ctrl_c_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("p2pfile.cli.check_files", interrupted)
+    assert main(["check", "--isolated", str(EXAMPLES / "clean.csv")]) == 130
+    assert "Traceback" not in capsys.readouterr().err
