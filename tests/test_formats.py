@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from p2pfile import report as report_module
 from p2pfile.errors import UsageError
 from p2pfile.formats import FORMATS, OUTBOUND, RenderOptions, mask_phone, render, sarif
-from p2pfile.formats._redact import mask_phone_expr
+from p2pfile.formats._redact import mask_phone_expr, message_excerpt, message_excerpt_expr
 from p2pfile.formats.sarif import MAX_RESULTS, cap_per_group
 from p2pfile.report import FINDING_SCHEMA, FileSummary, Report
 
@@ -752,6 +752,42 @@ def test_outbound_values_are_masked_and_shown_with_redact_false(fmt: str) -> Non
     unmasked = rendered(sample(), fmt, redact=False)
     assert "09901234567" in unmasked
     assert PERSIAN_MESSAGE in unmasked
+
+
+@pytest.mark.parametrize("fmt", sorted(OUTBOUND))
+def test_numbers_and_codes_in_messages_never_leave_the_machine(fmt: str) -> None:
+    """A message value is an excerpt with its digits hidden; a message that quotes its
+    cell (M402) has the phone-like runs hidden."""
+    rows = [
+        finding(
+            "m.csv", 2, "M401 unresolved-placeholder", "error", "unresolved placeholder {x}",
+            row=1, field="message", value="09351234567 {x} is your line",
+        ),
+        finding(
+            "m.csv", 3, "M204 crlf-in-message", "warning", "CR LF line breaks",
+            row=2, field="message", value="Code 482913\r\nfor ۰۹۳۵۱۲۳۴۵۶۷",
+        ),
+        finding(
+            "m.csv", 4, "M402 spreadsheet-artifact", "error",
+            "the message is a spreadsheet artifact: =HYPERLINK(09351234567)",
+            row=3, field="message", value="=HYPERLINK(09351234567)",
+        ),
+    ]  # fmt: skip
+    report = Report(
+        (FileSummary("m.csv", "csv", 3, 2, 1),), pl.DataFrame(rows, schema=FINDING_SCHEMA)
+    )
+    output = rendered(report, fmt)
+    for secret in ("0935", "482913", "۰۹۳۵", "3456"):
+        assert secret not in output
+    assert "09351234567" in rendered(report, fmt, redact=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(alphabet="ab 09۰۹٠٩\n…", max_size=40), max_size=30))
+def test_message_excerpt_faces_agree(values: list[str]) -> None:
+    column = pl.Series("v", values, dtype=pl.String).to_frame()
+    vectorized = column.select(message_excerpt_expr(pl.col("v"))).to_series().to_list()
+    assert vectorized == [message_excerpt(v) for v in values]
 
 
 def test_redact_true_masks_human_formats_too() -> None:

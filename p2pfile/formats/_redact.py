@@ -23,8 +23,9 @@ __all__ = [
     "mask_numbers_in_text",
     "mask_phone",
     "mask_phone_expr",
+    "message_excerpt",
+    "message_excerpt_expr",
     "redact_frame",
-    "truncate_text",
 ]
 
 #: Values shorter than this are masked entirely: too little would stay hidden.
@@ -66,35 +67,42 @@ def mask_phone_expr(expr: pl.Expr) -> pl.Expr:
     return pl.concat_str(expr.str.slice(0, head), stars, expr.str.slice(n - tail, tail))
 
 
-def truncate_text(value: str) -> str:
-    """A message excerpt: the first 20 characters and ``…`` when there is more."""
-    return value if len(value) <= EXCERPT else value[:EXCERPT] + ELLIPSIS
+def message_excerpt(value: str) -> str:
+    """A message as published: the first 20 characters, ``…`` when there is more, and
+    every digit a ``*`` (a phone number or a one-time code near the start would
+    otherwise leave the machine; a finding's ``character N`` still points right)."""
+    cut = value if len(value) <= EXCERPT else value[:EXCERPT] + ELLIPSIS
+    return _DIGIT.sub("*", cut)
 
 
-def _truncate_expr(expr: pl.Expr) -> pl.Expr:
+def message_excerpt_expr(expr: pl.Expr) -> pl.Expr:
+    """:func:`message_excerpt` over a string column; nulls stay null."""
     return (
         pl.when(expr.str.len_chars() > EXCERPT)
         .then(pl.concat_str(expr.str.slice(0, EXCERPT), pl.lit(ELLIPSIS)))
         .otherwise(expr)
+        .str.replace_all(DIGIT_CLASS, "*")
     )
 
 
 def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """A findings frame whose ``value`` and ``fix_replacement`` are safe to publish.
 
-    Message values are cut to an excerpt; everything else is masked as a
-    phone number, including values of whole-file findings (``field`` null): a
-    raw record or header quoted by a structure rule may hold a recipient.
-    Row findings' messages never name a recipient (it is their ``value``), but
-    a whole-file finding's message may quote the record it is about (F201's
-    first record, F202's header, F205's cells not read): the numbers in those
-    are masked (:func:`mask_numbers_in_text`).
+    Message values are cut to an excerpt with their digits hidden
+    (:func:`message_excerpt`); everything else is masked as a phone number,
+    including values of whole-file findings (``field`` null): a raw record or
+    header quoted by a structure rule may hold a recipient. A whole-file
+    finding's message may quote the record it is about (F201's first record,
+    F202's header, F205's cells not read): the numbers in those are masked
+    (:func:`mask_numbers_in_text`). A row finding's message may quote its cell
+    (M402's artifact, M104's text as it was meant): phone-like runs there are
+    hidden whole.
     """
     is_message = pl.col("field") == "message"
 
     def redact(column: str) -> pl.Expr:
         col = pl.col(column)
-        return pl.when(is_message).then(_truncate_expr(col)).otherwise(mask_phone_expr(col))
+        return pl.when(is_message).then(message_excerpt_expr(col)).otherwise(mask_phone_expr(col))
 
     whole_file = frame.get_column("field").is_null()
     # Few distinct messages (a handful per file, one per record for F205/F207 at most):
@@ -102,10 +110,13 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     quoted = frame.get_column("message").filter(whole_file).unique().drop_nulls().to_list()
     masked = {text: mask_numbers_in_text(text) for text in quoted}
     changed = {text: new for text, new in masked.items() if new != text}
-    message = pl.col("message")
+    # One pass over the column for the row findings (many distinct messages).
+    message = pl.col("message").str.replace_all(_NUMBER_IN_TEXT.pattern, "*" * SHORT)
     if changed:
         message = (
-            pl.when(pl.col("field").is_null()).then(message.replace(changed)).otherwise(message)
+            pl.when(pl.col("field").is_null())
+            .then(pl.col("message").replace(changed))
+            .otherwise(message)
         )
     return frame.with_columns(
         value=redact("value"),
@@ -118,6 +129,9 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
 #: at most two separators between two digits. Shorter runs (line numbers, byte
 #: offsets, short codes) are left readable.
 _NUMBER_IN_TEXT: Final = re.compile(f"{DIGIT_CLASS}(?:[\\s\\-.()/]{{0,2}}{DIGIT_CLASS}){{9,}}")
+
+
+_DIGIT: Final = re.compile(DIGIT_CLASS)
 
 
 def mask_numbers_in_text(text: str) -> str:
