@@ -468,6 +468,20 @@ def _refuse_output_among_inputs(
         )
 
 
+def _repository_root() -> str | None:
+    """Where CI formats' paths start: the checkout the CI names (GitHub Actions'
+    ``GITHUB_WORKSPACE``, GitLab's ``CI_PROJECT_DIR``), else the git work tree around
+    the current directory; None outside both (paths stay as given)."""
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    here = Path.cwd()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():  # a directory, or a worktree's file
+            return str(directory)
+    return None
+
+
 def _write_report(
     report: Report,
     fmt: str,
@@ -484,6 +498,7 @@ def _write_report(
         statistics=statistics,
         rule_docs={rule.code: rule for rule in all_rules()},
         color=False,
+        root=_repository_root(),
     )
     if output_file is None:
         stream = sys.stdout

@@ -380,3 +380,38 @@ def test_ctrl_c_exits_130(
     monkeypatch.setattr("p2pfile.cli.check_files", interrupted)
     assert main(["check", "--isolated", str(EXAMPLES / "clean.csv")]) == 130
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("github", "file=data/list.csv,line=3"),
+        ("gitlab", '"path": "data/list.csv"'),
+        ("sarif", '"uri": "data/list.csv"'),
+        ("junit", 'classname="data/list.csv"'),
+    ],
+)
+def test_ci_formats_give_paths_from_the_repository_root(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    expected: str,
+) -> None:
+    """A job in a subdirectory, or a path with '..': the annotation must still land on
+    the file, which CI systems resolve against the checkout."""
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "data").mkdir()
+    (repo / "scripts").mkdir()
+    (repo / "data" / "list.csv").write_bytes((EXAMPLES / "messy.csv").read_bytes())
+    monkeypatch.chdir(repo / "scripts")
+    assert main(["check", "--isolated", "--output-format", fmt, "../data/list.csv"]) == 1
+    out = capsys.readouterr().out
+    assert expected in out.replace('"path":"', '"path": "').replace('"uri":"', '"uri": "')
+    assert "../data" not in out
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo / "data"))  # the CI's word wins
+    assert main(["check", "--isolated", "--output-format", fmt, "../data/list.csv"]) == 1
+    assert "data/list.csv" not in capsys.readouterr().out

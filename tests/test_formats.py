@@ -851,3 +851,28 @@ def test_formats_and_errors() -> None:
 def test_every_format_renders_an_empty_report(fmt: str) -> None:
     output = rendered(make_report([], (FileSummary("ok.csv", "csv", 0, 0, 0),)), fmt)
     assert output == "" if fmt == "json-lines" else output.endswith("\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/repo/data/a.csv", "data/a.csv"),
+        ("/repo/a.csv", "a.csv"),
+        ("/elsewhere/a.csv", "/elsewhere/a.csv"),
+        ("/repo-other/a.csv", "/repo-other/a.csv"),
+        ("-", "-"),
+    ],
+)
+def test_paths_are_made_relative_to_the_root_only_inside_it(path: str, expected: str) -> None:
+    from p2pfile.formats._paths import relative_to
+
+    assert relative_to(path, "/repo") == expected
+
+
+def test_the_root_changes_outbound_formats_only() -> None:
+    report = make_report(
+        [finding("/repo/data/a.csv", 2, "P205 unknown-prefix", "error", "x", row=1)],
+        (FileSummary("/repo/data/a.csv", "csv", 1, 1, 0),),
+    )
+    assert "file=data/a.csv," in rendered(report, "github", root="/repo")
+    assert "/repo/data/a.csv:2:" in rendered(report, "concise", root="/repo")

@@ -11,8 +11,9 @@ CLI chooses the stream.
   uncapped.
 - CI: ``github``, ``sarif``, ``gitlab``, ``junit``. These leave the machine
   (:data:`OUTBOUND`), so by default recipients in ``value`` are masked with
-  :func:`mask_phone` and message values cut to an excerpt. ``github`` and
-  ``sarif`` respect GitHub's caps.
+  :func:`mask_phone` and message values cut to an excerpt, and, given the
+  repository's root (``RenderOptions.root``), paths are relative to it.
+  ``github`` and ``sarif`` respect GitHub's caps.
 
 With ``statistics`` the listing becomes ruff's ``--statistics`` table (a
 JSON list for ``json``, one object per line for ``json-lines``).
@@ -26,6 +27,7 @@ from typing import Final, TextIO, cast
 
 from p2pfile.errors import UsageError
 from p2pfile.formats._options import RenderOptions, RuleDoc
+from p2pfile.formats._paths import with_paths_relative_to
 from p2pfile.formats._redact import mask_phone, redact_frame
 from p2pfile.report import Report
 
@@ -91,4 +93,6 @@ def render(report: Report, fmt: str, out: TextIO, options: RenderOptions = DEFAU
     redact = options.redact if options.redact is not None else fmt in OUTBOUND
     if redact:
         report = Report(report.files, redact_frame(report.frame))
+    if options.root is not None and fmt in OUTBOUND:
+        report = with_paths_relative_to(report, options.root)
     renderer(report, out, options)

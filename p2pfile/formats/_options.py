@@ -39,7 +39,8 @@ class RenderOptions:
     ``show_rows`` caps the findings a human format lists per (file, rule);
     ``None`` lists them all and ``0`` lists none (only the "... and N more"
     lines). ``redact=None`` masks recipients only in formats that leave the
-    machine (:data:`p2pfile.formats.OUTBOUND`).
+    machine (:data:`p2pfile.formats.OUTBOUND`). ``root``: the repository's root;
+    those formats then give the paths of files inside it relative to it.
     """
 
     show_rows: int | None = 20
@@ -47,6 +48,7 @@ class RenderOptions:
     color: bool = False
     statistics: bool = False
     rule_docs: Mapping[str, RuleDoc] | None = None
+    root: str | None = None
 
     def __post_init__(self) -> None:
         if self.show_rows is not None and self.show_rows < 0:
