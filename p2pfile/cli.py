@@ -681,29 +681,53 @@ def _stdin_file() -> Iterator[str]:
 
 
 def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
-    results = [
-        fix_file(
-            path,
-            job.output,
-            job.rejects,
-            unsafe=job.unsafe,
-            number_format=job.number_format,
-            settings=job.settings,
-        )
-        for path in paths
-    ]
-    results = [replace(r, path=job.name(r.path)) for r in results]
+    """Fix each file; a file fix refuses is named on stderr and the others are still
+    fixed, each summary printed as its file is done (exit 2 if any was refused)."""
+    if len(paths) > 1:
+        _refuse_before_writing(paths, job)
+    results: list[FixResult] = []
+    refused = False
+    for path in paths:
+        try:
+            result = fix_file(
+                path,
+                job.output,
+                job.rejects,
+                unsafe=job.unsafe,
+                number_format=job.number_format,
+                settings=job.settings,
+            )
+        except P2PFileError as exc:
+            if len(paths) == 1:
+                raise
+            click.echo(f"p2pfile: error: {exc}", err=True)
+            refused = True
+            continue
+        results.append(replace(result, path=job.name(result.path)))
+        if not as_json:
+            for line in _fix_summary(results[-1]):
+                click.echo(line)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-    else:
-        for result in results:
-            for line in _fix_summary(result):
-                click.echo(line)
+    if refused:
+        return EXIT_ERROR
     # The verdict check would give on the output: a warning alone (D102, two messages
     # to one recipient) must not fail `p2pfile fix -o out.csv && upload`.
     warnings_fail = job.settings.fail_on == "warning"
     failed = any(r.remaining if warnings_fail else r.remaining_errors for r in results)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _refuse_before_writing(paths: Sequence[str], job: _FixJob) -> None:
+    """UsageError, before any file is rewritten, for a file of the run that fix would
+    refuse by its name alone: an XLSX in place, a directory."""
+    for path in paths:
+        if os.path.isdir(path):
+            msg = f"{path} is a directory: fix takes files (p2pfile check searches directories)"
+            raise click.UsageError(msg)
+        if job.output is None and Path(path).suffix.lower() == ".xlsx":
+            msg = f"{path}: an XLSX file is never rewritten in place; nothing was fixed"
+            raise click.UsageError(msg)
 
 
 def _show_diff(paths: Sequence[str], job: _FixJob) -> int:

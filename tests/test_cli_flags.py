@@ -200,3 +200,37 @@ def test_stats_reads_standard_input(
     assert main(["stats", "--isolated", "--output-format", "json", "-", str(foreign)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(f["path"], f["sent"]) for f in data["files"]] == [("-", 1), (str(foreign), 1)]
+
+
+# --------------------------------------------------------------------------- several files
+
+
+def test_fix_of_several_files_refuses_an_xlsx_in_place_before_writing_any(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The order of the names must not decide which files were changed before the error."""
+    a = tmp_path / "a.csv"
+    a.write_text("recipient,message\n9121234567,hi\n", encoding="utf-8")
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(b"not read")
+    before = a.read_bytes()
+    assert main(["fix", "--isolated", str(a), str(book)]) == 2
+    assert a.read_bytes() == before
+    assert "nothing was fixed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_fix_of_several_files_fixes_the_others_and_says_what_it_did(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], order: int
+) -> None:
+    """A file fix refuses for what it holds (a broken record cannot be written back in
+    place) is named; every other file is fixed and summarized; exit 2."""
+    good = tmp_path / "good.csv"
+    good.write_text("recipient,message\n9121234567,hi\n", encoding="utf-8")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("recipient,message\n09121234567\n09351234567,ok\n", encoding="utf-8")
+    assert main(["fix", "--isolated", *[str(p) for p in (good, broken)][::order]]) == 2
+    out, err = capsys.readouterr()
+    assert good.read_text(encoding="utf-8") == "recipient,message\n+989121234567,hi\n"
+    assert f"{good}: 1 row in, 1 written" in out
+    assert f"p2pfile: error: {broken}:" in err
