@@ -1310,7 +1310,7 @@ def fix(
         _check_xlsx_fits(decision, written, out)
 
     if rej is not None:
-        _atomic_write(rej, lambda tmp: _write_csv([decision.rejects()], tmp))
+        _atomic_write(rej, lambda tmp: _write_csv([decision.rejects()], tmp), no_wider_than=name)
     target = out if out is not None else name
     # The clean rows are rebuilt and written a slice at a time: never a second copy of the file.
     changed = _atomic_write(
@@ -1322,6 +1322,7 @@ def fix(
         ),
         compare_with=name,
         keep_mode_of=name if out is None else None,
+        no_wider_than=name,
         skip_if_same=out is None,
     )
     duplicates = decision.duplicates()
@@ -1641,15 +1642,21 @@ def _atomic_write(
     *,
     compare_with: str | None = None,
     keep_mode_of: str | None = None,
+    no_wider_than: str | None = None,
     skip_if_same: bool = False,
 ) -> bool:
     """Write through a temporary file in the same directory, then ``os.replace`` it.
 
     Returns whether the new bytes differ from ``compare_with``; with
     ``skip_if_same`` an identical result is not moved into place (the file and
-    its modification time stay as they were).
+    its modification time stay as they were). A symbolic link is written
+    through: its target gets the new bytes, and the link stays a link.
+    ``keep_mode_of``: the file takes that file's permissions (in place);
+    ``no_wider_than``: it is readable by no one the input is not readable by
+    (the rows of a private file stay private).
     """
-    directory = os.path.dirname(os.path.abspath(dest))
+    dest = os.path.realpath(dest)
+    directory = os.path.dirname(dest)
     tmp = os.path.join(directory, f".{os.path.basename(dest)}.{secrets.token_hex(4)}.tmp")
     try:
         # Created by os.open so the umask applies, as for any new file (mkstemp makes 0600).
@@ -1667,6 +1674,8 @@ def _atomic_write(
             return False
         if keep_mode_of is not None:
             shutil.copymode(keep_mode_of, tmp)
+        elif no_wider_than is not None and os.path.isfile(no_wider_than):
+            os.chmod(tmp, os.stat(tmp).st_mode & os.stat(no_wider_than).st_mode & 0o777)
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):

@@ -676,3 +676,27 @@ def test_excel_sep_hint_line_is_removed(tmp_path: Path) -> None:
     assert result.fixes["F202"] == 2  # the hint line and the alias header
     assert out.read_text(encoding="utf-8") == 'recipient,message\n+989121234567,"hi, there"\n'
     assert _findings(out) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and modes")
+def test_in_place_writes_through_a_symlink(tmp_path: Path) -> None:
+    """A data file kept as a link (a shared folder, a repository's symlink): the link
+    must stay a link, and its target be the file fixed."""
+    target = tmp_path / "target.csv"
+    target.write_text("recipient,message\n9121234567,hi\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target.name)
+    fix(str(link), settings=Settings())
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "recipient,message\n+989121234567,hi\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_outputs_of_a_private_file_stay_private(tmp_path: Path) -> None:
+    src = tmp_path / "private.csv"
+    src.write_text("recipient,message\n9121234567,hi\nbad,x\n", encoding="utf-8")
+    src.chmod(0o600)
+    out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
+    fix(str(src), output=str(out), rejects=str(rej), settings=Settings())
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert rej.stat().st_mode & 0o777 == 0o600
