@@ -86,10 +86,19 @@ def _values(values: Sequence[str]) -> Iterable[str]:
             yield value
 
 
+#: The normalizer's reasons whose P2xx rule has another name.
+_REASON_RULE: Final = {"empty": "P201", "landline": "P204"}
+
+
 def _number_line(result: NumberResult) -> str:
     if result.e164 is None:
         reason = result.reason or "invalid-number"
-        return f"{result.input!r}: invalid ({reason}): {REASON_TEXT[reason]}"
+        # The rule check reports it under, so `--ignore` can be given what is shown.
+        rule = get_rule(_REASON_RULE.get(reason, reason))
+        which = reason if rule is None else f"{rule.code} {rule.name}"
+        if rule is not None and rule.name != reason:
+            which += f": {reason}"
+        return f"{result.input!r}: invalid ({which}): {REASON_TEXT[reason]}"
     where = "foreign" if result.foreign else result.operator
     forms = ", ".join(f"{code} {FORM_NAMES[code]}" for code in result.forms)
     return f"{result.input!r}: {result.e164} {where}" + (f" [{forms}]" if forms else "")
@@ -807,7 +816,7 @@ def stats_command(  # noqa: PLR0917
         raise click.UsageError("no CSV or XLSX files found")
     result = stats_sources(sources, tariff=tariff, settings=settings)
     if output_format == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(result.to_json(indent=2))
     else:
         text = render_stats_text(result, color=_use_color(color, sys.stdout))
         click.echo(text, nl=not text.endswith("\n"))
@@ -843,7 +852,9 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
 def _rule_text(rule: Rule) -> str:
     severity = rule.severity or "off by default"
     fix = f", fix: {rule.fix}" if rule.fix else ""
-    return f"{rule.code} {rule.name} ({severity}{fix})\n\n{rule.doc}\n"
+    # The docstrings' reST literals (``x``) read as Markdown's in a terminal: `x`.
+    doc = rule.doc.replace("``", "`")
+    return f"{rule.code} {rule.name} ({severity}{fix})\n\n{doc}\n"
 
 
 @cli.command()

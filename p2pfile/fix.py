@@ -1428,6 +1428,10 @@ def _prepare(
         choices = " or ".join(repr(f) for f in get_args(NumberFormat))
         msg = f"number_format must be {choices}, not {number_format!r}"
         raise UsageError(msg)
+    if not isinstance(unsafe, bool):
+        # unsafe="no" is truthy: it would transcode and rewrite what was not asked for.
+        msg = f"unsafe must be True or False, not {unsafe!r}"
+        raise UsageError(msg)
     plan = plan_from_settings(settings)
     options = replace(plan.options, number_format=number_format or settings.number_format)
     if in_place and _is_xlsx_name(name):

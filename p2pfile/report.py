@@ -136,7 +136,12 @@ def _diagnostic(row: dict[str, Any]) -> Diagnostic:
 
 @dataclass(frozen=True)
 class Report:
-    """The result of checking one or more files. Immutable; never prints."""
+    """The result of checking one or more files; never prints.
+
+    Frozen: its fields cannot be reassigned. ``frame`` is a polars DataFrame,
+    which polars lets a caller change in place (``frame[0, "severity"] = ...``):
+    ``clone()`` it before editing, or the report's counts change with it.
+    """
 
     files: tuple[FileSummary, ...]
     frame: pl.DataFrame

@@ -19,6 +19,7 @@ Nothing here prints: :func:`render_stats_text` returns the text the CLI shows.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,11 @@ class Stats:
     cost: Cost | None
     #: One line per file finding that changes what the counts cover.
     notes: tuple[str, ...] = field(default=())
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The JSON document ``stats --output-format json`` prints
+        (``schemas/stats.schema.json``), as :meth:`Report.to_json` is check's."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict in the shape of ``schemas/stats.schema.json``."""

@@ -262,3 +262,10 @@ def test_the_faces_take_any_column_of_cells() -> None:
         "+989121234567"
     ]
     assert p2pfile.analyze_messages(m for m in ["a", None]).height == 2
+
+
+def test_fix_takes_unsafe_as_a_bool_only(src: Path, tmp_path: Path) -> None:
+    """unsafe="no" is truthy: taken as it is, it would apply the unsafe fixes."""
+    with pytest.raises(UsageError, match=r"unsafe must be True or False, not 'no'"):
+        p2pfile.fix(src, output=tmp_path / "out.csv", unsafe="no")  # type: ignore[arg-type]
+    assert not (tmp_path / "out.csv").exists()

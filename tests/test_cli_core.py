@@ -23,7 +23,7 @@ def test_number_prints_e164_operator_and_forms(capsys: pytest.CaptureFixture[str
 def test_number_explains_invalid_values_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["number", "09121234567", "9.12346E+09"]) == 1
     out = capsys.readouterr().out
-    assert "invalid (scientific-notation)" in out
+    assert "invalid (P206 scientific-notation)" in out
     assert "re-export the column" in out
 
 

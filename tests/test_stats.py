@@ -163,6 +163,8 @@ def test_json_validates_against_the_schema(sample: Path) -> None:
     assert sum(percents) == pytest.approx(100, abs=0.1)
     broken = dict(with_cost, surprise=1)
     assert not validator.is_valid(broken)
+    # to_json, as Report has: the document the CLI prints.
+    assert json.loads(stats(sample, settings=Settings(tariff=TARIFF)).to_json()) == with_cost
 
 
 def test_several_files_add_up(sample: Path) -> None:
