@@ -99,7 +99,8 @@ def _number_line(result: NumberResult) -> str:
         if rule is not None and rule.name != reason:
             which += f": {reason}"
         return f"{result.input!r}: invalid ({which}): {REASON_TEXT[reason]}"
-    where = "foreign" if result.foreign else result.operator
+    # A valid foreign mobile, which check rejects (P203) unless foreign numbers are allowed.
+    where = "foreign (P203 unless allow-foreign)" if result.foreign else result.operator
     forms = ", ".join(f"{code} {FORM_NAMES[code]}" for code in result.forms)
     return f"{result.input!r}: {result.e164} {where}" + (f" [{forms}]" if forms else "")
 

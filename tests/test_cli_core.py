@@ -17,7 +17,7 @@ def test_number_prints_e164_operator_and_forms(capsys: pytest.CaptureFixture[str
         "'۰۹۱۲ ۳۴۵ ۶۷۸۹': +989123456789 MCI "
         "[P101 non-ascii-digits, P102 formatting-characters, P103 non-e164]"
     )
-    assert out[1] == "'+971501234567': +971501234567 foreign"
+    assert out[1] == "'+971501234567': +971501234567 foreign (P203 unless allow-foreign)"
 
 
 def test_number_explains_invalid_values_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
