@@ -33,6 +33,7 @@ import re
 import stat
 import tempfile
 import time
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,6 +110,7 @@ _MIN_BODY_RATE: Final = 16 * 1024
 _HEADER: Final = ["recipient", "message"]
 #: The canonical header line: every chunk starts with it, and so does the content digest.
 _HEADER_LINE: Final = b"recipient,message\n"
+_COPY_BLOCK: Final = 1024 * 1024
 #: RFC 4180: quote a field holding a comma, a quote or a line break. (csv.writer
 #: does not quote a lone CR when the line terminator is LF, so it is not used.)
 _NEEDS_QUOTES: Final = re.compile(r'[,"\r\n]')
@@ -1059,7 +1061,8 @@ def plan_clean_csv(
     """What :func:`send_clean_csv` would do with the same arguments; sends and writes nothing.
 
     The file is cut exactly as for a send (same chunks, same names, same
-    sha256 keys); nothing is written (``tmp_dir`` is accepted and unused).
+    sha256 keys) in a private temporary directory under ``tmp_dir``, which
+    is removed; no chunk file is written.
     With a ``journal``, the rows are looked up as a send would look them up;
     without one (nothing journaled yet), every chunk is ``send``. This is
     what a dry run shows: the upload itself, short of the request.
@@ -1067,10 +1070,16 @@ def plan_clean_csv(
     form_fields(from_number, send_time)
     _check_chunk_rows(chunk_rows)
     use = None if resend else journal
-    work = Path(tmp_dir) if tmp_dir is not None else Path(tempfile.gettempdir())
-    chunks = _cut(
-        Path(path), work, chunk_rows, use, from_number=from_number, send_time=send_time, write=False
-    )
+    with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
+        chunks = _cut(
+            Path(path),
+            Path(work),
+            chunk_rows,
+            use,
+            from_number=from_number,
+            send_time=send_time,
+            write=False,
+        )
     return [chunk.plan() for chunk in chunks]
 
 
@@ -1201,13 +1210,20 @@ def _complete_quietly(
 
 @dataclass(frozen=True)
 class _Scan:
-    """The first pass over a clean CSV: its rows, content digest and plain cut."""
+    """The one read of a clean CSV: its rows, content digest and plain cut."""
 
     rows: int
     content_sha256: str
     #: ``(first_row, rows, sha256)`` of each chunk of ``chunk_rows`` from row 1:
     #: the cut an earlier run with the same chunk size made.
     plain: list[tuple[int, int, str]]
+    #: The canonical data rows (no header), and the byte offset each row ends at.
+    body: Path
+    ends: array[int]
+
+    def offset(self, row: int) -> int:
+        """Where the 1-based data ``row`` starts in ``body``."""
+        return self.ends[row - 2] if row > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -1229,11 +1245,19 @@ def _cut(
     send_time: datetime | None,
     write: bool,
 ) -> list[_Chunk]:
-    """The chunks of one run: journaled rows as ``skip``/``refuse``, the rest cut to ``send``."""
-    scan = _scan_csv(source, chunk_rows)
-    covers = _covers(journal, scan, from_number, send_time) if journal is not None else []
-    spans = _spans(scan.rows, covers, chunk_rows)
-    return _write_chunks(source, work, spans, scan, write=write)
+    """The chunks of one run: journaled rows as ``skip``/``refuse``, the rest cut to ``send``.
+
+    The source is parsed once, into a canonical body under ``work``; the
+    chunks are byte ranges of it, known only once the journal has been read.
+    """
+    scan = _scan_csv(source, work, chunk_rows)
+    try:
+        covers = _covers(journal, scan, from_number, send_time) if journal is not None else []
+        spans = _spans(scan.rows, covers, chunk_rows)
+        return _write_chunks(source, work, spans, scan, write=write)
+    finally:
+        with contextlib.suppress(OSError):
+            scan.body.unlink()
 
 
 @contextlib.contextmanager
@@ -1260,14 +1284,26 @@ def _clean_records(source: Path) -> Iterator[Iterator[list[str]]]:
         raise InputFileError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
-def _scan_csv(source: Path, chunk_rows: int | None) -> _Scan:
+def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
     content = hashlib.sha256(_HEADER_LINE)
     plain: list[tuple[int, int, str]] = []
     piece, first, rows = hashlib.sha256(_HEADER_LINE), 1, 0
-    total = 0
-    with _clean_records(source) as records:
+    ends: array[int] = array("Q")
+    end = total = 0
+    body = work / ".clean-rows"
+    try:
+        out = body.open("xb")
+    except OSError as exc:
+        raise _scratch_error(body, exc) from None
+    with out, _clean_records(source) as records:
         for total, record in enumerate(records, start=1):
             line = _csv_line(record).encode("utf-8")
+            try:
+                out.write(line)
+            except OSError as exc:
+                raise _scratch_error(body, exc) from None
+            end += len(line)
+            ends.append(end)
             content.update(line)
             if chunk_rows is None:
                 continue
@@ -1277,12 +1313,13 @@ def _scan_csv(source: Path, chunk_rows: int | None) -> _Scan:
                 plain.append((first, rows, piece.hexdigest()))
                 piece, first, rows = hashlib.sha256(_HEADER_LINE), total + 1, 0
     if not total:
+        body.unlink(missing_ok=True)
         raise InputFileError(f"{source}: no data rows; nothing to send")
     if chunk_rows is None:
         plain.append((1, total, content.hexdigest()))  # one chunk: the whole content
     elif rows:
         plain.append((first, rows, piece.hexdigest()))
-    return _Scan(total, content.hexdigest(), plain)
+    return _Scan(total, content.hexdigest(), plain, body, ends)
 
 
 def _covers(
@@ -1347,51 +1384,46 @@ def _id(record: JournalRecord) -> int:
 def _write_chunks(
     source: Path, work: Path, spans: Sequence[_Span], scan: _Scan, *, write: bool
 ) -> list[_Chunk]:
-    """The second pass: each span's canonical bytes, on disk if it is to be sent."""
+    """Each span's canonical bytes (header, then its rows): on disk if it is to be sent."""
     names = _chunk_names(source, len(spans))
     chunks: list[_Chunk] = []
-    content = hashlib.sha256(_HEADER_LINE)
-    current: _ChunkFile | None = None
-    total = 0
     try:
-        with _clean_records(source) as records:
-            for record in records:
-                total += 1
-                line = _csv_line(record).encode("utf-8")
-                content.update(line)
-                index = len(chunks)
-                if index == len(spans):
-                    break  # more rows than the first pass saw: refused below
-                span = spans[index]
-                if current is None:
-                    path = work / names[index]
-                    current = _ChunkFile(path if write and span.action == "send" else None, path)
-                current.add(line)
-                if current.rows == span.rows:
-                    piece = current.finish()
-                    current = None
-                    chunks.append(
-                        _Chunk(
-                            index=index + 1,
-                            count=len(spans),
-                            first_row=span.first,
-                            rows=span.rows,
-                            sha256=piece.sha256,
-                            path=piece.path,
-                            action=span.action,
-                            content_sha256=scan.content_sha256,
-                            earlier=span.earlier,
-                        )
-                    )
-    finally:
-        if current is not None:
-            current.abort()
-    if (
-        total != scan.rows
-        or len(chunks) != len(spans)
-        or content.hexdigest() != scan.content_sha256
-    ):
-        raise InputFileError(f"{source}: the file changed while it was read; nothing was sent")
+        body = scan.body.open("rb")
+    except OSError as exc:
+        raise _scratch_error(scan.body, exc) from None
+    with body:
+        for index, span in enumerate(spans):
+            path = work / names[index]
+            start, end = scan.offset(span.first), scan.offset(span.last + 1)
+            chunk = _ChunkFile(path if write and span.action == "send" else None, path)
+            try:
+                body.seek(start)
+                while start < end:
+                    block = body.read(min(end - start, _COPY_BLOCK))
+                    if not block:
+                        raise OSError(f"{scan.body} ended early")
+                    chunk.add(block)
+                    start += len(block)
+                sha256 = chunk.finish()
+            except OSError as exc:  # most likely the disk filled up writing the chunk
+                chunk.abort()
+                raise _scratch_error(path, exc) from None
+            except BaseException:
+                chunk.abort()
+                raise
+            chunks.append(
+                _Chunk(
+                    index=index + 1,
+                    count=len(spans),
+                    first_row=span.first,
+                    rows=span.rows,
+                    sha256=sha256,
+                    path=path,
+                    action=span.action,
+                    content_sha256=scan.content_sha256,
+                    earlier=span.earlier,
+                )
+            )
     return chunks
 
 
@@ -1418,18 +1450,11 @@ def _records(reader: CsvReader, source: Path) -> Iterator[list[str]]:
         yield record
 
 
-@dataclass(frozen=True)
-class _Piece:
-    path: Path
-    rows: int
-    sha256: str
-
-
 class _ChunkFile:
     """One chunk: its canonical bytes go to sha256, and to disk when ``out`` is given."""
 
     def __init__(self, out: Path | None, path: Path) -> None:
-        self.path, self.rows = path, 0
+        self.path = path
         self._digest = hashlib.sha256()
         self._out = None
         if out is not None:
@@ -1437,36 +1462,28 @@ class _ChunkFile:
                 self._out = out.open("xb")
             except OSError as exc:
                 raise _scratch_error(out, exc) from None
-        self._emit(_HEADER_LINE)
+        self.add(_HEADER_LINE)
 
-    def add(self, line: bytes) -> None:
-        self._emit(line)
-        self.rows += 1
-
-    def finish(self) -> _Piece:
+    def add(self, data: bytes) -> None:
+        """Raises OSError."""
+        self._digest.update(data)
         if self._out is not None:
-            try:
-                self._out.close()
-            except OSError as exc:
-                raise _scratch_error(self.path, exc) from None
-        return _Piece(self.path, self.rows, self._digest.hexdigest())
+            self._out.write(data)
+
+    def finish(self) -> str:
+        """The chunk's sha256; raises OSError."""
+        if self._out is not None:
+            self._out.close()
+        return self._digest.hexdigest()
 
     def abort(self) -> None:
         if self._out is not None:
             with contextlib.suppress(OSError):
                 self._out.close()
 
-    def _emit(self, data: bytes) -> None:
-        self._digest.update(data)
-        if self._out is None:
-            return
-        try:
-            self._out.write(data)
-        except OSError as exc:
-            raise _scratch_error(self.path, exc) from None
-
 
 def _scratch_error(path: Path, exc: OSError) -> SendError:
+    # An OSError raised by hand (no errno) carries its reason in str().
     return SendError(
         f"cannot write the temporary chunk {path}: {exc.strerror or exc}; "
         "free space there or choose another tmp_dir"
