@@ -463,8 +463,9 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
         **request_headers(None),
         "Content-Type": "multipart/form-data; boundary=<random>",
     }
-    count = f"{_plural(len(plans), 'request')}" + (
-        f" of up to {job.chunk_rows:,} rows" if len(plans) > 1 and job.chunk_rows else ""
+    to_send = [p for p in plans if p.action == "send"]
+    count = f"{_plural(len(to_send), 'request')}" + (
+        f" of up to {job.chunk_rows:,} rows" if len(to_send) > 1 and job.chunk_rows else ""
     )
     out.say(f"request: POST {job.url} ({count})")
     for name, value in headers.items():
@@ -473,12 +474,22 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
         out.say(f"  field {name}: {value}")
     for plan in plans:
         why = _ACTIONS[plan.action]
-        if plan.earlier:
-            last = plan.earlier[-1]
-            why += f": journal #{last.id} {last.effective_status} since {_when(last.started_at)}"
+        if plan.action == "send":
+            out.say(
+                f"  field {FILE_FIELD}: {plan.filename} ({CSV_CONTENT_TYPE}), clean rows "
+                f"{plan.first_row:,}-{plan.last_row:,}, sha256 {plan.sha256[:12]}: {why}"
+            )
+            continue
+        earlier = "; ".join(
+            f"journal #{r.id} {r.effective_status} since {_when(r.started_at)}"
+            for r in plan.earlier[-_SHOWN_RECORDS:]
+        )
+        out.say(f"  clean rows {plan.first_row:,}-{plan.last_row:,}: {why}: {earlier}")
+    skipped = [p for p in plans if p.action == "skip"]
+    if skipped and to_send:
         out.say(
-            f"  field {FILE_FIELD}: {plan.filename} ({CSV_CONTENT_TYPE}), clean rows "
-            f"{plan.first_row:,}-{plan.last_row:,}, sha256 {plan.sha256[:12]}: {why}"
+            f"would send {_plural(sum(p.rows for p in to_send), 'row')} in "
+            f"{_plural(len(to_send), 'request')}; {_skipped_text(skipped, 'would be skipped')}"
         )
     out.data["request"] = {
         "method": "POST",
@@ -491,6 +502,7 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
                 "filename": plan.filename,
                 "content_type": CSV_CONTENT_TYPE,
                 "first_row": plan.first_row,
+                "last_row": plan.last_row,
                 "rows": plan.rows,
                 "sha256": plan.sha256,
                 "action": plan.action,
@@ -499,6 +511,8 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
             for plan in plans
         ],
     }
+    out.data["rows_to_send"] = sum(p.rows for p in to_send)
+    out.data["rows_skipped"] = sum(p.rows for p in skipped)
     out.data["journal"] = str(job.journal)
 
 
@@ -520,15 +534,17 @@ def _plan_verdict(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> int:
         records = [r for p in refused for r in p.earlier]
         out.error(
             [
-                f"p2pfile: a send would be refused: {_plural(len(refused), 'chunk')} "
-                "had an upload whose outcome is unknown",
+                "p2pfile: a send would be refused: clean rows "
+                + ", ".join(f"{p.first_row:,}-{p.last_row:,}" for p in refused[:_SHOWN_RECORDS])
+                + (", ..." if len(refused) > _SHOWN_RECORDS else "")
+                + " may have been sent already (an upload whose outcome is unknown)",
                 *_record_lines(records),
                 *_unknown_advice([r.id for r in records], chunks=len(plans)),
             ]
         )
         return 3
     if plans and all(p.action == "skip" for p in plans):
-        out.error(_already_sent_lines(job, [r for p in plans for r in p.earlier[-1:]]))
+        out.error(_already_sent_lines(job, plans))
         return 3
     return 0
 
@@ -628,22 +644,35 @@ def _report_outcomes(out: _Out, job: _Job, outcomes: Sequence[ChunkOutcome]) -> 
     out.data["chunks"] = [_chunk_json(o) for o in outcomes]
     sent = [o for o in outcomes if o.status == "sent"]
     out.data["sent_rows"] = sum(o.rows for o in sent)
+    out.data["skipped_rows"] = sum(o.rows for o in outcomes if o.status == "skipped")
     out.data["outbox_ids"] = [i for o in sent for i in o.outbox_ids]
     failed = next((o for o in outcomes if o.error is not None), None)
     if failed is not None and failed.error is not None:
         out.error(_failure_lines(failed.error, failed, outcomes), _error_json(failed.error))
         return 3
     if not sent:
-        out.error(_already_sent_lines(job, [o.earlier[-1] for o in outcomes]))
+        out.error(_already_sent_lines(job, outcomes))
         return 3
-    skipped = len(outcomes) - len(sent)
+    skipped = [o for o in outcomes if o.status == "skipped"]
     out.say(
-        f"sent {_plural(sum(o.rows for o in sent), 'row')} in {_plural(len(sent), 'request')}"
-        + (f" ({_plural(skipped, 'chunk')} sent earlier, skipped)" if skipped else "")
+        f"sent {_plural(out.data['sent_rows'], 'row')} in {_plural(len(sent), 'request')}"
         + (f", scheduled for {_when(job.send_time.astimezone(UTC))}" if job.send_time else "")
-        + f"; {_plural(len(out.data['outbox_ids']), 'outbox id')}; journal: {job.journal}"
+        + f"; {_plural(len(out.data['outbox_ids']), 'outbox id')}"
+        + (f"; {_skipped_text(skipped, 'skipped')}" if skipped else "")
+        + f"; journal: {job.journal}"
     )
     return 0
+
+
+def _skipped_text(items: Sequence[ChunkOutcome | ChunkPlan], verb: str) -> str:
+    """``N rows skipped as sent earlier (clean rows a-b in journal #i, ...)``."""
+    rows = sum(i.rows for i in items)
+    where = ", ".join(
+        f"{i.first_row:,}-{i.last_row:,} in journal {', '.join(f'#{r.id}' for r in i.earlier)}"
+        for i in items[:_SHOWN_RECORDS]
+    )
+    more = f", and {len(items) - _SHOWN_RECORDS:,} more" if len(items) > _SHOWN_RECORDS else ""
+    return f"{_plural(rows, 'row')} {verb} as sent earlier (clean rows {where}{more})"
 
 
 def _failure_lines(
@@ -699,7 +728,7 @@ def _next_step(chunk: ChunkOutcome | None, outcomes: Sequence[ChunkOutcome]) -> 
         return ["  nothing was sent; fix the cause and run the same command again"]
     return [
         f"  {earlier}nothing was sent for this one; fix the cause and run the same command "
-        "again: chunks already sent are skipped"
+        "again: rows already sent are skipped, whatever --chunk-rows"
     ]
 
 
@@ -722,10 +751,16 @@ def _resend_advice() -> list[str]:
     return ["  to send the same content again anyway, add --resend (recipients get it twice)"]
 
 
+def _rows_text(r: JournalRecord) -> str:
+    if r.first_row is None or r.last_row is None:
+        return _plural(r.rows, "row")
+    return f"clean rows {r.first_row:,}-{r.last_row:,}"
+
+
 def _record_lines(records: Sequence[JournalRecord]) -> list[str]:
     return [
         f"  journal #{r.id}: {r.effective_status} since {_when(r.started_at)}, {r.filename}, "
-        f"{_plural(r.rows, 'row')}"
+        f"{_rows_text(r)}"
         + (f", HTTP {r.http_status}" if r.http_status else "")
         + (f", {r.message_code}" if r.message_code else "")
         for r in records
@@ -746,17 +781,27 @@ def _journal_refusal(
     return 3
 
 
-def _already_sent_lines(job: _Job, records: Sequence[JournalRecord]) -> list[str]:
+def _already_sent_lines(job: _Job, items: Sequence[ChunkOutcome | ChunkPlan]) -> list[str]:
+    """Every clean row was sent before (whatever its chunks were): which, where, what to do."""
+    rows = sum(i.rows for i in items)
     lines = [
         f"p2pfile: refused: {job.source} was already sent from {job.from_number}"
         + (f" for {_when(job.send_time.astimezone(UTC))}" if job.send_time else "")
-        + "; nothing was sent now"
+        + f"; nothing was sent now (journaled as sent: clean rows 1-{rows:,})"
     ]
-    lines.extend(
-        f"  journal #{r.id}: sent at {_when(r.started_at)}, {_plural(r.rows, 'row')}, "
-        f"outbox ids {_ids_text(r.outbox_ids)}"
-        for r in records[:_SHOWN_RECORDS]
-    )
+    for item in items[:_SHOWN_RECORDS]:
+        lines.extend(
+            f"  journal #{r.id}: sent at {_when(r.started_at)}, {_rows_text(r)}, "
+            f"outbox ids {_ids_text(r.outbox_ids)}"
+            + (
+                f" (covers clean rows {item.first_row:,}-{item.last_row:,} of this file)"
+                if (r.first_row, r.last_row) != (item.first_row, item.last_row)
+                else ""
+            )
+            for r in item.earlier[-1:]
+        )
+    if len(items) > _SHOWN_RECORDS:
+        lines.append(f"  ... and {len(items) - _SHOWN_RECORDS:,} more row ranges (--json has all)")
     return lines + _resend_advice()
 
 
@@ -884,7 +929,7 @@ def send_command(  # noqa: PLR0917
     Every upload is recorded in a local journal before and after the
     request. Content already sent, or whose last upload has an unknown
     outcome, is refused unless --resend; after a partial failure, the same
-    command sends only the chunks not yet sent.
+    command sends only the rows not yet sent, whatever --chunk-rows.
 
     The API token comes from $P2PFILE_TOKEN or --token-file, never from the
     command line, and is never shown.
@@ -1029,9 +1074,14 @@ def _mark(path: Path, id_: int, status: str, *, as_json: bool) -> int:
 def _journal_lines(r: JournalRecord) -> list[str]:
     status = "pending (never finished: counts as unknown)" if r.status == "pending" else r.status
     send_time = _when(r.send_time) if r.send_time else "now"
+    content = (
+        f", {_rows_text(r)} of content {r.content_sha256[:12]}"
+        if r.content_sha256 is not None
+        else ""
+    )
     lines = [
         f"#{r.id} {status}: started {_when(r.started_at)}, ended {_when(r.finished_at)}",
-        f"    {r.filename}, {_plural(r.rows, 'row')}, sha256 {r.sha256[:12]}, "
+        f"    {r.filename}, {_plural(r.rows, 'row')}, sha256 {r.sha256[:12]}{content}, "
         f"from {r.from_number}, send {send_time}",
     ]
     http = f"HTTP {r.http_status}" if r.http_status else ""

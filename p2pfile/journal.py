@@ -2,7 +2,12 @@
 
 The provider has no idempotency key, so the journal is what stops p2pfile from
 sending the same content twice (DESIGN.md, decision 10). A record is keyed by
-``(sha256 of the uploaded bytes, from_number, send_time)`` and moves through::
+``(sha256 of the uploaded bytes, from_number, send_time)``, and (schema v2) also
+says which clean rows it carried: ``content_sha256``, the digest of the whole
+canonical clean CSV the upload was cut from, and ``first_row``..``last_row``,
+the 1-based data rows of that content. Rows of the same content, sender and
+send time covered by a blocking record are covered whatever the chunk size of
+a later run. A record moves through::
 
     pending ──► sent       the provider answered 2xx, meta.status true, with message ids
             ├─► failed     nothing was sent: no connection, a 4xx (not 429), a redirect
@@ -17,7 +22,8 @@ hand with :meth:`Journal.complete` once the provider's report says what happened
 
 The journal lives at ``$XDG_STATE_HOME/p2pfile/journal.sqlite3`` (default
 ``~/.local/state/p2pfile/journal.sqlite3``), created private to the user. It
-never stores the API token or the file's content, only its hash and name.
+never stores the API token or the file's content, only hashes, row numbers and
+the file's name.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ _STATUSES: Final = frozenset(get_args(JournalStatus))
 BLOCKING_STATUSES: Final = frozenset({"pending", "sent", "unknown"})
 
 #: Bump with a migration in ``_migrate`` whenever the table changes.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: The provider's ``send_time`` format; stored as is so the key matches the request exactly.
 SEND_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 
@@ -72,6 +78,19 @@ _SCHEMA_V1: Final = (
     message      TEXT
 )""",
     "CREATE INDEX uploads_key ON uploads (sha256, from_number, send_time)",
+)
+#: v2: which rows of which whole clean content an upload carried (NULL: not known).
+#: A v1 record's chunk is itself a whole canonical clean CSV (header and rows,
+#: the same bytes as a one-request send of them), so it is rows 1..rows of the
+#: content whose digest is its sha256: a file sent whole by an older p2pfile
+#: still blocks a rerun that cuts it into other chunks.
+_SCHEMA_V2: Final = (
+    "ALTER TABLE uploads ADD COLUMN content_sha256 TEXT"
+    " CHECK (content_sha256 IS NULL OR length(content_sha256) = 64)",
+    "ALTER TABLE uploads ADD COLUMN first_row INTEGER",
+    "ALTER TABLE uploads ADD COLUMN last_row INTEGER",
+    "UPDATE uploads SET content_sha256 = sha256, first_row = 1, last_row = rows WHERE rows > 0",
+    "CREATE INDEX uploads_content ON uploads (content_sha256, from_number, send_time)",
 )
 
 
@@ -102,6 +121,17 @@ class JournalRecord:
     http_status: int | None
     message_code: str | None
     message: str | None
+    #: The digest of the whole clean content this upload was cut from, and the
+    #: 1-based data rows of it that the upload carried (None: not recorded).
+    content_sha256: str | None = None
+    first_row: int | None = None
+    last_row: int | None = None
+
+    def covers(self, first_row: int, last_row: int) -> bool:
+        """Whether this record's clean rows overlap ``first_row``..``last_row``."""
+        if self.first_row is None or self.last_row is None:
+            return False
+        return self.first_row <= last_row and first_row <= self.last_row
 
     @property
     def effective_status(self) -> JournalStatus:
@@ -128,6 +158,9 @@ class JournalRecord:
             "http_status": self.http_status,
             "message_code": self.message_code,
             "message": self.message,
+            "content_sha256": self.content_sha256,
+            "first_row": self.first_row,
+            "last_row": self.last_row,
         }
 
 
@@ -170,21 +203,39 @@ class Journal:
         filename: str,
         *,
         exclusive: bool = False,
+        content_sha256: str | None = None,
+        first_row: int | None = None,
     ) -> int:
         """Record a ``pending`` upload and commit it; return its id.
 
+        ``content_sha256`` and ``first_row`` say which clean rows the upload
+        carries: ``first_row``..``first_row + rows - 1`` of the whole clean
+        content with that digest. Give both or neither.
+
         With ``exclusive=True`` the check and the insert are one transaction:
-        if the key already has a ``pending``, ``sent`` or ``unknown`` record
-        (another process got there first), raise :class:`RefusedError` instead.
+        if the key already has a ``pending``, ``sent`` or ``unknown`` record,
+        or such a record of the same content, sender and send time covers any
+        of these rows (another process got there first), raise
+        :class:`RefusedError` instead.
         """
         _check_sha256(sha256)
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
             raise UsageError(f"rows must be a non-negative int, not {rows!r}")
+        last_row = _check_range(content_sha256, first_row, rows)
         when = format_send_time(send_time)
         with self._write() as db:
             if exclusive:
                 earlier = self._select_key(sha256, from_number, when)
-                blocking = [r for r in earlier if r.status in BLOCKING_STATUSES]
+                if content_sha256 is not None and first_row is not None:
+                    earlier += [
+                        r
+                        for r in self._select_content(content_sha256, from_number, when)
+                        if r.covers(first_row, cast(int, last_row))
+                    ]
+                blocking = sorted(
+                    {r.id: r for r in earlier if r.status in BLOCKING_STATUSES}.values(),
+                    key=lambda r: r.id,
+                )
                 if blocking:
                     ids = tuple(r.id for r in blocking)
                     raise RefusedError(
@@ -194,8 +245,19 @@ class Journal:
                     )
             cursor = db.execute(
                 "INSERT INTO uploads (sha256, rows, from_number, send_time, filename,"
-                " started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                (sha256, rows, from_number, when, filename, _now()),
+                " started_at, status, content_sha256, first_row, last_row)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                (
+                    sha256,
+                    rows,
+                    from_number,
+                    when,
+                    filename,
+                    _now(),
+                    content_sha256,
+                    first_row,
+                    last_row,
+                ),
             )
         return cast(int, cursor.lastrowid)
 
@@ -243,6 +305,13 @@ class Journal:
         """Every record for this key, oldest first."""
         return self._select_key(sha256, from_number, format_send_time(send_time))
 
+    def find_content(
+        self, content_sha256: str, from_number: str, send_time: datetime | None
+    ) -> list[JournalRecord]:
+        """Every record cut from the clean content with this digest, oldest first."""
+        _check_sha256(content_sha256)
+        return self._select_content(content_sha256, from_number, format_send_time(send_time))
+
     def recent(self, limit: int = 20) -> list[JournalRecord]:
         """The last ``limit`` records, newest first."""
         return self._read("SELECT * FROM uploads ORDER BY id DESC LIMIT ?", (limit,))
@@ -253,6 +322,15 @@ class Journal:
             "SELECT * FROM uploads WHERE sha256 = ? AND from_number = ? AND send_time IS ?"
             " ORDER BY id",
             (sha256, from_number, when),
+        )
+
+    def _select_content(
+        self, content_sha256: str, from_number: str, when: str | None
+    ) -> list[JournalRecord]:
+        return self._read(
+            "SELECT * FROM uploads WHERE content_sha256 = ? AND from_number = ?"
+            " AND send_time IS ? AND first_row IS NOT NULL AND last_row IS NOT NULL ORDER BY id",
+            (content_sha256, from_number, when),
         )
 
     def _read(self, sql: str, params: tuple[object, ...]) -> list[JournalRecord]:
@@ -319,9 +397,13 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         db.execute("BEGIN IMMEDIATE")
         try:
             version: int = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
+            if version < 1:
                 for statement in _SCHEMA_V1:
                     db.execute(statement)
+            if version < 2:
+                for statement in _SCHEMA_V2:
+                    db.execute(statement)
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
@@ -356,6 +438,9 @@ def _record(row: sqlite3.Row) -> JournalRecord:
         http_status=row["http_status"],
         message_code=row["message_code"],
         message=row["message"],
+        content_sha256=row["content_sha256"],
+        first_row=row["first_row"],
+        last_row=row["last_row"],
     )
 
 
@@ -389,6 +474,20 @@ def _check_sha256(sha256: str) -> None:
         and all(c in "0123456789abcdef" for c in sha256)
     ):
         raise UsageError("sha256 must be 64 lowercase hex digits")
+
+
+def _check_range(content_sha256: str | None, first_row: int | None, rows: int) -> int | None:
+    """The last row of ``first_row`` + ``rows``, after checking both come together."""
+    if content_sha256 is None and first_row is None:
+        return None
+    if content_sha256 is None or first_row is None:
+        raise UsageError("content_sha256 and first_row go together: give both or neither")
+    _check_sha256(content_sha256)
+    if isinstance(first_row, bool) or not isinstance(first_row, int) or first_row < 1:
+        raise UsageError(f"first_row must be an int >= 1, not {first_row!r}")
+    if rows < 1:
+        raise UsageError("an upload with a row range carries at least one row")
+    return first_row + rows - 1
 
 
 def _now() -> str:

@@ -8,9 +8,10 @@ Three layers, lowest first:
   It does not journal; it retries only connection failures, where nothing
   was sent.
 - :mod:`p2pfile.journal` records uploads before and after the request.
-- :func:`send_clean_csv` splits a clean canonical CSV into chunks, refuses or
-  skips chunks the journal has seen, and sends the rest in order, stopping at
-  the first failure.
+- :func:`send_clean_csv` looks up which rows of a clean canonical CSV the
+  journal has seen (by the digest of the whole clean content and row ranges,
+  whatever the chunk size of earlier runs), refuses or skips them, cuts the
+  rest into chunks and sends them in order, stopping at the first failure.
 
 The provider has no idempotency key: a request whose body may have reached it
 is never retried, and is reported with ``outcome_unknown`` (DESIGN.md,
@@ -24,6 +25,7 @@ import contextlib
 import csv
 import hashlib
 import ipaddress
+import itertools
 import json
 import math
 import os
@@ -31,6 +33,7 @@ import re
 import stat
 import tempfile
 import time
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,7 +55,7 @@ from p2pfile.errors import (
     TransportError,
     UsageError,
 )
-from p2pfile.journal import Journal, JournalRecord, format_send_time
+from p2pfile.journal import BLOCKING_STATUSES, Journal, JournalRecord, format_send_time
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -105,6 +108,9 @@ _BODY_ALLOWANCE: Final = 16 * 1024 * 1024
 #: Bytes a second below which a body still arriving after ``timeout`` is given up.
 _MIN_BODY_RATE: Final = 16 * 1024
 _HEADER: Final = ["recipient", "message"]
+#: The canonical header line: every chunk starts with it, and so does the content digest.
+_HEADER_LINE: Final = b"recipient,message\n"
+_COPY_BLOCK: Final = 1024 * 1024
 #: RFC 4180: quote a field holding a comma, a quote or a line break. (csv.writer
 #: does not quote a lone CR when the line terminator is LF, so it is not used.)
 _NEEDS_QUOTES: Final = re.compile(r'[,"\r\n]')
@@ -133,7 +139,8 @@ class ChunkOutcome:
     ``status``:
 
     - ``sent``: uploaded by this run; ``outbox_ids`` are the provider's ids.
-    - ``skipped``: an earlier run sent these exact bytes (``earlier``); not uploaded.
+    - ``skipped``: earlier runs sent these rows of the same clean content
+      (``earlier``, whatever chunks they were cut into); not uploaded.
     - ``failed``: this run tried and the upload did not happen (``error``).
     - ``unknown``: this run tried and the upload may have happened (``error``).
     - ``not_attempted``: the run stopped before this chunk; with an ``error``
@@ -154,6 +161,8 @@ class ChunkOutcome:
     outbox_ids: tuple[int, ...] = ()
     earlier: tuple[JournalRecord, ...] = ()
     error: SendError | None = None
+    #: The sha256 of the whole canonical clean CSV this chunk was cut from.
+    content_sha256: str = ""
 
     @property
     def last_row(self) -> int:
@@ -170,10 +179,10 @@ class ChunkPlan:
 
     ``action``:
 
-    - ``send``: no earlier upload blocks it; it would be uploaded.
-    - ``skip``: an earlier run sent these exact bytes (``earlier``).
-    - ``refuse``: an earlier upload's outcome is unknown (``earlier``); the
-      whole run would be refused with :class:`RefusedError`.
+    - ``send``: no earlier upload blocks these rows; they would be uploaded.
+    - ``skip``: earlier runs sent these rows of the same content (``earlier``).
+    - ``refuse``: earlier uploads of these rows have an unknown outcome
+      (``earlier``); the whole run would be refused with :class:`RefusedError`.
     """
 
     index: int
@@ -184,6 +193,8 @@ class ChunkPlan:
     filename: str
     action: ChunkAction
     earlier: tuple[JournalRecord, ...] = ()
+    #: The sha256 of the whole canonical clean CSV this chunk was cut from.
+    content_sha256: str = ""
 
     @property
     def last_row(self) -> int:
@@ -905,17 +916,53 @@ def _hint(answer: _Answer, url: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Span:
+    """Clean rows ``first``..``last`` and what a run does with them."""
+
+    first: int
+    last: int
+    action: ChunkAction
+    earlier: tuple[JournalRecord, ...] = ()
+    #: The sha256 of the whole canonical clean CSV this chunk was cut from.
+    content_sha256: str = ""
+
+    @property
+    def rows(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
 class _Chunk:
     index: int
     count: int
     first_row: int
     rows: int
     sha256: str
-    path: Path
+    path: Path  # written only for a chunk to send
+    action: ChunkAction
+    content_sha256: str
+    earlier: tuple[JournalRecord, ...] = ()
 
     @property
     def filename(self) -> str:
         return self.path.name
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.rows - 1
+
+    def plan(self) -> ChunkPlan:
+        return ChunkPlan(
+            index=self.index,
+            count=self.count,
+            first_row=self.first_row,
+            rows=self.rows,
+            sha256=self.sha256,
+            filename=self.filename,
+            action=self.action,
+            earlier=self.earlier,
+            content_sha256=self.content_sha256,
+        )
 
     def outcome(
         self,
@@ -938,6 +985,7 @@ class _Chunk:
             outbox_ids=outbox_ids,
             earlier=earlier,
             error=error,
+            content_sha256=self.content_sha256,
         )
 
 
@@ -952,36 +1000,52 @@ def send_clean_csv(
     resend: bool = False,
     tmp_dir: str | os.PathLike[str] | None = None,
 ) -> list[ChunkOutcome]:
-    """Send a clean canonical CSV, in chunks of ``chunk_rows`` data rows, journaled.
+    """Send a clean canonical CSV, in chunks of at most ``chunk_rows`` data rows, journaled.
 
     The file must be UTF-8 with the header ``recipient,message`` and two
     fields per record (what ``p2pfile fix`` writes); anything else is an
-    :class:`InputFileError`. Each chunk is rewritten canonically (UTF-8, no
-    BOM, LF, RFC 4180 quoting, with the header) into a private temporary
-    directory, and keyed in the journal by the sha256 of exactly those bytes,
-    ``from_number`` and ``send_time``.
+    :class:`InputFileError`. It is read as its canonical form (UTF-8, no BOM,
+    LF, RFC 4180 quoting, with the header), whose sha256 is the *content*
+    digest; each chunk is rewritten canonically into a private temporary
+    directory. A journal record keeps the chunk's own sha256, the content
+    digest and the clean rows it carried, with ``from_number`` and ``send_time``.
 
-    Before any request, every chunk is looked up:
+    Before any request, the clean rows are looked up, whatever the chunk
+    size of the runs that journaled them (rows of the same content, sender
+    and send time; or a chunk whose exact bytes were journaled before):
 
-    - an earlier ``unknown`` or ``pending`` record → :class:`RefusedError`
+    - rows an ``unknown`` or ``pending`` record covers → :class:`RefusedError`
       naming the records; nothing is sent. Settle them with
       :meth:`Journal.complete` after checking the provider's report, or pass
       ``resend=True``.
-    - an earlier ``sent`` record → the chunk is ``skipped`` (resuming a run).
-    - only ``failed`` records, or none → the chunk is sent.
+    - rows a ``sent`` record covers → a ``skipped`` chunk of exactly those rows.
+    - the other rows (never journaled, or only ``failed``) are cut into chunks
+      of ``chunk_rows`` and sent.
 
-    ``resend=True`` sends every chunk again, whatever the journal says.
+    So a run that stopped halfway resumes with the rows not yet sent, even
+    with another ``chunk_rows``, and a complete one is all ``skipped``.
+    ``resend=True`` sends every row again, whatever the journal says.
     Chunks are sent in order, each with a ``pending`` record committed before
     its request; the run stops at the first chunk that does not succeed, and
     the remaining chunks are ``not_attempted``. Returns one outcome per chunk.
     """
     form_fields(from_number, send_time)  # fail on bad arguments before any work
     _check_chunk_rows(chunk_rows)
-    source = Path(path)
     with tempfile.TemporaryDirectory(prefix="p2pfile-send-", dir=tmp_dir) as work:
-        chunks = _split_csv(source, Path(work), chunk_rows)
+        chunks = _cut(
+            Path(path),
+            Path(work),
+            chunk_rows,
+            None if resend else journal,
+            from_number=from_number,
+            send_time=send_time,
+            write=True,
+        )
+        refused = [c for c in chunks if c.action == "refuse"]
+        if refused:
+            raise _refusal(refused)
         run = _Run(client, journal, from_number, send_time, resend)
-        return _send_chunks(run, chunks, _check_journal(run, chunks))
+        return _send_chunks(run, chunks)
 
 
 def plan_clean_csv(
@@ -996,42 +1060,27 @@ def plan_clean_csv(
 ) -> list[ChunkPlan]:
     """What :func:`send_clean_csv` would do with the same arguments; sends and writes nothing.
 
-    The file is split exactly as for a send (same chunk names, same sha256
-    keys) into a private temporary directory, which is removed. With a
-    ``journal``, each chunk is looked up as a send would look it up; without
-    one (nothing journaled yet), every chunk is ``send``. This is what a dry
-    run shows: the upload itself, short of the request.
+    The file is cut exactly as for a send (same chunks, same names, same
+    sha256 keys) in a private temporary directory under ``tmp_dir``, which
+    is removed; no chunk file is written.
+    With a ``journal``, the rows are looked up as a send would look them up;
+    without one (nothing journaled yet), every chunk is ``send``. This is
+    what a dry run shows: the upload itself, short of the request.
     """
     form_fields(from_number, send_time)
     _check_chunk_rows(chunk_rows)
-    with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
-        chunks = _split_csv(Path(path), Path(work), chunk_rows)
     use = None if resend else journal
-    return [_plan(chunk, use, from_number, send_time) for chunk in chunks]
-
-
-def _plan(
-    chunk: _Chunk, journal: Journal | None, from_number: str, send_time: datetime | None
-) -> ChunkPlan:
-    """One chunk's plan: the same precedence as a send (unknown refuses, sent skips)."""
-    action: ChunkAction = "send"
-    earlier: tuple[JournalRecord, ...] = ()
-    if journal is not None:
-        sent, unknown = _earlier(journal, chunk, from_number, send_time)
-        if unknown:
-            action, earlier = "refuse", unknown
-        elif sent:
-            action, earlier = "skip", sent
-    return ChunkPlan(
-        chunk.index,
-        chunk.count,
-        chunk.first_row,
-        chunk.rows,
-        chunk.sha256,
-        chunk.filename,
-        action,
-        earlier,
-    )
+    with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
+        chunks = _cut(
+            Path(path),
+            Path(work),
+            chunk_rows,
+            use,
+            from_number=from_number,
+            send_time=send_time,
+            write=False,
+        )
+    return [chunk.plan() for chunk in chunks]
 
 
 def _check_chunk_rows(chunk_rows: object) -> None:
@@ -1039,16 +1088,6 @@ def _check_chunk_rows(chunk_rows: object) -> None:
         isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1
     ):
         raise UsageError(f"chunk_rows must be an int >= 1 or None, not {chunk_rows!r}")
-
-
-def _earlier(
-    journal: Journal, chunk: _Chunk, from_number: str, send_time: datetime | None
-) -> tuple[tuple[JournalRecord, ...], tuple[JournalRecord, ...]]:
-    """The chunk's earlier ``sent`` records, and those whose outcome is unknown."""
-    records = journal.find(chunk.sha256, from_number, send_time)
-    sent = tuple(r for r in records if r.status == "sent")
-    unknown = tuple(r for r in records if r.effective_status == "unknown")
-    return sent, unknown
 
 
 @dataclass(frozen=True)
@@ -1062,33 +1101,17 @@ class _Run:
     resend: bool
 
 
-def _check_journal(run: _Run, chunks: Sequence[_Chunk]) -> list[tuple[JournalRecord, ...]]:
-    """Per chunk, its earlier ``sent`` records; refuses if any chunk's outcome is unknown."""
-    if run.resend:
-        return [() for _ in chunks]
-    sent: list[tuple[JournalRecord, ...]] = []
-    blocked: list[tuple[_Chunk, tuple[JournalRecord, ...]]] = []
-    for chunk in chunks:
-        sent_before, unknown = _earlier(run.journal, chunk, run.from_number, run.send_time)
-        if unknown:
-            blocked.append((chunk, unknown))
-        sent.append(sent_before)
-    if blocked:
-        raise _refusal(blocked)
-    return sent
-
-
-def _refusal(blocked: list[tuple[_Chunk, tuple[JournalRecord, ...]]]) -> RefusedError:
+def _refusal(blocked: Sequence[_Chunk]) -> RefusedError:
     shown = []
-    for chunk, records in blocked[:3]:
-        last = records[-1]
+    for chunk in blocked[:3]:
+        last = chunk.earlier[-1]
         shown.append(
-            f"chunk {chunk.index}/{chunk.count} (rows {chunk.first_row}-"
-            f"{chunk.first_row + chunk.rows - 1}) was uploaded at "
-            f"{last.started_at:%Y-%m-%d %H:%M:%S} UTC with an unknown outcome (journal #{last.id})"
+            f"chunk {chunk.index}/{chunk.count} (rows {chunk.first_row}-{chunk.last_row}) "
+            f"was uploaded at {last.started_at:%Y-%m-%d %H:%M:%S} UTC with an unknown outcome "
+            f"(journal {', '.join(f'#{r.id}' for r in chunk.earlier)})"
         )
     more = f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
-    ids = tuple(r.id for _, records in blocked for r in records)
+    ids = tuple(dict.fromkeys(r.id for chunk in blocked for r in chunk.earlier))
     return RefusedError(
         "; ".join(shown) + more + ": check the provider's report, then record what happened "
         "in the journal or resend explicitly; nothing was sent",
@@ -1096,14 +1119,14 @@ def _refusal(blocked: list[tuple[_Chunk, tuple[JournalRecord, ...]]]) -> Refused
     )
 
 
-def _send_chunks(
-    run: _Run, chunks: Sequence[_Chunk], earlier: Sequence[tuple[JournalRecord, ...]]
-) -> list[ChunkOutcome]:
+def _send_chunks(run: _Run, chunks: Sequence[_Chunk]) -> list[ChunkOutcome]:
     outcomes: list[ChunkOutcome] = []
-    for chunk, sent_before in zip(chunks, earlier, strict=True):
-        if sent_before:
+    for chunk in chunks:
+        if chunk.action == "skip":
             outcomes.append(
-                chunk.outcome("skipped", outbox_ids=sent_before[-1].outbox_ids, earlier=sent_before)
+                chunk.outcome(
+                    "skipped", outbox_ids=chunk.earlier[-1].outbox_ids, earlier=chunk.earlier
+                )
             )
             continue
         outcome = _send_chunk(run, chunk)
@@ -1117,7 +1140,7 @@ def _send_chunks(
 def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
     journal, from_number, send_time = run.journal, run.from_number, run.send_time
     try:
-        # exclusive: another process may have sent this chunk since the check.
+        # exclusive: another process may have sent these rows since the check.
         record = journal.begin(
             chunk.sha256,
             chunk.rows,
@@ -1125,6 +1148,8 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
             send_time,
             chunk.filename,
             exclusive=not run.resend,
+            content_sha256=chunk.content_sha256,
+            first_row=chunk.first_row,
         )
     except (RefusedError, JournalError) as exc:
         return chunk.outcome("not_attempted", error=exc)
@@ -1180,11 +1205,64 @@ def _complete_quietly(
         )
 
 
-# ---------------------------------------------------------------- splitting
+# ---------------------------------------------------------------- cutting
 
 
-def _split_csv(source: Path, work: Path, chunk_rows: int | None) -> list[_Chunk]:
-    """Rewrite ``source`` canonically into chunk files under ``work``."""
+@dataclass(frozen=True)
+class _Scan:
+    """The one read of a clean CSV: its rows, content digest and plain cut."""
+
+    rows: int
+    content_sha256: str
+    #: ``(first_row, rows, sha256)`` of each chunk of ``chunk_rows`` from row 1:
+    #: the cut an earlier run with the same chunk size made.
+    plain: list[tuple[int, int, str]]
+    #: The canonical data rows (no header), and the byte offset each row ends at.
+    body: Path
+    ends: array[int]
+
+    def offset(self, row: int) -> int:
+        """Where the 1-based data ``row`` starts in ``body``."""
+        return self.ends[row - 2] if row > 1 else 0
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """Clean rows ``first``..``last`` that a blocking journal ``record`` carried."""
+
+    first: int
+    last: int
+    record: JournalRecord
+
+
+def _cut(
+    source: Path,
+    work: Path,
+    chunk_rows: int | None,
+    journal: Journal | None,
+    *,
+    from_number: str,
+    send_time: datetime | None,
+    write: bool,
+) -> list[_Chunk]:
+    """The chunks of one run: journaled rows as ``skip``/``refuse``, the rest cut to ``send``.
+
+    The source is parsed once, into a canonical body under ``work``; the
+    chunks are byte ranges of it, known only once the journal has been read.
+    """
+    scan = _scan_csv(source, work, chunk_rows)
+    try:
+        covers = _covers(journal, scan, from_number, send_time) if journal is not None else []
+        spans = _spans(scan.rows, covers, chunk_rows)
+        return _write_chunks(source, work, spans, scan, write=write)
+    finally:
+        with contextlib.suppress(OSError):
+            scan.body.unlink()
+
+
+@contextlib.contextmanager
+def _clean_records(source: Path) -> Iterator[Iterator[list[str]]]:
+    """The data records of a clean CSV; anything else is an :class:`InputFileError`."""
     try:
         with source.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)
@@ -1195,7 +1273,7 @@ def _split_csv(source: Path, work: Path, chunk_rows: int | None) -> list[_Chunk]
                         f"{source}:1: the header must be 'recipient,message'; "
                         "run p2pfile fix to write a clean file"
                     )
-                pieces = _write_pieces(_records(reader, source), work, chunk_rows)
+                yield _records(reader, source)
             except csv.Error as exc:
                 raise InputFileError(f"{source}:{reader.line_num}: broken CSV: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -1204,9 +1282,160 @@ def _split_csv(source: Path, work: Path, chunk_rows: int | None) -> list[_Chunk]
         ) from None
     except OSError as exc:
         raise InputFileError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    if not pieces:
+
+
+def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
+    content = hashlib.sha256(_HEADER_LINE)
+    plain: list[tuple[int, int, str]] = []
+    piece, first, rows = hashlib.sha256(_HEADER_LINE), 1, 0
+    ends: array[int] = array("Q")
+    end = total = 0
+    body = work / ".clean-rows"
+    try:
+        out = body.open("xb")
+    except OSError as exc:
+        raise _scratch_error(body, exc) from None
+    with out, _clean_records(source) as records:
+        for total, record in enumerate(records, start=1):
+            line = _csv_line(record).encode("utf-8")
+            try:
+                out.write(line)
+            except OSError as exc:
+                raise _scratch_error(body, exc) from None
+            end += len(line)
+            ends.append(end)
+            content.update(line)
+            if chunk_rows is None:
+                continue
+            piece.update(line)
+            rows += 1
+            if rows == chunk_rows:
+                plain.append((first, rows, piece.hexdigest()))
+                piece, first, rows = hashlib.sha256(_HEADER_LINE), total + 1, 0
+    if not total:
+        body.unlink(missing_ok=True)
         raise InputFileError(f"{source}: no data rows; nothing to send")
-    return _name_chunks(source, pieces)
+    if chunk_rows is None:
+        plain.append((1, total, content.hexdigest()))  # one chunk: the whole content
+    elif rows:
+        plain.append((first, rows, piece.hexdigest()))
+    return _Scan(total, content.hexdigest(), plain, body, ends)
+
+
+def _covers(
+    journal: Journal, scan: _Scan, from_number: str, send_time: datetime | None
+) -> list[_Cover]:
+    """Every blocking record's clean rows: by content and row range, or by a chunk's bytes."""
+    found: dict[tuple[int, int, int], _Cover] = {}
+    for record in journal.find_content(scan.content_sha256, from_number, send_time):
+        if record.status in BLOCKING_STATUSES and record.first_row and record.last_row:
+            last = min(record.last_row, scan.rows)
+            if record.first_row <= last:
+                found[record.id, record.first_row, last] = _Cover(record.first_row, last, record)
+    # Records without a row range (or of other content) whose bytes are one of
+    # this content's chunks as a run with the same chunk size cuts them.
+    for first, rows, sha256 in scan.plain:
+        for record in journal.find(sha256, from_number, send_time):
+            if record.status in BLOCKING_STATUSES:
+                last = first + rows - 1
+                found[record.id, first, last] = _Cover(first, last, record)
+    return sorted(found.values(), key=lambda c: (c.first, c.record.id))
+
+
+def _spans(total: int, covers: Sequence[_Cover], chunk_rows: int | None) -> list[_Span]:
+    """Rows 1..total in order: covered runs as ``refuse``/``skip``, the rest cut to ``send``."""
+    bounds = sorted({1, total + 1} | {c.first for c in covers} | {c.last + 1 for c in covers})
+    merged: list[_Span] = []
+    active: list[_Cover] = []
+    pending = iter(covers)  # sorted by first row
+    upcoming = next(pending, None)
+    for lo, hi in itertools.pairwise(bounds):
+        while upcoming is not None and upcoming.first <= lo:
+            active.append(upcoming)
+            upcoming = next(pending, None)
+        active = [c for c in active if c.last >= lo]
+        records = tuple(sorted({c.record.id: c.record for c in active}.values(), key=_id))
+        unknown = tuple(r for r in records if r.effective_status == "unknown")
+        action: ChunkAction = "refuse" if unknown else "skip" if records else "send"
+        earlier = unknown or records
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.action == action
+            and [r.id for r in last.earlier] == [r.id for r in earlier]
+        ):
+            merged[-1] = _Span(last.first, hi - 1, action, earlier)
+        else:
+            merged.append(_Span(lo, hi - 1, action, earlier))
+    spans: list[_Span] = []
+    for span in merged:
+        if span.action != "send" or chunk_rows is None:
+            spans.append(span)
+            continue
+        for first in range(span.first, span.last + 1, chunk_rows):
+            spans.append(_Span(first, min(first + chunk_rows - 1, span.last), "send"))
+    return spans
+
+
+def _id(record: JournalRecord) -> int:
+    return record.id
+
+
+def _write_chunks(
+    source: Path, work: Path, spans: Sequence[_Span], scan: _Scan, *, write: bool
+) -> list[_Chunk]:
+    """Each span's canonical bytes (header, then its rows): on disk if it is to be sent."""
+    names = _chunk_names(source, len(spans))
+    chunks: list[_Chunk] = []
+    try:
+        body = scan.body.open("rb")
+    except OSError as exc:
+        raise _scratch_error(scan.body, exc) from None
+    with body:
+        for index, span in enumerate(spans):
+            path = work / names[index]
+            start, end = scan.offset(span.first), scan.offset(span.last + 1)
+            chunk = _ChunkFile(path if write and span.action == "send" else None, path)
+            try:
+                body.seek(start)
+                while start < end:
+                    block = body.read(min(end - start, _COPY_BLOCK))
+                    if not block:
+                        raise OSError(f"{scan.body} ended early")
+                    chunk.add(block)
+                    start += len(block)
+                sha256 = chunk.finish()
+            except OSError as exc:  # most likely the disk filled up writing the chunk
+                chunk.abort()
+                raise _scratch_error(path, exc) from None
+            except BaseException:
+                chunk.abort()
+                raise
+            chunks.append(
+                _Chunk(
+                    index=index + 1,
+                    count=len(spans),
+                    first_row=span.first,
+                    rows=span.rows,
+                    sha256=sha256,
+                    path=path,
+                    action=span.action,
+                    content_sha256=scan.content_sha256,
+                    earlier=span.earlier,
+                )
+            )
+    return chunks
+
+
+def _chunk_names(source: Path, count: int) -> list[str]:
+    """The name the provider sees per chunk: the source's, or ``stem.part-i-of-n``."""
+    if count == 1:
+        return [f"{source.stem}.csv"]
+    width = max(3, len(str(count)))
+    return [
+        f"{source.stem}.part-{index:0{width}d}-of-{count:0{width}d}.csv"
+        for index in range(1, count + 1)
+    ]
 
 
 def _records(reader: CsvReader, source: Path) -> Iterator[list[str]]:
@@ -1221,75 +1450,44 @@ def _records(reader: CsvReader, source: Path) -> Iterator[list[str]]:
         yield record
 
 
-@dataclass(frozen=True)
-class _Piece:
-    path: Path
-    first_row: int
-    rows: int
-    sha256: str
-
-
 class _ChunkFile:
-    """One chunk being written: its canonical bytes go to disk and to sha256 together."""
+    """One chunk: its canonical bytes go to sha256, and to disk when ``out`` is given."""
 
-    def __init__(self, path: Path, first_row: int) -> None:
-        self.path, self.first_row, self.rows = path, first_row, 0
+    def __init__(self, out: Path | None, path: Path) -> None:
+        self.path = path
         self._digest = hashlib.sha256()
-        try:
-            self._out = path.open("wb")
-        except OSError as exc:
-            raise _scratch_error(path, exc) from None
-        self._emit(_csv_line(_HEADER))
+        self._out = None
+        if out is not None:
+            try:
+                self._out = out.open("xb")
+            except OSError as exc:
+                raise _scratch_error(out, exc) from None
+        self.add(_HEADER_LINE)
 
-    def add(self, record: Sequence[str]) -> None:
-        self._emit(_csv_line(record))
-        self.rows += 1
+    def add(self, data: bytes) -> None:
+        """Raises OSError."""
+        self._digest.update(data)
+        if self._out is not None:
+            self._out.write(data)
 
-    def finish(self) -> _Piece:
-        try:
+    def finish(self) -> str:
+        """The chunk's sha256; raises OSError."""
+        if self._out is not None:
             self._out.close()
-        except OSError as exc:
-            raise _scratch_error(self.path, exc) from None
-        return _Piece(self.path, self.first_row, self.rows, self._digest.hexdigest())
+        return self._digest.hexdigest()
 
     def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self._out.close()
-
-    def _emit(self, text: str) -> None:
-        data = text.encode("utf-8")
-        self._digest.update(data)
-        try:
-            self._out.write(data)
-        except OSError as exc:
-            raise _scratch_error(self.path, exc) from None
+        if self._out is not None:
+            with contextlib.suppress(OSError):
+                self._out.close()
 
 
 def _scratch_error(path: Path, exc: OSError) -> SendError:
+    # An OSError raised by hand (no errno) carries its reason in str().
     return SendError(
         f"cannot write the temporary chunk {path}: {exc.strerror or exc}; "
         "free space there or choose another tmp_dir"
     )
-
-
-def _write_pieces(records: Iterator[list[str]], work: Path, chunk_rows: int | None) -> list[_Piece]:
-    pieces: list[_Piece] = []
-    current: _ChunkFile | None = None
-    try:
-        for row, record in enumerate(records, start=1):
-            if current is None:
-                current = _ChunkFile(work / f"chunk-{len(pieces) + 1:06d}.csv", row)
-            current.add(record)
-            if current.rows == chunk_rows:
-                pieces.append(current.finish())
-                current = None
-        if current is not None:
-            pieces.append(current.finish())
-            current = None
-    finally:
-        if current is not None:
-            current.abort()
-    return pieces
 
 
 def _csv_line(fields: Sequence[str]) -> str:
@@ -1300,23 +1498,3 @@ def _quote(field: str) -> str:
     if _NEEDS_QUOTES.search(field):
         return '"' + field.replace('"', '""') + '"'
     return field
-
-
-def _name_chunks(source: Path, pieces: Sequence[_Piece]) -> list[_Chunk]:
-    """Give each chunk the name the provider will see: the source's, or ``stem.part-i-of-n``."""
-    count = len(pieces)
-    width = max(3, len(str(count)))
-    chunks = []
-    for index, piece in enumerate(pieces, start=1):
-        name = (
-            f"{source.stem}.csv"
-            if count == 1
-            else f"{source.stem}.part-{index:0{width}d}-of-{count:0{width}d}.csv"
-        )
-        target = piece.path.with_name(name)
-        try:
-            piece.path.rename(target)
-        except OSError as exc:
-            raise _scratch_error(target, exc) from None
-        chunks.append(_Chunk(index, count, piece.first_row, piece.rows, piece.sha256, target))
-    return chunks

@@ -501,7 +501,8 @@ def test_a_chunked_send_resumes_where_it_stopped(cli: Cli, tmp_path: Path) -> No
     second = cli.send(path, "--chunk-rows", "2")
     assert second.code == 0, second.err
     assert "chunk 1/3 (clean rows 1-2, five.part-001-of-003.csv): skipped" in second.out
-    assert "sent 3 rows in 2 requests (1 chunk sent earlier, skipped)" in second.out
+    assert "sent 3 rows in 2 requests; " in second.out
+    assert "; 2 rows skipped as sent earlier (clean rows 1-2 in journal #1); " in second.out
     names = [r.files[0].filename for r in cli.stub.requests]
     assert names == [f"five.part-00{i}-of-003.csv" for i in (1, 2, 2, 3)]
     assert [r.status for r in cli.records()] == ["sent", "sent", "failed", "sent"]

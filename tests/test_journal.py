@@ -200,3 +200,103 @@ def test_an_unusable_location_is_a_journal_error(tmp_path: Path) -> None:
 
 def test_repr_names_the_path(journal: Journal) -> None:
     assert repr(journal) == f"Journal({str(journal.path)!r})"
+
+
+# ---------------------------------------------------------------- rows of a content (v2)
+
+
+def test_exclusive_begin_refuses_rows_of_the_same_content_another_record_covers(
+    journal: Journal,
+) -> None:
+    first = journal.begin(SHA, 3, SENDER, None, "a.part-1.csv", content_sha256=OTHER, first_row=1)
+    journal.complete(first, "sent", outbox_ids=[1, 2, 3])
+    record = journal.get(first)
+    assert (record.content_sha256, record.first_row, record.last_row) == (OTHER, 1, 3)
+    assert record.to_dict()["first_row"] == 1
+    assert journal.find_content(OTHER, SENDER, None) == [record]
+    assert journal.find_content(OTHER, SENDER, LATER) == []
+
+    # Other chunk bytes, but rows 3-4 of the same content: row 3 was sent.
+    with pytest.raises(RefusedError) as caught:
+        journal.begin("c" * 64, 2, SENDER, None, "b.csv", exclusive=True,
+                      content_sha256=OTHER, first_row=3)  # fmt: skip
+    assert caught.value.journal_ids == (first,)
+    # Rows 4-5 are not covered; nor are rows 1-3 for another sender.
+    journal.begin("c" * 64, 2, SENDER, None, "b.csv", exclusive=True,
+                  content_sha256=OTHER, first_row=4)  # fmt: skip
+    journal.begin("d" * 64, 3, "+981000123", None, "c.csv", exclusive=True,
+                  content_sha256=OTHER, first_row=1)  # fmt: skip
+
+
+def test_a_failed_record_does_not_cover_its_rows(journal: Journal) -> None:
+    first = journal.begin(SHA, 3, SENDER, None, "a.csv", content_sha256=OTHER, first_row=1)
+    journal.complete(first, "failed")
+    journal.begin("c" * 64, 1, SENDER, None, "b.csv", exclusive=True,
+                  content_sha256=OTHER, first_row=2)  # fmt: skip
+
+
+def test_a_row_range_needs_its_content_and_a_row(journal: Journal) -> None:
+    with pytest.raises(UsageError, match="go together"):
+        journal.begin(SHA, 1, SENDER, None, "a.csv", first_row=1)
+    with pytest.raises(UsageError, match="first_row"):
+        journal.begin(SHA, 1, SENDER, None, "a.csv", content_sha256=OTHER, first_row=0)
+    with pytest.raises(UsageError, match="sha256"):
+        journal.begin(SHA, 1, SENDER, None, "a.csv", content_sha256="x", first_row=1)
+    assert journal.recent() == []
+
+
+V1_SCHEMA = """
+CREATE TABLE uploads (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha256       TEXT    NOT NULL CHECK (length(sha256) = 64),
+    rows         INTEGER NOT NULL CHECK (rows >= 0),
+    from_number  TEXT    NOT NULL,
+    send_time    TEXT,
+    filename     TEXT    NOT NULL,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT,
+    status       TEXT    NOT NULL
+                 CHECK (status IN ('pending', 'sent', 'failed', 'unknown')),
+    outbox_ids   TEXT    NOT NULL DEFAULT '[]',
+    http_status  INTEGER,
+    message_code TEXT,
+    message      TEXT
+);
+CREATE INDEX uploads_key ON uploads (sha256, from_number, send_time);
+PRAGMA user_version = 1;
+"""
+
+
+def write_v1_journal(path: Path, *records: tuple[str, int, str]) -> None:
+    """A journal as p2pfile 0.x (schema v1) left it: ``(sha256, rows, status)`` records."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA)
+        for sha256, rows, status in records:
+            db.execute(
+                "INSERT INTO uploads (sha256, rows, from_number, send_time, filename, started_at,"
+                " finished_at, status, outbox_ids) VALUES (?, ?, ?, NULL, 'old.csv',"
+                " '2026-01-01T00:00:00.000+00:00', '2026-01-01T00:00:01.000+00:00', ?, '[7]')",
+                (sha256, rows, SENDER, status),
+            )
+    os.chmod(path, 0o600)
+
+
+def test_a_v1_journal_is_migrated_and_its_records_still_block(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    write_v1_journal(path, (SHA, 7, "sent"), (OTHER, 2, "failed"))
+    with Journal(path) as journal:
+        old, failed = journal.get(1), journal.get(2)
+        # A v1 upload was itself a whole canonical clean CSV: rows 1..rows of its own content.
+        assert (old.content_sha256, old.first_row, old.last_row) == (SHA, 1, 7)
+        assert (old.status, old.outbox_ids) == ("sent", (7,))
+        assert (failed.content_sha256, failed.first_row, failed.last_row) == (OTHER, 1, 2)
+        assert journal.find(SHA, SENDER, None) == [old]  # the old key still works
+        with pytest.raises(RefusedError) as caught:  # rows 4-6 of it, cut another way
+            journal.begin("c" * 64, 3, SENDER, None, "new.csv", exclusive=True,
+                          content_sha256=SHA, first_row=4)  # fmt: skip
+        assert caught.value.journal_ids == (1,)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    with Journal(path) as journal:  # reopening migrates nothing twice
+        assert len(journal.recent()) == 2

@@ -7,6 +7,7 @@ request the way the provider does, and records what it received.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -489,6 +490,45 @@ def test_key_is_content_sender_and_time(
     # Same rows, different bytes on disk (CRLF, BOM): same canonical chunk, same key.
     (tmp_path / "crlf.csv").write_bytes(b"\xef\xbb\xbf" + canonical(ROWS).replace(b"s\n", b"s\r\n"))
     assert send_clean_csv(client, journal, tmp_path / "crlf.csv", SENDER)[0].status == "skipped"
+
+
+def test_rows_sent_are_skipped_whatever_the_chunk_size(
+    stub: ProviderStub, client: Client, journal: Journal, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "clean.csv")
+    stub.behaviors.extend(["ok", "reject"])
+    first = send_clean_csv(client, journal, path, SENDER, chunk_rows=2)
+    assert [o.status for o in first] == ["sent", "failed", "not_attempted"]
+    assert journal.get(first[0].journal_id or 0).content_sha256 == first[0].content_sha256
+
+    plan = plan_clean_csv(path, SENDER, chunk_rows=4, journal=journal)
+    assert [(p.first_row, p.last_row, p.action) for p in plan] == [(1, 2, "skip"), (3, 5, "send")]
+
+    second = send_clean_csv(client, journal, path, SENDER, chunk_rows=4)
+    assert [(o.first_row, o.last_row, o.status) for o in second] == [
+        (1, 2, "skipped"),
+        (3, 5, "sent"),
+    ]
+    assert [(p.sha256, p.filename) for p in plan] == [(o.sha256, o.filename) for o in second]
+    assert parse_upload(stub.requests[2].files[0].content) == ROWS[2:5]
+    for size in (None, 1, 3, 5):
+        outcomes = send_clean_csv(client, journal, path, SENDER, chunk_rows=size)
+        assert {o.status for o in outcomes} == {"skipped"}
+        assert sum(o.rows for o in outcomes) == 5
+    assert len(stub.requests) == 3
+    record = journal.get(second[1].journal_id or 0)
+    assert (record.first_row, record.last_row, record.rows) == (3, 5, 3)
+
+
+def test_the_whole_content_digest_is_the_one_request_upload(
+    stub: ProviderStub, client: Client, journal: Journal, tmp_path: Path
+) -> None:
+    # So a v1 record of a file sent whole (migrated as rows 1..n of its sha256) still blocks.
+    path = write_csv(tmp_path / "clean.csv")
+    [whole] = plan_clean_csv(path, SENDER)
+    assert whole.content_sha256 == whole.sha256 == hashlib.sha256(canonical(ROWS)).hexdigest()
+    chunks = plan_clean_csv(path, SENDER, chunk_rows=2)
+    assert {c.content_sha256 for c in chunks} == {whole.sha256}
 
 
 def test_a_pending_record_counts_as_unknown(

@@ -17,6 +17,7 @@ checks, through the CLI and the library :class:`Client`:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import time
@@ -922,3 +923,134 @@ def test_a_scheduled_send_then_a_rerun_for_another_time(cli: Cli, fixable: Path)
     assert times == [soon.strftime("%Y-%m-%d %H:%M:%S"), later.strftime("%Y-%m-%d %H:%M:%S")]
     assert cli.send(fixable, "--at", soon.strftime("%Y-%m-%d %H:%M:%S")).code == 3  # already sent
     assert len(cli.emulator.received) == 2
+
+
+# ---------------------------------------------------------------- rows, whatever the chunks
+
+
+SEVEN_ROWS = "recipient,message\n" + "".join(f"0912123456{i},message {i}\n" for i in range(7))
+
+
+@pytest.fixture
+def seven(tmp_path: Path) -> Path:
+    path = tmp_path / "seven.csv"
+    path.write_text(SEVEN_ROWS, encoding="utf-8")
+    return path
+
+
+def uploaded_rows(emulator: Emulator) -> list[str]:
+    """Every data line the emulator received, in order, over all uploads."""
+    return [
+        line
+        for request in emulator.received
+        for line in request.upload.data.decode("utf-8").splitlines()[1:]
+    ]
+
+
+def test_a_file_sent_whole_is_refused_when_rerun_in_other_chunks(cli: Cli, seven: Path) -> None:
+    assert cli.send(seven).code == 0
+    again = cli.send(seven, "--chunk-rows", "3")
+
+    assert again.code == 3
+    assert len(cli.emulator.received) == 1  # nobody gets the SMS twice
+    assert "seven.csv (clean rows 1-7): skipped: sent at " in again.out
+    assert "was already sent from +983000505; nothing was sent now" in again.err
+    assert "(journaled as sent: clean rows 1-7)" in again.err
+    assert "journal #1: sent at " in again.err
+    assert ", clean rows 1-7, outbox ids " in again.err
+    assert "add --resend (recipients get it twice)" in again.err
+
+    dry = cli.send(seven, "--chunk-rows", "2", "--dry-run")
+    assert dry.code == 3
+    assert "(0 requests)" in dry.out
+    assert "  clean rows 1-7: would be skipped: journal #1 sent since " in dry.out
+
+    resend = cli.send(seven, "--chunk-rows", "3", "--resend")
+    assert resend.code == 0, resend.err
+    assert len(cli.emulator.received) == 4  # explicitly asked for: 3 more requests
+    assert cli.statuses() == ["sent"] * 4
+
+
+def test_a_resume_with_another_chunk_size_sends_only_the_rows_not_yet_sent(
+    cli: Cli, seven: Path
+) -> None:
+    refusal = Reply(200, envelope(None, status=False, message="اعتبار کافی نیست", code="400-9"))
+    cli.emulator.script(with_ids(success), refusal)
+    first = cli.send(seven, "--chunk-rows", "3")
+    assert first.code == 3
+    assert "chunk 2/3 (clean rows 4-6, seven.part-002-of-003.csv): failed" in first.out
+
+    dry = cli.send(seven, "--chunk-rows", "2", "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    files = dry.json["request"]["files"]
+    assert [(f["first_row"], f["last_row"], f["action"]) for f in files] == [
+        (1, 3, "skip"),
+        (4, 5, "send"),
+        (6, 7, "send"),
+    ]
+    assert files[0]["journal_ids"] == [1]
+    assert (dry.json["rows_to_send"], dry.json["rows_skipped"]) == (4, 3)
+    text = cli.send(seven, "--chunk-rows", "2", "--dry-run")
+    assert "  clean rows 1-3: would be skipped: journal #1 sent since " in text.out
+    assert "would send 4 rows in 2 requests; 3 rows would be skipped as sent earlier" in text.out
+
+    second = cli.send(seven, "--chunk-rows", "2")
+    assert second.code == 0, second.err
+    assert "chunk 1/3 (clean rows 1-3, seven.part-001-of-003.csv): skipped" in second.out
+    assert "chunk 2/3 (clean rows 4-5, seven.part-002-of-003.csv): sent" in second.out
+    assert "chunk 3/3 (clean rows 6-7, seven.part-003-of-003.csv): sent" in second.out
+    assert "sent 4 rows in 2 requests; " in second.out
+    assert "; 3 rows skipped as sent earlier (clean rows 1-3 in journal #1); " in second.out
+    rows = uploaded_rows(cli.emulator)
+    # rows 4-6 went out in the refused request too: every row accepted exactly once after it
+    accepted = rows[:3] + rows[6:]
+    assert sorted(accepted) == sorted(f"+98912123456{i},message {i}" for i in range(7))
+    assert cli.statuses() == ["sent", "failed", "sent", "sent"]
+
+    third = cli.send(seven)  # whole, as a third chunk size: nothing left
+    assert third.code == 3
+    assert "(journaled as sent: clean rows 1-7)" in third.err
+    assert len(cli.emulator.received) == 4
+
+
+def test_rows_whose_outcome_is_unknown_block_a_rerun_in_other_chunks(cli: Cli, seven: Path) -> None:
+    cli.emulator.script(with_ids(success), html(502, "502 Bad Gateway"))
+    first = cli.send(seven, "--chunk-rows", "3")
+    assert first.code == 3
+    assert "chunk 2/3 (clean rows 4-6, seven.part-002-of-003.csv): UNKNOWN" in first.out
+
+    for size in ("2", "4", "7"):
+        again = cli.send(seven, "--chunk-rows", size)
+        assert again.code == 3
+        assert "(rows 4-6) was uploaded at " in again.err
+        assert "with an unknown outcome (journal #2)" in again.err
+        assert "journal #2: unknown since " in again.err
+        assert "p2pfile journal --mark 2 failed" in again.err
+    assert len(cli.emulator.received) == 2
+
+    dry = cli.send(seven, "--chunk-rows", "2", "--dry-run")
+    assert dry.code == 3
+    assert "  clean rows 4-6: refused: journal #2 unknown since " in dry.out
+    assert "a send would be refused: clean rows 4-6 may have been sent already" in dry.err
+
+    assert cli("journal", "--journal", str(cli.journal), "--mark", "2", "failed").code == 0
+    resumed = cli.send(seven, "--chunk-rows", "2")
+    assert resumed.code == 0, resumed.err
+    assert uploaded_rows(cli.emulator)[6:] == [f"+98912123456{i},message {i}" for i in (3, 4, 5, 6)]
+    assert cli.statuses() == ["sent", "failed", "sent", "sent"]
+
+
+def test_a_v1_journal_still_blocks_a_file_it_saw_sent_whole(cli: Cli, seven: Path) -> None:
+    from test_journal import write_v1_journal
+
+    clean = "recipient,message\n" + "".join(f"+98912123456{i},message {i}\n" for i in range(7))
+    sha256 = hashlib.sha256(clean.encode()).hexdigest()
+    write_v1_journal(cli.journal, (sha256, 7, "sent"))  # what an older p2pfile left
+
+    again = cli.send(seven, "--chunk-rows", "3")
+    assert again.code == 3
+    assert "(journaled as sent: clean rows 1-7)" in again.err
+    assert "journal #1: sent at 2026-01-01 00:00:00 UTC, clean rows 1-7, outbox ids 7" in again.err
+    assert cli.emulator.received == []
+    listed = cli("journal", "--journal", str(cli.journal))
+    assert f"old.csv, 7 rows, sha256 {sha256[:12]}, clean rows 1-7 of content" in listed.out
