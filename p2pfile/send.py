@@ -228,10 +228,14 @@ def load_token(
 
 
 def _token_from_file(path: Path) -> str:
+    """A regular file private to the user, or a pipe: a password manager's output
+    handed over as ``--token-file <(secret-tool lookup ...)`` or ``/dev/stdin``, so
+    that the token is neither in the environment nor on disk."""
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"token file {path} is not a regular file")
+        pipe = stat.S_ISFIFO(info.st_mode)
+        if not (stat.S_ISREG(info.st_mode) or pipe):
+            raise UsageError(f"token file {path} is not a regular file or a pipe")
         if os.name == "posix" and info.st_mode & 0o077:
             raise UsageError(
                 f"token file {path} is accessible by group or others "
@@ -239,7 +243,10 @@ def _token_from_file(path: Path) -> str:
             )
         if info.st_size > _MAX_TOKEN_FILE:
             raise UsageError(f"token file {path} is too large to hold a token")
-        raw = path.read_bytes()
+        with path.open("rb") as f:  # a pipe has no size: read no more than a token's worth
+            raw = f.read(_MAX_TOKEN_FILE + 1)
+        if len(raw) > _MAX_TOKEN_FILE:
+            raise UsageError(f"token file {path} is too large to hold a token")
     except OSError as exc:
         raise UsageError(f"cannot read token file {path}: {exc.strerror or 'error'}") from None
     try:

@@ -11,8 +11,10 @@ import hashlib
 import io
 import json
 import logging
+import os
 import socket
 import sqlite3
+import sys
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -764,6 +766,24 @@ def test_load_token_bad_file_content_is_not_echoed(tmp_path: Path, content: str)
         load_token({}, token_file=path)
     for word in content.split():
         assert word not in str(caught.value)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def test_load_token_from_a_pipe() -> None:
+    """``--token-file <(secret-tool lookup ...)`` or ``/dev/stdin``: the token comes from
+    a password manager, neither from the environment nor from disk."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"pipe-token\n")
+    os.close(write_end)
+    try:
+        assert load_token({}, token_file=f"/dev/fd/{read_end}") == "pipe-token"
+    finally:
+        os.close(read_end)
+
+
+def test_load_token_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a regular file or a pipe"):
+        load_token({}, token_file=tmp_path)
 
 
 def test_load_token_missing_file(tmp_path: Path) -> None:
