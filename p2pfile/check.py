@@ -830,14 +830,22 @@ def plan_from_settings(settings: Settings) -> CheckPlan:
 
 def plans_from(resolver: Resolver) -> Callable[[str], CheckPlan]:
     """Each file's plan, from the settings ``resolver`` gives it: one plan per settings
-    (files sharing a config file share a plan, so :func:`check_files` batches them)."""
-    plans: dict[int, tuple[Settings, CheckPlan]] = {}
+    (files sharing a config file share a plan, so :func:`check_files` batches them,
+    and so do files of config files that say the same: a project's copies of one
+    ``[tool.p2pfile]`` table)."""
+    by_id: dict[int, tuple[Settings, CheckPlan]] = {}
+    by_value: dict[Settings, CheckPlan] = {}
 
     def plan_for(path: str) -> CheckPlan:
         settings = resolver.for_path(path)
-        found = plans.get(id(settings))
+        found = by_id.get(id(settings))
         if found is None:
-            found = plans[id(settings)] = (settings, plan_from_settings(settings))
+            # Where the settings came from matters only to anchor per-file-ignores.
+            key = settings if settings.per_file_ignores else replace(settings, source=None)
+            plan = by_value.get(key)
+            if plan is None:
+                plan = by_value[key] = plan_from_settings(settings)
+            found = by_id[id(settings)] = (settings, plan)
         return found[1]
 
     return plan_for
