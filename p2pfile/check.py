@@ -348,7 +348,7 @@ class _Checked:
     summary: FileSummary
     findings: pl.DataFrame
     keys: pl.DataFrame | None  # path, line, e164, message: for cross-file duplicates
-    d103: Severity = "warning"  # the level of a cross-file duplicate in this file
+    d103: Severity | None = None  # the level of a cross-file duplicate here (None: ignored)
 
 
 #: A file to check: a path, or (a label such as ``-``, the bytes) for standard input.
@@ -381,7 +381,7 @@ def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Chec
     elif frame.height:
         analyzed = analyze(frame, plan.options)
         row_findings = findings_for(analyzed, path, rules, plan)
-        if want_keys and "D103" in selected:
+        if want_keys:
             keys = _keys(analyzed, path)
         del analyzed
     else:
@@ -391,7 +391,7 @@ def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Chec
     del frame
     if sliced is not None:
         row_findings = sliced.merged()
-    return _summed(summary, pl.concat([file_findings, row_findings]), keys, plan)
+    return _summed(summary, pl.concat([file_findings, row_findings]), keys, plan, selected)
 
 
 def _keys(analyzed: pl.DataFrame, path: str | pl.Expr) -> pl.DataFrame:
@@ -469,7 +469,7 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
     )
     found = findings_for(analyzed, path, rules, plan).partition_by("path", as_dict=True)
     keys: dict[tuple[object, ...], pl.DataFrame] = {}
-    if want_keys and "D103" in selected:
+    if want_keys:
         keys = _keys(analyzed, path).partition_by("path", as_dict=True)
     del analyzed
     checked = []
@@ -483,12 +483,16 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
         summary = FileSummary(
             result.path, result.format, result.frame.height, 0, 0, result.encoding
         )
-        checked.append(_summed(summary, findings, keys.get((result.path,)), plan))
+        checked.append(_summed(summary, findings, keys.get((result.path,)), plan, selected))
     return checked
 
 
 def _summed(
-    summary: FileSummary, findings: pl.DataFrame, keys: pl.DataFrame | None, plan: CheckPlan
+    summary: FileSummary,
+    findings: pl.DataFrame,
+    keys: pl.DataFrame | None,
+    plan: CheckPlan,
+    selected: frozenset[str],
 ) -> _Checked:
     severity = findings.get_column("severity")
     return _Checked(
@@ -499,7 +503,7 @@ def _summed(
         ),
         findings,
         keys,
-        plan.severity_of(REGISTRY["D103"]),
+        plan.severity_of(REGISTRY["D103"]) if "D103" in selected else None,
     )
 
 
@@ -532,7 +536,7 @@ def _check_sliced(
     )
     del e164
     keys = None
-    if want_keys and "D103" in plan.selected(path):
+    if want_keys:
         keys = _keys(numbered, path).with_columns(e164=e164_text(c("e164")))
     repeats = numbered.filter(c("first_line_of_recipient").is_not_null())
     del numbered
@@ -614,8 +618,9 @@ class _Packed:
 def _cross_file_duplicates(checked: list[_Checked]) -> pl.DataFrame:
     """D103: rows whose recipient and message already appeared in an earlier file of the run.
 
-    Each file's rows are compared with every other file's, whatever config each uses;
-    a finding has the level its own file's settings give D103."""
+    Each file's rows are compared with every other file's, whatever config each uses
+    (a file whose config ignores D103 still holds the earlier copy); a finding is
+    reported only in a file whose settings select D103, at the level they give it."""
     keyed = [
         ch.keys.with_columns(file_index=pl.lit(i), _level=pl.lit(ch.d103, pl.String))
         for i, ch in enumerate(checked)
@@ -636,7 +641,9 @@ def _cross_file_duplicates(checked: list[_Checked]) -> pl.DataFrame:
         first_path="path", first_line="line", first_e164="e164", first_message="message"
     )
     later = later.join(original, on=["first_path", "first_line"]).filter(
-        (c("e164") == c("first_e164")) & (c("message") == c("first_message"))
+        (c("e164") == c("first_e164"))
+        & (c("message") == c("first_message"))
+        & c("_level").is_not_null()
     )
     return later.select(
         path=c("path"),
@@ -670,8 +677,10 @@ def check_files(
     alone; D103 compares the files of the run whatever their plans.
     """
     items = list(sources)
-    want_keys = len(items) > 1
     plan_of = plan if callable(plan) else (lambda _path: plan)
+    names = [source[0] if isinstance(source, tuple) else source for source in items]
+    # D103's keys are kept for every file when any file of the run reports it.
+    want_keys = len(items) > 1 and any("D103" in plan_of(n).selected(n) for n in names)
     done: dict[int, _Checked] = {}
     batches: dict[int, _Batch] = {}  # by plan: files of a plan batch even when interleaved
 
@@ -687,8 +696,7 @@ def check_files(
             flush(batch)
         batches.clear()
 
-    for index, source in enumerate(items):
-        name = source[0] if isinstance(source, tuple) else source
+    for index, (source, name) in enumerate(zip(items, names, strict=True)):
         if on_file is not None:
             on_file(name)
         file_plan = plan_of(name)

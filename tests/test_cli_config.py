@@ -82,6 +82,19 @@ def test_cross_file_duplicates_compare_files_of_different_configs(
     ]
 
 
+def test_a_file_whose_config_ignores_d103_still_holds_the_earlier_copy(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # archive/ ignores ALL: its copy is not reported there, but it is still the
+    # earlier copy of the row clean.csv repeats, which the root's config reports.
+    _write(project / "archive" / "copy.csv", CLEAN)
+    argv = ["check", "--output-format", "json", "--fail-on", "warning"]
+    assert main([*argv, "archive/copy.csv", "clean.csv"]) == 1
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["path"], d["code"]) for d in found] == [("clean.csv", "D103")]
+    assert main([*argv, "clean.csv", "archive/copy.csv"]) == 0
+
+
 def test_many_files_in_several_configs_each_get_their_own(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
