@@ -468,7 +468,7 @@ def check(  # noqa: PLR0917
     names = [s[0] if isinstance(s, tuple) else s for s in sources]
     # Each file is checked with its closest config; how the run reports and fails
     # comes from the common parent's (as in ruff).
-    settings = resolver.for_run(names).merged(
+    settings = resolver.for_run([n for n in names if n != "-"]).merged(
         output_format=output_format, fail_on=fail_on, show_rows=show_rows
     )
     plan_from_settings(settings)  # its errors too, though no file may use it
