@@ -566,7 +566,9 @@ def _config_in(directory: Path) -> Path | None:
     """The config file of ``directory`` itself, if it has one."""
     for name in CONFIG_NAMES:
         candidate = directory / name
-        if not candidate.is_file():
+        # os.path.isfile: False for a directory name too long to exist, where
+        # Path.is_file raises (the file under it gets its F101 finding).
+        if not os.path.isfile(candidate):
             continue
         if name != _PYPROJECT or _tool_table(_read_toml(candidate), candidate) is not None:
             return candidate

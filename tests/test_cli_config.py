@@ -132,6 +132,15 @@ def test_stats_and_fix_judge_each_file_by_its_own_config(
     assert main(["fix", "local/f.csv", "clean.csv"]) == 1  # P203 remains
 
 
+def test_a_directory_name_too_long_is_a_finding_not_an_internal_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Its config is looked up before it is read: the lookup must not raise.
+    long = "x" * 300 + "/f.csv"
+    assert main(["check", "--output-format", "concise", long, "clean.csv"]) == 1
+    assert f"{long}:1: F101 " in capsys.readouterr().out
+
+
 # --- 2. globs anchored at their config file -------------------------------------------
 
 
