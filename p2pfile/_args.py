@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from p2pfile.config import Settings, Tariff, discover
+from p2pfile.config import Resolver, Settings, Tariff, discover
 from p2pfile.config import _did_you_mean as did_you_mean
 from p2pfile.config import _tariff_check as tariff_check
 from p2pfile.errors import UsageError
@@ -35,12 +35,13 @@ __all__ = [
     "options_arg",
     "path_arg",
     "paths_arg",
+    "resolver_arg",
     "settings_arg",
     "tariff_arg",
 ]
 
 _SETTING_FIELDS: Final = frozenset(
-    f.name for f in dataclasses.fields(Settings) if f.name not in {"source", "overridden"}
+    f.name for f in dataclasses.fields(Settings) if f.name not in {"source", "overridden", "layers"}
 )
 _OPTION_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Options))
 _TARIFF_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Tariff))
@@ -136,6 +137,20 @@ def settings_arg(value: object, func: str, start: Path) -> Settings:
     if isinstance(value, Mapping):
         overrides = _keys(value, _SETTING_FIELDS, f"{func} settings")
         return discover(start).merged(**overrides)
+    msg = f"{func} settings must be a Settings or a mapping of settings, not {_type_name(value)}"
+    raise UsageError(msg)
+
+
+def resolver_arg(value: object, func: str) -> Resolver | None:
+    """Per-file settings for ``value`` as :func:`settings_arg` takes it: ``None`` for a
+    :class:`Settings` (used as it is for every file), else each file's closest config
+    file with the mapping (if any) on top."""
+    if isinstance(value, Settings):
+        return None
+    if value is None:
+        return Resolver()
+    if isinstance(value, Mapping):
+        return Resolver(overrides=_keys(value, _SETTING_FIELDS, f"{func} settings"))
     msg = f"{func} settings must be a Settings or a mapping of settings, not {_type_name(value)}"
     raise UsageError(msg)
 

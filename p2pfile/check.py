@@ -21,7 +21,7 @@ import phonenumbers
 import polars as pl
 
 from p2pfile._args import path_arg, paths_arg
-from p2pfile.config import Settings, discover, selected_codes, severity_overrides
+from p2pfile.config import Resolver, Settings, selected_codes, severity_overrides
 from p2pfile.phone import e164_numbers, e164_text, number_expr
 from p2pfile.reader import ReadResult, read_bytes, read_file
 from p2pfile.report import FINDING_SCHEMA, FileSummary, Report, Severity
@@ -38,6 +38,8 @@ __all__ = [
     "expand_paths",
     "findings_for",
     "plan_from_settings",
+    "plans_from",
+    "unique_paths",
 ]
 
 c = pl.col
@@ -346,6 +348,7 @@ class _Checked:
     summary: FileSummary
     findings: pl.DataFrame
     keys: pl.DataFrame | None  # path, line, e164, message: for cross-file duplicates
+    d103: Severity | None = None  # the level of a cross-file duplicate here (None: ignored)
 
 
 #: A file to check: a path, or (a label such as ``-``, the bytes) for standard input.
@@ -378,7 +381,7 @@ def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Chec
     elif frame.height:
         analyzed = analyze(frame, plan.options)
         row_findings = findings_for(analyzed, path, rules, plan)
-        if want_keys and "D103" in selected:
+        if want_keys:
             keys = _keys(analyzed, path)
         del analyzed
     else:
@@ -388,7 +391,7 @@ def _check_one(box: list[ReadResult], plan: CheckPlan, want_keys: bool) -> _Chec
     del frame
     if sliced is not None:
         row_findings = sliced.merged()
-    return _summed(summary, pl.concat([file_findings, row_findings]), keys)
+    return _summed(summary, pl.concat([file_findings, row_findings]), keys, plan, selected)
 
 
 def _keys(analyzed: pl.DataFrame, path: str | pl.Expr) -> pl.DataFrame:
@@ -410,24 +413,33 @@ def _path_expr(path: str | pl.Expr) -> pl.Expr:
 BATCH_ROWS = 50_000
 
 
+#: Rows of small files waiting in the batches of all plans at most (see check_files).
+_PENDING_ROWS: Final = 4 * BATCH_ROWS
+
+
 @dataclass
 class _Batch:
     """Small files read, waiting to be checked together."""
 
+    plan: CheckPlan | None = None
     selected: frozenset[str] | None = None
     results: list[tuple[int, ReadResult]] = field(default_factory=list)
     rows: int = 0
 
-    def admits(self, result: ReadResult, selected: frozenset[str]) -> bool:
-        """Whether ``result`` may join: the same rules, room left, and a path of its own
-        (findings are told apart by their path)."""
+    def admits(self, result: ReadResult, plan: CheckPlan, selected: frozenset[str]) -> bool:
+        """Whether ``result`` may join: the same plan and rules, room left, and a path of
+        its own (findings are told apart by their path)."""
         return not self.results or (
-            selected == self.selected
+            plan is self.plan
+            and selected == self.selected
             and self.rows + result.frame.height <= BATCH_ROWS
             and all(r.path != result.path for _, r in self.results)
         )
 
-    def add(self, index: int, result: ReadResult, selected: frozenset[str]) -> None:
+    def add(
+        self, index: int, result: ReadResult, plan: CheckPlan, selected: frozenset[str]
+    ) -> None:
+        self.plan = plan
         self.selected = selected
         self.results.append((index, result))
         self.rows += result.frame.height
@@ -457,7 +469,7 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
     )
     found = findings_for(analyzed, path, rules, plan).partition_by("path", as_dict=True)
     keys: dict[tuple[object, ...], pl.DataFrame] = {}
-    if want_keys and "D103" in selected:
+    if want_keys:
         keys = _keys(analyzed, path).partition_by("path", as_dict=True)
     del analyzed
     checked = []
@@ -471,11 +483,17 @@ def _check_batch(results: list[ReadResult], plan: CheckPlan, want_keys: bool) ->
         summary = FileSummary(
             result.path, result.format, result.frame.height, 0, 0, result.encoding
         )
-        checked.append(_summed(summary, findings, keys.get((result.path,))))
+        checked.append(_summed(summary, findings, keys.get((result.path,)), plan, selected))
     return checked
 
 
-def _summed(summary: FileSummary, findings: pl.DataFrame, keys: pl.DataFrame | None) -> _Checked:
+def _summed(
+    summary: FileSummary,
+    findings: pl.DataFrame,
+    keys: pl.DataFrame | None,
+    plan: CheckPlan,
+    selected: frozenset[str],
+) -> _Checked:
     severity = findings.get_column("severity")
     return _Checked(
         replace(
@@ -485,6 +503,7 @@ def _summed(summary: FileSummary, findings: pl.DataFrame, keys: pl.DataFrame | N
         ),
         findings,
         keys,
+        plan.severity_of(REGISTRY["D103"]) if "D103" in selected else None,
     )
 
 
@@ -517,7 +536,7 @@ def _check_sliced(
     )
     del e164
     keys = None
-    if want_keys and "D103" in plan.selected(path):
+    if want_keys:
         keys = _keys(numbered, path).with_columns(e164=e164_text(c("e164")))
     repeats = numbered.filter(c("first_line_of_recipient").is_not_null())
     del numbered
@@ -596,10 +615,14 @@ class _Packed:
         return frame
 
 
-def _cross_file_duplicates(checked: list[_Checked], plan: CheckPlan) -> pl.DataFrame:
-    """D103: rows whose recipient and message already appeared in an earlier file of the run."""
+def _cross_file_duplicates(checked: list[_Checked]) -> pl.DataFrame:
+    """D103: rows whose recipient and message already appeared in an earlier file of the run.
+
+    Each file's rows are compared with every other file's, whatever config each uses
+    (a file whose config ignores D103 still holds the earlier copy); a finding is
+    reported only in a file whose settings select D103, at the level they give it."""
     keyed = [
-        ch.keys.with_columns(file_index=pl.lit(i))
+        ch.keys.with_columns(file_index=pl.lit(i), _level=pl.lit(ch.d103, pl.String))
         for i, ch in enumerate(checked)
         if ch.keys is not None
     ]
@@ -618,7 +641,9 @@ def _cross_file_duplicates(checked: list[_Checked], plan: CheckPlan) -> pl.DataF
         first_path="path", first_line="line", first_e164="e164", first_message="message"
     )
     later = later.join(original, on=["first_path", "first_line"]).filter(
-        (c("e164") == c("first_e164")) & (c("message") == c("first_message"))
+        (c("e164") == c("first_e164"))
+        & (c("message") == c("first_message"))
+        & c("_level").is_not_null()
     )
     return later.select(
         path=c("path"),
@@ -626,7 +651,7 @@ def _cross_file_duplicates(checked: list[_Checked], plan: CheckPlan) -> pl.DataF
         row=pl.lit(None, pl.Int64),
         code=pl.lit(rule.code),
         name=pl.lit(rule.name),
-        severity=pl.lit(plan.severity_of(rule)),
+        severity=c("_level"),
         message=pl.format("same recipient and message as {}:{}", c("first_path"), c("first_line")),
         field=pl.lit(None, pl.String),
         column=pl.lit(None, pl.Int64),
@@ -640,45 +665,60 @@ def _cross_file_duplicates(checked: list[_Checked], plan: CheckPlan) -> pl.DataF
 
 def check_files(
     sources: Iterable[Source],
-    plan: CheckPlan,
+    plan: CheckPlan | Callable[[str], CheckPlan],
     *,
     on_file: Callable[[str], None] | None = None,
 ) -> Report:
     """Check files in order; ``on_file`` is called before each one (progress).
 
-    Small files are checked in batches (:func:`_check_batch`), each other file alone.
+    ``plan``: one plan for every file, or each file's plan by its path (the name of
+    a source read from memory): see :func:`plans_from`. Small files are checked in
+    batches of files with the same plan (:func:`_check_batch`), each other file
+    alone; D103 compares the files of the run whatever their plans.
     """
     items = list(sources)
-    want_keys = len(items) > 1
+    plan_of = plan if callable(plan) else (lambda _path: plan)
+    names = [source[0] if isinstance(source, tuple) else source for source in items]
+    # D103's keys are kept for every file when any file of the run reports it.
+    want_keys = len(items) > 1 and any("D103" in plan_of(n).selected(n) for n in names)
     done: dict[int, _Checked] = {}
-    batch = _Batch()
+    batches: dict[int, _Batch] = {}  # by plan: files of a plan batch even when interleaved
 
-    def flush() -> None:
-        nonlocal batch
-        if batch.results:
+    def flush(batch: _Batch) -> None:
+        if batch.results and batch.plan is not None:
             indexes = [i for i, _ in batch.results]
             results = [r for _, r in batch.results]
-            done.update(zip(indexes, _check_batch(results, plan, want_keys), strict=True))
-        batch = _Batch()
+            checked = _check_batch(results, batch.plan, want_keys)
+            done.update(zip(indexes, checked, strict=True))
 
-    for index, source in enumerate(items):
+    def flush_all() -> None:
+        for batch in batches.values():
+            flush(batch)
+        batches.clear()
+
+    for index, (source, name) in enumerate(zip(items, names, strict=True)):
         if on_file is not None:
-            on_file(source[0] if isinstance(source, tuple) else source)
-        result = _read(source, plan)
+            on_file(name)
+        file_plan = plan_of(name)
+        result = _read(source, file_plan)
         if result.frame.height > BATCH_ROWS:
-            flush()
+            flush_all()
             box = [result]
             del result  # held by the box alone, which _check_one empties
-            done[index] = _check_one(box, plan, want_keys)
+            done[index] = _check_one(box, file_plan, want_keys)
             continue
-        selected = plan.selected(result.path)
-        if not batch.admits(result, selected):
-            flush()
-        batch.add(index, result, selected)
-    flush()
+        selected = file_plan.selected(result.path)
+        batch = batches.setdefault(id(file_plan), _Batch())
+        if not batch.admits(result, file_plan, selected):
+            flush(batch)
+            batch = batches[id(file_plan)] = _Batch()
+        batch.add(index, result, file_plan, selected)
+        if sum(b.rows for b in batches.values()) > _PENDING_ROWS:
+            flush_all()  # files waiting in the batches of several plans: memory stays bounded
+    flush_all()
     checked = [done[i] for i in range(len(items))]
     frames = [ch.findings for ch in checked]
-    cross = _cross_file_duplicates(checked, plan)
+    cross = _cross_file_duplicates(checked)
     if cross.height:
         frames.append(cross)
         counts = cross.group_by("path").agg(n=pl.len(), errors=(c("severity") == "error").sum())
@@ -707,14 +747,25 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
 
     Hidden directories (``.git``, ``.venv``) are skipped. A path that does
     not exist is kept: reading it gives an F101 finding, never a traceback.
+    A file reached twice (``x.csv ./x.csv``, ``dir dir/x.csv``, a symlink) is
+    listed once, as first spelled: checked twice, each of its rows would be a
+    cross-file duplicate (D103) of itself.
     """
     out: list[str] = []
+    seen: set[str] = set()
+
+    def add(name: str) -> None:
+        key = _real_path(name)
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+
     for raw in paths:
         path = Path(raw)
         # os.path.isdir: False for a name too long for the file system (its F101 says
         # so), where Path.is_dir raises.
         if not os.path.isdir(path):
-            out.append(os.fspath(raw))
+            add(os.fspath(raw))
             continue
         found = [
             p
@@ -723,7 +774,28 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
             and p.suffix.lower() in CHECKED_SUFFIXES
             and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
         ]
-        out.extend(str(p) for p in sorted(found))
+        for p in sorted(found):
+            add(str(p))
+    return out
+
+
+def _real_path(name: str) -> str:
+    """What tells two spellings of one file apart from two files."""
+    try:
+        return os.path.realpath(name)
+    except (OSError, ValueError):  # a name the file system refuses: its F101 says so
+        return os.path.abspath(name)
+
+
+def unique_paths(paths: Iterable[str]) -> list[str]:
+    """``paths`` without a second spelling of one file (the first is kept); ``-`` is kept."""
+    seen: set[str] = set()
+    out = []
+    for name in paths:
+        key = name if name == "-" else _real_path(name)
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
     return out
 
 
@@ -764,12 +836,27 @@ def plan_from_settings(settings: Settings) -> CheckPlan:
     )
 
 
-def _start_dir(paths: list[str]) -> Path:
-    parents = [Path(p) if os.path.isdir(p) else Path(os.path.abspath(p)).parent for p in paths]
-    try:
-        return Path(os.path.commonpath([str(p) for p in parents])) if parents else Path.cwd()
-    except ValueError:  # different drives
-        return Path.cwd()
+def plans_from(resolver: Resolver) -> Callable[[str], CheckPlan]:
+    """Each file's plan, from the settings ``resolver`` gives it: one plan per settings
+    (files sharing a config file share a plan, so :func:`check_files` batches them,
+    and so do files of config files that say the same: a project's copies of one
+    ``[tool.p2pfile]`` table)."""
+    by_id: dict[int, tuple[Settings, CheckPlan]] = {}
+    by_value: dict[Settings, CheckPlan] = {}
+
+    def plan_for(path: str) -> CheckPlan:
+        settings = resolver.for_path(path)
+        found = by_id.get(id(settings))
+        if found is None:
+            # Where the settings came from matters only to anchor per-file-ignores.
+            key = settings if settings.per_file_ignores else replace(settings, source=None)
+            plan = by_value.get(key)
+            if plan is None:
+                plan = by_value[key] = plan_from_settings(settings)
+            found = by_id[id(settings)] = (settings, plan)
+        return found[1]
+
+    return plan_for
 
 
 def check(
@@ -782,8 +869,9 @@ def check(
     """Check recipient files; the library face of ``p2pfile check``.
 
     ``paths`` are files or directories (searched for ``*.csv``/``*.xlsx``).
-    Settings come from the closest ``p2pfile.toml``/``pyproject.toml`` (or
-    ``config``; none with ``isolated``), then keyword overrides named as the
+    Each file's settings come from the ``p2pfile.toml``/``pyproject.toml``
+    closest to it (or ``config`` for all; none with ``isolated``), then keyword
+    overrides, layered as the command-line flags are, named as the
     config keys in snake_case: ``select``, ``extend_select``, ``ignore``,
     ``per_file_ignores``, ``severity``, ``allow_foreign``, ``allowed_regions``,
     ``max_parts``, ``max_length``, ``suffix``, ``max_rows``, ``max_bytes``.
@@ -792,9 +880,12 @@ def check(
     file is a finding in the report, never an exception.
     """
     names = expand_paths(paths_arg(paths, "check()"))
-    base = discover(
-        _start_dir(names),
+    resolver = Resolver(
         explicit=Path(path_arg(config, "check() config")) if config is not None else None,
         isolated=isolated,
+        overrides=settings,
     )
-    return check_files(names, plan_from_settings(base.merged(**settings)))
+    plan_for = plans_from(resolver)
+    for name in names or [os.getcwd()]:  # every config error before any file is read
+        plan_for(name)
+    return check_files(names, plan_for)

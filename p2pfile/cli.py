@@ -29,8 +29,15 @@ from typing import Any, Final, TextIO, cast
 import click
 
 from p2pfile._version import __version__
-from p2pfile.check import Source, check_files, expand_paths, plan_from_settings
-from p2pfile.config import NumberFormat, Settings, Tariff, discover
+from p2pfile.check import (
+    Source,
+    check_files,
+    expand_paths,
+    plan_from_settings,
+    plans_from,
+    unique_paths,
+)
+from p2pfile.config import NumberFormat, Resolver, Settings, Tariff, pinned
 from p2pfile.errors import P2PFileError, SendError
 from p2pfile.fix import FixResult
 from p2pfile.fix import diff as fix_diff
@@ -348,15 +355,55 @@ class _Progress:
             click.echo("\r\x1b[K", nl=False, err=True)
 
 
-def _sources(paths: tuple[str, ...]) -> list[Source]:
-    """Files, directories expanded, and ``-`` read from standard input as bytes."""
+def _sources(paths: tuple[str, ...], stdin_filename: str | None = None) -> list[Source]:
+    """Files, directories expanded, and ``-`` read from standard input as bytes, named
+    ``stdin_filename`` if given; a file given twice (``x.csv ./x.csv``) comes once."""
+    _check_stdin(paths, stdin_filename)
     sources: list[Source] = []
     for path in paths:
         if path == "-":
-            sources.append(("-", sys.stdin.buffer.read()))
+            sources.append((stdin_filename or "-", sys.stdin.buffer.read()))
         else:
             sources.extend(expand_paths([path]))
-    return sources
+    kept = iter(unique_paths([s for s in sources if isinstance(s, str)]))
+    first = next(kept, None)
+    unique: list[Source] = []
+    for source in sources:
+        if isinstance(source, tuple):
+            unique.append(source)
+        elif source == first:  # a file's first spelling; any later one is skipped
+            unique.append(source)
+            first = next(kept, None)
+    return unique
+
+
+def _check_stdin(paths: Sequence[str], stdin_filename: str | None) -> None:
+    if paths.count("-") > 1:
+        raise click.UsageError("'-' (standard input) can be read only once")
+    if stdin_filename is not None and "-" not in paths:
+        raise click.UsageError("--stdin-filename names standard input: give '-' as the path")
+
+
+def _resolver(
+    config_path: str | None, isolated: bool, overrides: dict[str, object] | None = None
+) -> Resolver:
+    """Each file's settings: its closest config file (or --config, or none with
+    --isolated), with the rule flags on top."""
+    if config_path and isolated:
+        raise click.UsageError("--config and --isolated exclude each other")
+    return Resolver(
+        explicit=Path(config_path) if config_path else None,
+        isolated=isolated,
+        overrides=overrides,
+    )
+
+
+#: ruff's flag: the name standard input stands for, in reports and for the config.
+STDIN_FILENAME: Final = click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="With '-': the file name standard input stands for (reports, config, per-file-ignores).",
+)
 
 
 @cli.command()
@@ -401,6 +448,7 @@ def _sources(paths: tuple[str, ...]) -> list[Source]:
     help="Use this config file instead of discovering one.",
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@STDIN_FILENAME
 @rule_flags
 def check(  # noqa: PLR0917
     paths: tuple[str, ...],
@@ -415,6 +463,7 @@ def check(  # noqa: PLR0917
     no_redact: bool,
     config_path: str | None,
     isolated: bool,
+    stdin_filename: str | None,
     overrides: dict[str, object],
 ) -> int:
     """Check recipient files (CSV/XLSX) for everything that would fail, misfire or cost more.
@@ -424,18 +473,22 @@ def check(  # noqa: PLR0917
     codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or config
     error.
     """
-    if config_path and isolated:
-        raise click.UsageError("--config and --isolated exclude each other")
-    sources = _sources(paths or (".",))
+    resolver = _resolver(config_path, isolated, overrides)
+    sources = _sources(paths or (".",), stdin_filename)
     if not sources:
         # As ruff: a warning and an empty report (a CI step may upload the SARIF file).
         click.echo("p2pfile: warning: no CSV or XLSX files found", err=True)
     names = [s[0] if isinstance(s, tuple) else s for s in sources]
     _refuse_output_among_inputs(output_file, names, paths or (".",))
-    settings = _settings_for(names, config_path, isolated, overrides).merged(
+    # Each file is checked with its closest config; how the run reports and fails
+    # comes from the common parent's (as in ruff).
+    settings = resolver.for_run([n for n in names if n != "-"]).merged(
         output_format=output_format, fail_on=fail_on, show_rows=show_rows
     )
-    plan = plan_from_settings(settings)
+    plan_from_settings(settings)  # its errors too, though no file may use it
+    plan = plans_from(resolver)
+    for name in names:  # every config error before any file is read
+        plan(name)
     fmt = settings.output_format
     if _progress_wanted(fmt, no_progress) and output_file is None:
         with _Progress(len(sources)) as progress:
@@ -533,16 +586,10 @@ def _settings_for(
     isolated: bool,
     overrides: dict[str, object] | None = None,
 ) -> Settings:
-    """The config file for ``paths`` (standard input, ``-``, has no directory), then the
-    flags of :func:`rule_flags` on top."""
-    files = [os.path.abspath(p) for p in paths if p != "-"]
-    start = Path(os.path.commonpath(files or [os.getcwd()]))
-    settings = discover(
-        start if os.path.isdir(start) else start.parent,
-        explicit=Path(config_path) if config_path else None,
-        isolated=isolated,
-    )
-    return settings.merged(**(overrides or {}))
+    """The settings of a run over ``paths`` (standard input, ``-``, has no directory):
+    the config file of their common parent, then the flags of :func:`rule_flags` on top."""
+    files = [p for p in paths if p != "-"]
+    return _resolver(config_path, isolated, overrides).for_run(files)
 
 
 def _fix_summary(result: FixResult) -> list[str]:
@@ -616,6 +663,7 @@ def _fix_summary(result: FixResult) -> list[str]:
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@STDIN_FILENAME
 @rule_flags
 def fix_command(  # noqa: PLR0917
     paths: tuple[str, ...],
@@ -627,6 +675,7 @@ def fix_command(  # noqa: PLR0917
     as_json: bool,
     config_path: str | None,
     isolated: bool,
+    stdin_filename: str | None,
     overrides: dict[str, object],
 ) -> int:
     """Write upload-ready files: safe fixes applied, duplicates dropped, nothing lost.
@@ -639,6 +688,9 @@ def fix_command(  # noqa: PLR0917
     usage errors. The rule flags mean what they mean for check. '-' reads
     the file from standard input (with -o, or --diff).
     """
+    _check_stdin(paths, stdin_filename)
+    # A file given twice (x.csv ./x.csv) is fixed once.
+    paths = tuple(unique_paths(paths))
     if (output or rejects) and len(paths) > 1:
         raise click.UsageError("-o and --rejects take one input file")
     if "-" in paths and len(paths) > 1:
@@ -648,20 +700,33 @@ def fix_command(  # noqa: PLR0917
             "standard input cannot be fixed in place: give -o FILE for the fixed rows "
             "(and --rejects FILE), or --diff to see what would change"
         )
-    settings = _settings_for(paths, config_path, isolated, overrides)
+    resolver = _resolver(config_path, isolated, overrides)
+    names = [stdin_filename or "-" if p == "-" else p for p in paths]
+    # Each file is fixed with its closest config; the verdict (fail-on) is the run's.
+    settings = resolver.for_run([n for n in names if n != "-"])
+    per_file = {path: resolver.for_path(name) for path, name in zip(paths, names, strict=True)}
+    for each in {id(s): s for s in (settings, *per_file.values())}.values():
+        plan_from_settings(each)  # every config error before any file is written
     job = _FixJob(
-        output, rejects, unsafe_fixes, cast("NumberFormat | None", number_format), settings
+        output,
+        rejects,
+        unsafe_fixes,
+        cast("NumberFormat | None", number_format),
+        settings,
+        per_file=per_file,
     )
     if paths != ("-",):
         return _show_diff(paths, job) if show_diff else _fix_files(paths, job, as_json=as_json)
+    shown = names[0]
     with _stdin_file() as saved:
         # fix reads its input by path (the reader may need it whole, twice): save it, then
-        # say '-' wherever the saved file's name would show.
-        job = replace(job, shown={saved: "-"})
+        # say '-' (or --stdin-filename) wherever the saved file's name would show, and
+        # judge it by that name's per-file-ignores, not the saved file's.
+        job = replace(job, shown={saved: shown}, per_file={saved: pinned(per_file["-"], shown)})
         try:
             return _show_diff((saved,), job) if show_diff else _fix_files((saved,), job, as_json)
         except P2PFileError as exc:
-            raise type(exc)(str(exc).replace(saved, "-")) from None
+            raise type(exc)(str(exc).replace(saved, shown)) from None
 
 
 @dataclass(frozen=True)
@@ -675,9 +740,14 @@ class _FixJob:
     settings: Settings
     #: Names to show instead of the paths read (standard input's saved copy -> '-').
     shown: dict[str, str] = field(default_factory=dict)
+    #: Each file's settings (its closest config file), where not ``settings``.
+    per_file: dict[str, Settings] = field(default_factory=dict)
 
     def name(self, path: str) -> str:
         return self.shown.get(path, path)
+
+    def settings_for(self, path: str) -> Settings:
+        return self.per_file.get(path, self.settings)
 
 
 @contextlib.contextmanager
@@ -705,7 +775,7 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
                 job.rejects,
                 unsafe=job.unsafe,
                 number_format=job.number_format,
-                settings=job.settings,
+                settings=job.settings_for(path),
             )
         except P2PFileError as exc:
             if len(paths) == 1:
@@ -749,7 +819,7 @@ def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
             job.rejects,
             unsafe=job.unsafe,
             number_format=job.number_format,
-            settings=job.settings,
+            settings=job.settings_for(path),
             limit=None,
         )
         changed = changed or bool(changes)
@@ -790,6 +860,7 @@ def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
     "--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file."
 )
 @click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@STDIN_FILENAME
 @rule_flags
 def stats_command(  # noqa: PLR0917
     paths: tuple[str, ...],
@@ -798,6 +869,7 @@ def stats_command(  # noqa: PLR0917
     color: str,
     config_path: str | None,
     isolated: bool,
+    stdin_filename: str | None,
     overrides: dict[str, object],
 ) -> int:
     """Rows, validity, operators, encodings, parts and (with a tariff) what a send will cost.
@@ -808,14 +880,16 @@ def stats_command(  # noqa: PLR0917
     The rule flags mean what they mean for check: a row counts as sent exactly
     when fix with the same flags would write it.
     """
-    if paths.count("-") > 1:
-        raise click.UsageError("'-' (standard input) can be read only once")
-    settings = _settings_for(paths, config_path, isolated, overrides)
+    _check_stdin(paths, stdin_filename)
+    resolver = _resolver(config_path, isolated, overrides)
+    names = [stdin_filename or "-" if p == "-" else p for p in paths]
+    # Each file is judged with its closest config; the tariff is the run's.
+    settings = resolver.for_run([n for n in names if n != "-"])
     tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     if not sources:
         raise click.UsageError("no CSV or XLSX files found")
-    result = stats_sources(sources, tariff=tariff, settings=settings)
+    result = stats_sources(sources, tariff=tariff, settings=settings, settings_of=resolver.for_path)
     if output_format == "json":
         click.echo(result.to_json(indent=2))
     else:

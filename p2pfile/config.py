@@ -10,16 +10,19 @@ In ``[tool.p2pfile]`` of ``pyproject.toml``, or at the top level of
     extend-select = ["P103"]              max-parts = 4
     max-parts = 4
 
-Discovery starts in a directory (the common parent of the checked paths, or
-the current directory) and walks up to the filesystem root. The **closest**
-file wins, and it is used alone: files are never merged (as in ruff). In one
+Each checked file uses the config file **closest to it** (ruff's hierarchical
+configuration): discovery starts in the file's directory and walks up to the
+filesystem root, and the closest file is used alone: files are never merged
+(as in ruff). The settings of the run as a whole (``output-format``,
+``fail-on``, ``show-rows``) come from the closest file of the common parent of
+the checked paths (see :class:`Resolver`). In one
 directory ``p2pfile.toml`` beats ``.p2pfile.toml`` beats ``pyproject.toml``;
 a ``pyproject.toml`` without a ``[tool.p2pfile]`` table does not count, so the
 walk goes on past it. ``--config PATH`` names the file and skips discovery
 (a file named ``pyproject.toml`` is read from its ``[tool.p2pfile]`` table,
 any other name from the top level); ``--isolated`` ignores every file. The two
-exclude each other. Command-line flags win over the file (see
-:meth:`Settings.merged`).
+exclude each other: either applies one config to every file. Command-line
+flags win over the file (see :meth:`Settings.merged`).
 
 Keys
 ====
@@ -75,11 +78,17 @@ real rules is checked against the registry (:func:`resolve_selectors`).
 
 The rules that run on a file (:func:`selected_codes`, ruff's semantics):
 ``select`` if given, else the default set (every rule whose default severity
-is not off); plus ``extend-select``; minus ``ignore``; minus the
-``per-file-ignores`` entries whose glob matches the file; minus the rules
-whose ``severity`` is ``"off"``. A glob is matched (``fnmatch``; ``*`` also
-crosses ``/``) against the file's path relative to the config file's
-directory, against the path as given, and against its base name::
+is not off); plus ``extend-select``; minus ``ignore``. Flags then layer on
+top as ruff's resolution chain does: ``--select`` starts afresh (the file's
+``select``, ``extend-select`` and ``ignore`` are dropped), while
+``--extend-select`` and ``--ignore`` alone add to and take from the file's
+selection. Last, minus the ``per-file-ignores`` entries whose glob matches
+the file, and minus the rules whose ``severity`` is ``"off"``. A glob is
+anchored at the directory of the config file that defines it (the current
+directory for settings without a file) and matched (``fnmatch``; ``*`` also
+crosses ``/``) against the file's path relative to that directory; a glob
+without a ``/`` also matches the file's base name at any depth. The current
+directory never changes the result::
 
     [tool.p2pfile.per-file-ignores]
     "archive/*.csv" = ["D"]           # old exports: duplicates are expected
@@ -126,11 +135,14 @@ __all__ = [
     "Level",
     "NumberFormat",
     "OutputFormat",
+    "Resolver",
+    "RuleSelection",
     "Settings",
     "Tariff",
     "discover",
     "find_config",
     "load_config",
+    "pinned",
     "resolve_selectors",
     "selected_codes",
     "severity_overrides",
@@ -175,6 +187,15 @@ class Tariff:
 
 
 @dataclass(frozen=True)
+class RuleSelection:
+    """One link of ruff's rule-selection chain given on top of a file (flags, overrides)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated settings; every field has the default that applies without a file.
 
@@ -204,6 +225,8 @@ class Settings:
     number_format: NumberFormat = "e164"
     tariff: Tariff | None = None
     source: Path | None = None
+    #: ``extend-select`` / ``ignore`` overrides applied, in order, after the file's selection.
+    layers: tuple[RuleSelection, ...] = ()
     # Provenance for error messages, not a setting: it takes no part in equality.
     overridden: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -211,11 +234,14 @@ class Settings:
         """These settings with command-line values on top; ``None`` means "not given".
 
         Names are the field names (``max_parts=4``); values are checked as in a
-        file. A scalar, ``select`` and ``tariff`` replace the file's value.
-        ``extend_select`` and ``ignore`` add to the file's lists, and
-        ``per_file_ignores`` and ``severity`` add to its tables (the override wins
-        for the same glob or selector): as in ruff, a flag narrows or widens what
-        the project configured instead of silently dropping it.
+        file. A scalar and ``tariff`` replace the file's value. Rule selection
+        follows ruff's resolution chain: ``select`` starts afresh (the file's
+        ``select``, ``extend_select`` and ``ignore`` no longer count, and the
+        override's ``extend_select`` and ``ignore`` apply to it); without it,
+        ``extend_select`` and ``ignore`` are a layer over the file's selection
+        (:attr:`layers`): an ``extend_select`` brings back a rule the file
+        ignores. ``per_file_ignores`` and ``severity`` add to the file's tables
+        (the override wins for the same glob or selector).
 
         Raises :class:`~p2pfile.errors.ConfigError` for a bad value and
         :class:`~p2pfile.errors.UsageError` for a name that is not a setting.
@@ -229,15 +255,25 @@ class Settings:
                 msg = f"unknown setting {name!r}{_did_you_mean(name, _FIELD_TO_KEY)}"
                 raise UsageError(msg)
             new = _VALIDATORS[key](value, key, "in overrides")
-            if name in {"extend_select", "ignore"}:
-                new = cast("tuple[str, ...]", getattr(self, name)) + cast("tuple[str, ...]", new)
-            elif name in _ACCUMULATED:
+            if name in _ACCUMULATED:
                 old = cast("Mapping[str, object]", getattr(self, name))
                 new = _frozen({**old, **cast("Mapping[str, object]", new)})
             changes[name] = new
         if not changes:
             return self
-        return replace(self, overridden=self.overridden | frozenset(changes), **changes)  # type: ignore[arg-type]
+        if "select" in changes:
+            # As in ruff, the highest-priority select kicks off the resolution chain.
+            changes.setdefault("extend_select", ())
+            changes.setdefault("ignore", ())
+            changes["layers"] = ()
+        elif "extend_select" in changes or "ignore" in changes:
+            layer = RuleSelection(
+                extend_select=cast("tuple[str, ...]", changes.pop("extend_select", ())),
+                ignore=cast("tuple[str, ...]", changes.pop("ignore", ())),
+            )
+            changes["layers"] = (*self.layers, layer)
+        overridden = self.overridden | (frozenset(changes) & frozenset(_FIELD_TO_KEY))
+        return replace(self, overridden=overridden, **changes)  # type: ignore[arg-type]
 
 
 # --- value checks ------------------------------------------------------------------------
@@ -421,7 +457,7 @@ _VALIDATORS: Final[Mapping[str, _Validator]] = {
 KEYS: Final = frozenset(_VALIDATORS)
 _FIELD_TO_KEY: Final = {key.replace("-", "_"): key for key in _VALIDATORS}
 # Fields whose overrides add to the file's value rather than replace it (see merged()).
-_ACCUMULATED: Final = frozenset({"extend_select", "ignore", "per_file_ignores", "severity"})
+_ACCUMULATED: Final = frozenset({"per_file_ignores", "severity"})
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -511,17 +547,31 @@ def find_config(start: Path) -> Path | None:
     is parsed here; a broken one raises :class:`~p2pfile.errors.ConfigError`
     rather than being skipped, since it might have held the settings.
     """
-    here = Path(os.path.abspath(start))
-    if not os.path.isdir(here):
-        # A file, or a name that does not exist yet (--stdin-filename): use its directory.
-        here = here.parent
+    here = _directory_of(start)
     for directory in (here, *here.parents):
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if not candidate.is_file():
-                continue
-            if name != _PYPROJECT or _tool_table(_read_toml(candidate), candidate) is not None:
-                return candidate
+        found = _config_in(directory)
+        if found is not None:
+            return found
+    return None
+
+
+def _directory_of(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it is a directory, else the directory it is in (absolute)."""
+    here = Path(os.path.abspath(path))
+    # A file, or a name that does not exist yet (--stdin-filename): use its directory.
+    return here if os.path.isdir(here) else here.parent
+
+
+def _config_in(directory: Path) -> Path | None:
+    """The config file of ``directory`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        # os.path.isfile: False for a directory name too long to exist, where
+        # Path.is_file raises (the file under it gets its F101 finding).
+        if not os.path.isfile(candidate):
+            continue
+        if name != _PYPROJECT or _tool_table(_read_toml(candidate), candidate) is not None:
+            return candidate
     return None
 
 
@@ -539,6 +589,63 @@ def discover(start: Path, *, explicit: Path | None = None, isolated: bool = Fals
         return Settings()
     path = explicit if explicit is not None else find_config(start)
     return Settings() if path is None else load_config(path)
+
+
+class Resolver:
+    """The settings of each file of a run (ruff's hierarchical configuration).
+
+    Each file gets the config file closest to it, with ``overrides`` (the flags,
+    as for :meth:`Settings.merged`) on top; ``explicit`` (``--config``) or
+    ``isolated`` give every file the same settings. Each directory is looked up
+    and each config file read once per run, and files sharing a config file get
+    the same :class:`Settings` object, so a caller can group them by it.
+    """
+
+    def __init__(
+        self,
+        *,
+        explicit: Path | None = None,
+        isolated: bool = False,
+        overrides: Mapping[str, object] | None = None,
+    ) -> None:
+        self._overrides = dict(overrides or {})
+        self._fixed: Settings | None = None
+        if isolated or explicit is not None:
+            self._fixed = discover(Path.cwd(), explicit=explicit, isolated=isolated).merged(
+                **self._overrides
+            )
+        self._closest: dict[Path, Path | None] = {}
+        self._loaded: dict[Path | None, Settings] = {}
+
+    def for_path(self, path: str | os.PathLike[str]) -> Settings:
+        """The settings of a file (or of a directory, for what lies in it)."""
+        if self._fixed is not None:
+            return self._fixed
+        config = self._closest_to(_directory_of(path))
+        settings = self._loaded.get(config)
+        if settings is None:
+            settings = Settings() if config is None else load_config(config)
+            settings = self._loaded[config] = settings.merged(**self._overrides)
+        return settings
+
+    def for_run(self, paths: Iterable[str | os.PathLike[str]]) -> Settings:
+        """The settings of the run as a whole: those of the common parent of ``paths``
+        (the current directory when there are none, or they are on different drives)."""
+        parents = [str(_directory_of(p)) for p in paths]
+        try:
+            start = os.path.commonpath(parents) if parents else os.getcwd()
+        except ValueError:  # different drives
+            start = os.getcwd()
+        return self.for_path(Path(start))
+
+    def _closest_to(self, directory: Path) -> Path | None:
+        if directory in self._closest:
+            return self._closest[directory]
+        found = _config_in(directory)
+        if found is None and directory.parent != directory:
+            found = self._closest_to(directory.parent)
+        self._closest[directory] = found
+        return found
 
 
 # --- rules -------------------------------------------------------------------------------
@@ -633,14 +740,36 @@ def severity_overrides(settings: Settings, known: Mapping[str, str]) -> dict[str
 
 
 def _glob_matches(glob: str, path: str, base: Path) -> bool:
-    candidates = {PurePath(path).as_posix(), PurePath(path).name}
-    # Outside the config's directory only the path as given and the name count.
+    # As ruff: anchored at the config file's directory, so the current directory never
+    # matters; a pattern without a "/" also matches the base name, at any depth.
+    pattern = glob.removeprefix("./")
+    candidates = set()
+    if "/" not in pattern:
+        candidates.add(PurePath(path).name)
+    # Outside the config's directory only the name counts.
     with contextlib.suppress(ValueError):
         candidates.add(Path(os.path.abspath(path)).relative_to(base).as_posix())
-    pattern = glob.removeprefix("./")
     # ruff users write "**/x.csv" for "x.csv at any depth", top level included.
     patterns = {pattern, pattern.removeprefix("**/")}
     return any(fnmatch.fnmatchcase(c, p) for c in candidates for p in patterns)
+
+
+def pinned(settings: Settings, path: str) -> Settings:
+    """``settings`` as they apply to ``path``, whatever path they are later given: the
+    ``per-file-ignores`` that match it become a last ``ignore`` layer, the others go.
+
+    For a file read under another name (standard input saved to a temporary file,
+    ``--stdin-filename``). Selectors of the dropped entries are not checked here.
+    """
+    base = settings.source.parent if settings.source is not None else Path.cwd()
+    matching = tuple(
+        selector
+        for glob, selectors in settings.per_file_ignores.items()
+        if _glob_matches(glob, path, base)
+        for selector in selectors
+    )
+    layers = (*settings.layers, RuleSelection(ignore=matching)) if matching else settings.layers
+    return replace(settings, per_file_ignores=_frozen({}), layers=layers)
 
 
 def selected_codes(
@@ -660,6 +789,11 @@ def selected_codes(
     codes = set(defaults if settings.select is None else resolve("select", settings.select))
     codes |= resolve("extend-select", settings.extend_select)
     codes -= resolve("ignore", settings.ignore)
+    for layer in settings.layers:  # the overrides, in order (see Settings.merged)
+        codes |= resolve_selectors(
+            layer.extend_select, known, where=" in 'extend-select' (overrides)"
+        )
+        codes -= resolve_selectors(layer.ignore, known, where=" in 'ignore' (overrides)")
     base = settings.source.parent if settings.source is not None else Path.cwd()
     for glob, selectors in settings.per_file_ignores.items():
         ignored = resolve(f"per-file-ignores.{glob}", selectors)  # checked even if unmatched

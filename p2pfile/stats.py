@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import polars as pl
 
-from p2pfile._args import paths_arg, settings_arg, tariff_arg
-from p2pfile.check import Source, expand_paths, plan_from_settings
+from p2pfile._args import paths_arg, resolver_arg, settings_arg, tariff_arg
+from p2pfile.check import CheckPlan, Source, expand_paths, plan_from_settings
 from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
@@ -251,10 +251,11 @@ def stats(
     """Count rows, recipients, operators, encodings, parts and (with a tariff) cost.
 
     Directories are searched for ``*.csv``/``*.xlsx`` as ``check`` does.
-    ``settings`` default to the closest config file (as ``check`` finds it); a
-    :class:`~p2pfile.config.Settings` is used as it is, and a mapping of settings
-    (``{"allow_foreign": True}``) is applied on top of that closest file, as
-    ``check()``'s keyword overrides are. ``tariff`` is a
+    ``settings`` default to each file's closest config file (as ``check`` finds
+    it; the tariff, to that of the files' common parent); a
+    :class:`~p2pfile.config.Settings` is used as it is for every file, and a
+    mapping of settings (``{"allow_foreign": True}``) is applied on top of each
+    closest file, as ``check()``'s keyword overrides are. ``tariff`` is a
     :class:`~p2pfile.config.Tariff` or a mapping of its four rates
     (``persian_mci``, ``english_mci``, ``persian_other``, ``english_other``, all
     required); it defaults to the settings' ``[tariff]``. Raises
@@ -269,23 +270,42 @@ def stats(
         msg = "stats() needs at least one file"
         raise UsageError(msg)
     checked_tariff = tariff_arg(tariff, "stats()")
-    settings = settings_arg(settings, "stats()", _start_dir(names))
-    return stats_sources(names, tariff=checked_tariff, settings=settings)
+    resolver = resolver_arg(settings, "stats()")
+    run = settings_arg(settings, "stats()", _start_dir(names))
+    settings_of = None if resolver is None else resolver.for_path
+    return stats_sources(names, tariff=checked_tariff, settings=run, settings_of=settings_of)
 
 
-def stats_sources(sources: Iterable[Source], *, tariff: Tariff | None, settings: Settings) -> Stats:
+def stats_sources(
+    sources: Iterable[Source],
+    *,
+    tariff: Tariff | None,
+    settings: Settings,
+    settings_of: Callable[[str], Settings] | None = None,
+) -> Stats:
     """:func:`stats` of files already found: each a path, or ``(name, bytes)`` for a
-    file already in memory (standard input, as ``check_files`` takes it)."""
+    file already in memory (standard input, as ``check_files`` takes it).
+
+    ``settings`` are the run's (the default tariff, the totals); ``settings_of`` gives
+    each file's (by its path or name: which rows count as sent), else ``settings``."""
     plan = plan_from_settings(settings)
     tariff = tariff if tariff is not None else settings.tariff
+    items = list(sources)
+    plans: dict[int, tuple[Settings, CheckPlan]] = {id(settings): (settings, plan)}
+    for source in items:  # every config error before any file is read
+        own = settings if settings_of is None else settings_of(_name(source))
+        if id(own) not in plans:
+            plans[id(own)] = (own, plan_from_settings(own))
 
     files: list[FileStats] = []
     sent_frames: list[pl.DataFrame] = []
     codes: dict[str, int] = {}
     notes: list[str] = []
     parts_all_rows = 0
-    for source in sources:
-        limits = {"max_bytes": settings.max_bytes, "max_rows": settings.max_rows}
+    for source in items:
+        own = settings if settings_of is None else settings_of(_name(source))
+        file_plan = plans[id(own)][1]
+        limits = {"max_bytes": own.max_bytes, "max_rows": own.max_rows}
         if isinstance(source, tuple):
             result = read_bytes(source[1], source[0], **limits)
         else:
@@ -311,7 +331,9 @@ def stats_sources(sources: Iterable[Source], *, tariff: Tariff | None, settings:
         if not result.frame.height:
             files.append(FileStats(name, 0, 0, 0, 0))
             continue
-        outcome = decide(result.frame, plan.options, plan.selected(name), issues=result.issues)
+        outcome = decide(
+            result.frame, file_plan.options, file_plan.selected(name), issues=result.issues
+        )
         rows = outcome.rows
         counted = rows.select(
             sent=(c("status") == "written").sum(),
@@ -346,6 +368,10 @@ def stats_sources(sources: Iterable[Source], *, tariff: Tariff | None, settings:
         tariff=tariff,
         notes=notes,
     )
+
+
+def _name(source: Source) -> str:
+    return source[0] if isinstance(source, tuple) else source
 
 
 def _start_dir(names: list[str]) -> Path:
