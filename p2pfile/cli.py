@@ -24,7 +24,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, TextIO, cast
+from typing import Any, Final, TextIO, TypeVar, cast
 
 import click
 
@@ -49,6 +49,8 @@ from p2pfile.report import Report
 from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
 from p2pfile.stats import render_stats_text, stats_sources
+
+_T = TypeVar("_T")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_SEND_FAILED = 0, 1, 2, 3
 #: The shell's code for a process ended by SIGINT (128 + 2), as for any program stopped so.
@@ -749,6 +751,18 @@ class _FixJob:
     def settings_for(self, path: str) -> Settings:
         return self.per_file.get(path, self.settings)
 
+    def run(self, func: Callable[..., _T], path: str, **extra: Any) -> _T:
+        """``fix`` or ``diff`` of one file, as this job asks."""
+        return func(
+            path,
+            self.output,
+            self.rejects,
+            unsafe=self.unsafe,
+            number_format=self.number_format,
+            settings=self.settings_for(path),
+            **extra,
+        )
+
 
 @contextlib.contextmanager
 def _stdin_file() -> Iterator[str]:
@@ -769,14 +783,7 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
     refused = False
     for path in paths:
         try:
-            result = fix_file(
-                path,
-                job.output,
-                job.rejects,
-                unsafe=job.unsafe,
-                number_format=job.number_format,
-                settings=job.settings_for(path),
-            )
+            result = job.run(fix_file, path)
         except P2PFileError as exc:
             if len(paths) == 1:
                 raise
@@ -813,15 +820,7 @@ def _refuse_before_writing(paths: Sequence[str], job: _FixJob) -> None:
 def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
     changed = False
     for path in paths:
-        changes = fix_diff(
-            path,
-            job.output,
-            job.rejects,
-            unsafe=job.unsafe,
-            number_format=job.number_format,
-            settings=job.settings_for(path),
-            limit=None,
-        )
+        changes = job.run(fix_diff, path, limit=None)
         changed = changed or bool(changes)
         for change in changes[:_DIFF_LIMIT]:
             codes = f" ({' '.join(change.codes)})" if change.codes else ""
