@@ -827,6 +827,8 @@ def _show_diff(paths: Sequence[str], job: _FixJob) -> int:
             # A fixed row's ``why`` only repeats its codes: say it once.
             why = "" if change.kind == "fixed" and change.codes else f": {change.why}"
             click.echo(f"{job.name(path)}:{change.line}: {change.kind}{codes}{why}")
+            if change.kind == "file":  # the whole file: no row to show
+                continue
             click.echo(f"-  {change.old[0]!r},{change.old[1]!r}")
             if change.new is not None:
                 click.echo(f"+  {change.new[0]!r},{change.new[1]!r}")

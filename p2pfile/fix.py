@@ -52,6 +52,7 @@ import io
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -195,7 +196,8 @@ class FixResult:
 
 @dataclass(frozen=True)
 class RowChange:
-    """One row that ``fix`` would change, drop or reject (for ``fix --diff``)."""
+    """One row that ``fix`` would change, drop or reject, or a change to the whole file
+    (``kind="file"``, ``row`` 0) (for ``fix --diff``)."""
 
     line: int
     row: int
@@ -203,8 +205,9 @@ class RowChange:
     old: tuple[str | None, str | None]
     #: (recipient, message) as written; None when the row is not written.
     new: tuple[str, str] | None
-    kind: Literal["fixed", "duplicate", "rejected"]
-    #: The fixes applied (``P104 M102``), or why the row is not written (``D101``, ``P205 M401``).
+    kind: Literal["fixed", "duplicate", "rejected", "file"]
+    #: The fixes applied (``P104 M102``), or why the row is not written (``D101``, ``P205 M401``);
+    #: for ``file``, the file-level fix (``F209``), or none for a rewrite to the canonical form.
     codes: tuple[str, ...]
     #: One line a person reads: ``duplicate of line 2``, or the rejects' reasons.
     why: str
@@ -1357,16 +1360,43 @@ def diff(
     settings: Settings | None = None,
     limit: int | None = 50,
 ) -> list[RowChange]:
-    """The rows ``fix`` with the same arguments would change, drop or reject; writes nothing.
+    """What ``fix`` with the same arguments would change; writes nothing.
 
-    ``output`` only decides the mode (None: in place, where rows no fix can save
-    stay and are not listed); ``rejects`` is accepted so that a caller can pass
-    ``fix``'s arguments unchanged. At most ``limit`` changes (None: all), in line order.
+    First the changes to the file as a whole (``kind="file"``, ``row`` 0: the
+    file-level fixes, such as a BOM removed, a delimiter or a header rewritten,
+    an index column dropped; in place, also a rewrite to the canonical form
+    alone, such as CRLF to LF), then the rows it would change, drop or reject,
+    in line order. ``output`` only decides the mode (None: in place, where rows
+    no fix can save stay and are not listed); ``rejects`` is accepted so that a
+    caller can pass ``fix``'s arguments unchanged. At most ``limit`` row
+    changes (None: all).
     """
     name = os.fspath(path)
     del rejects  # nothing is written: where rejects would go does not change the rows
     settings = _settings_for(name, settings)
-    _, decision, _ = _prepare(name, output is None, unsafe, number_format, settings)
+    result, decision, _ = _prepare(name, output is None, unsafe, number_format, settings)
+    files = [
+        RowChange(i.line, 0, (None, None), None, "file", (i.code,), i.message)
+        for i in result.issues
+        if i.code in _file_fixes(result, unsafe)
+    ]
+    rows = _row_changes(decision, limit)
+    if output is None and not files and not rows and _rewritten(name, decision):
+        why = "the file is rewritten in the canonical form (LF line ends, quotes where needed)"
+        files.append(RowChange(1, 0, (None, None), None, "file", (), why))
+    return files + rows
+
+
+def _rewritten(name: str, decision: _Decision) -> bool:
+    """Whether writing ``decision`` in place would change the file's bytes, when no fix
+    does: the one way to know is to write the canonical file and compare."""
+    with tempfile.TemporaryDirectory(prefix="p2pfile-diff-") as tmp:
+        canonical = os.path.join(tmp, "canonical.csv")
+        _write_csv(decision.clean(), canonical)
+        return not filecmp.cmp(name, canonical, shallow=False)
+
+
+def _row_changes(decision: _Decision, limit: int | None) -> list[RowChange]:
     codes_of = pl.concat_list(
         pl.when((c("_fixes") & pl.lit(1 << bit, pl.UInt16)) != 0).then(pl.lit(code))
         for bit, code in enumerate(_FIX_BITS)

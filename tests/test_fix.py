@@ -551,6 +551,29 @@ def test_diff_lists_row_changes(tmp_path: Path) -> None:
     assert not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        (b",recipient,message\n0,+989121234567,hi\n", ("F209",)),  # the index dropped
+        (b"recipient;message\n+989121234567;hi\n", ("F208",)),  # commas written
+        (b"\xef\xbb\xbfrecipient,message\n+989121234567,hi\n", ("F104",)),  # BOM removed
+        (b"recipient,message\r\n+989121234567,hi\r\n", ()),  # CRLF to LF, no finding
+    ],
+)
+def test_diff_shows_what_fix_does_to_the_whole_file(
+    tmp_path: Path, body: bytes, codes: tuple[str, ...]
+) -> None:
+    """A CI gate on ``fix --diff`` must fail whenever ``fix`` would rewrite the file,
+    also when no row changes."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(body)
+    changes = diff(src, settings=DEFAULTS, limit=None)
+    assert [(ch.kind, ch.codes) for ch in changes] == [("file", codes)]
+    fix(str(src), settings=DEFAULTS)
+    assert src.read_bytes() != body
+    assert diff(src, settings=DEFAULTS, limit=None) == []  # fixed: nothing left to do
+
+
 # --------------------------------------------------------------------------- building blocks
 
 
