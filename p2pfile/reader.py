@@ -486,16 +486,20 @@ _INDEX_VALUE: Final = r"^(?:0|[1-9][0-9]{0,17})$"
 
 
 def _is_row_index(records: pl.DataFrame) -> bool:
-    """Whether the first column of these data records (``lead``) is a row index: a
-    number in every non-blank record, each larger than the one before. pandas' index
-    (0, 1, 2, ..., or with gaps after a filter) and R's row names (1, 2, 3, ...)
-    are; a column of customer numbers in no order, or with one cell of text, is not."""
+    """Whether the first column of these data records (``lead``) is a row index:
+    exactly 0, 1, 2, ... (pandas) or 1, 2, 3, ... (R's row names), one per non-blank
+    record. Anything else may be data (customer ids in order, a filtered frame's index
+    with gaps): dropping it is F203's unsafe fix, never a safe one."""
     if "lead" not in records.columns:
         return False
     lead = records.filter(~pl.col("blank")).get_column("lead")
     if not lead.len() or not lead.str.contains(_INDEX_VALUE).fill_null(value=False).all():
         return False
-    return bool((lead.cast(pl.Int64).diff().drop_nulls() > 0).all())
+    values = lead.cast(pl.Int64)
+    start = int(values[0])
+    return start in (0, 1) and values.equals(
+        pl.int_range(start, start + values.len(), dtype=pl.Int64, eager=True), check_names=False
+    )
 
 
 class _HeaderBelow(NamedTuple):

@@ -341,7 +341,7 @@ PANDAS = ',recipient,message\n0,09121234567,hi\n1,09351234567,"yo, there"\n'
         PANDAS.replace(",recipient", "Unnamed: 0,recipient", 1),  # read back, written again
         PANDAS.replace(",recipient", "index,recipient", 1),  # df.reset_index()
         '"","recipient","message"\n"1","09121234567","hi"\n"2","09351234567","yo, there"\n',  # R
-        ",recipient,message\n3,09121234567,hi\n\n17,09351234567,yo there\n",  # a filter's gaps
+        ",recipient,message\n0,09121234567,hi\n\n1,09351234567,yo there\n",  # a blank line
     ],
 )
 def test_a_row_index_is_f209_and_read_by_name(both_paths: str, text: str) -> None:
@@ -362,6 +362,9 @@ def test_a_row_index_is_f209_and_read_by_name(both_paths: str, text: str) -> Non
         "0,09121234567,hi\nx,09351234567,yo\n",  # text
         "0,09121234567,hi\n,09351234567,yo\n",  # an empty cell
         "007,09121234567,hi\n8,09351234567,yo\n",  # a code, not a count
+        "3,09121234567,hi\n17,09351234567,yo\n",  # gaps: a filtered frame, or ids
+        "1001,09121234567,hi\n1002,09351234567,yo\n",  # customer ids in order
+        "7,09121234567,hi\n",  # one row numbered 7
     ],
 )
 def test_a_first_column_that_is_no_index_in_order_stays_f203(both_paths: str, body: str) -> None:

@@ -235,8 +235,8 @@ file_rule(
     "index-column",
     "error",
     """The first column is a row index: the header leaves it unnamed (or names it
-    ``Unnamed: 0`` or ``index``), and below it every row holds a number larger
-    than the row's above (``0, 1, 2, ...``, with gaps after a filter).
+    ``Unnamed: 0`` or ``index``), and below it the rows are numbered exactly
+    ``0, 1, 2, ...`` (pandas) or ``1, 2, 3, ...`` (R).
 
     Why: pandas writes its index as the first column unless told
     ``index=False``, and R's ``write.csv`` its row names unless
@@ -245,8 +245,10 @@ file_rule(
     their names (as for F203), and the index holds nothing else: it is not
     data, so dropping it loses nothing.
     Example: ``,recipient,message`` then ``0,09121234567,سلام``.
-    Fix (safe): the file is written without the index. A first column that is
-    not an index in order, or another column left out, is F203 instead.
+    Fix (safe): the file is written without the index. Numbers with gaps (a
+    filtered frame's index, or ids in order), numbers out of order, or another
+    column left out are F203 instead, whose fix is unsafe: such a column may
+    be data.
     """,
     fix="safe",
     fix_message="drop the row index column",
