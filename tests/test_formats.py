@@ -772,12 +772,17 @@ def test_numbers_and_codes_in_messages_never_leave_the_machine(fmt: str) -> None
             "the message is a spreadsheet artifact: =HYPERLINK(09351234567)",
             row=3, field="message", value="=HYPERLINK(09351234567)",
         ),
+        finding(
+            "m.csv", 5, "M401 unresolved-placeholder", "error",
+            "unresolved placeholder {{otp_7741}}",  # the rule quotes the cell
+            row=4, field="message", value="hi {{otp_7741}}",
+        ),
     ]  # fmt: skip
     report = Report(
         (FileSummary("m.csv", "csv", 3, 2, 1),), pl.DataFrame(rows, schema=FINDING_SCHEMA)
     )
     output = rendered(report, fmt)
-    for secret in ("0935", "482913", "۰۹۳۵", "3456"):
+    for secret in ("0935", "482913", "۰۹۳۵", "3456", "7741"):
         assert secret not in output
     assert "09351234567" in rendered(report, fmt, redact=False)
 

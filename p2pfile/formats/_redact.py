@@ -18,6 +18,7 @@ from typing import Final
 import polars as pl
 
 from p2pfile._chars import DIGIT_CLASS
+from p2pfile.rules.message import QUOTE_AFTER
 
 __all__ = [
     "mask_numbers_in_text",
@@ -95,8 +96,9 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     finding's message may quote the record it is about (F201's first record,
     F202's header, F205's cells not read): the numbers in those are masked
     (:func:`mask_numbers_in_text`). A row finding's message may quote its cell
-    (M402's artifact, M104's text as it was meant): phone-like runs there are
-    hidden whole.
+    (M401's placeholder, M402's artifact, M104's text as it was meant): the
+    digits of the quote are hidden (``QUOTE_AFTER``), and phone-like runs
+    anywhere in the message.
     """
     is_message = pl.col("field") == "message"
 
@@ -107,11 +109,24 @@ def redact_frame(frame: pl.DataFrame) -> pl.DataFrame:
     whole_file = frame.get_column("field").is_null()
     # Few distinct messages (a handful per file, one per record for F205/F207 at most):
     # each is masked once in Python, then put back by lookup.
-    quoted = frame.get_column("message").filter(whole_file).unique().drop_nulls().to_list()
-    masked = {text: mask_numbers_in_text(text) for text in quoted}
+    whole = frame.get_column("message").filter(whole_file).unique().drop_nulls().to_list()
+    masked = {text: mask_numbers_in_text(text) for text in whole}
     changed = {text: new for text, new in masked.items() if new != text}
     # One pass over the column for the row findings (many distinct messages).
     message = pl.col("message").str.replace_all(_NUMBER_IN_TEXT.pattern, "*" * SHORT)
+    for code, marker in QUOTE_AFTER.items():
+        # What the rule quotes from the cell is an excerpt too: its digits are hidden.
+        parts = message.str.splitn(marker, 2)
+        quoted = pl.concat_str(
+            parts.struct.field("field_0"),
+            pl.lit(marker),
+            parts.struct.field("field_1").str.replace_all(DIGIT_CLASS, "*"),
+        )
+        message = (
+            pl.when((pl.col("code") == code) & message.str.contains(marker, literal=True))
+            .then(quoted)
+            .otherwise(message)
+        )
     if changed:
         message = (
             pl.when(pl.col("field").is_null())

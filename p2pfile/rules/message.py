@@ -17,6 +17,15 @@ from p2pfile.rules import Finding, Options, row_rule
 from p2pfile.sms import GSM_BASIC, GSM_EXTENSION, GSM_MULTI, UCS2_MULTI, message_expr
 
 c = pl.col
+
+#: What the messages of the rules that quote their cell say before the quote: the
+#: formats that leave the machine hide the digits after it (a code, a number).
+QUOTE_AFTER: Final = {
+    "M104": "it should read: ",
+    "M401": "unresolved placeholder ",
+    "M402": ": ",
+}
+
 _WS: Final = _chars.WHITESPACE
 
 
@@ -312,7 +321,7 @@ def mojibake(options: Options) -> Finding:
         .then(
             pl.lit(
                 "garbled text (mojibake): UTF-8 text was read as Windows-1256 (cp1256); "
-                "it should read: "
+                + QUOTE_AFTER["M104"]
             )
             + recovered.str.slice(0, 40)
         )
@@ -634,7 +643,7 @@ def unresolved_placeholder(options: Options) -> Finding:
     """
     return Finding(
         hit=c("message").str.contains(PLACEHOLDER),
-        message=pl.lit("unresolved placeholder ") + c("message").str.extract(f"({PLACEHOLDER})", 1),
+        message=pl.lit(QUOTE_AFTER["M401"]) + c("message").str.extract(f"({PLACEHOLDER})", 1),
         column=_first_column(f"(?:{PLACEHOLDER})"),
     )
 
@@ -689,8 +698,10 @@ def spreadsheet_artifact(options: Options) -> Finding:
         | formula,
         message=pl.when(formula)
         .then(
-            pl.lit("the message is a spreadsheet formula, not its value: ")
+            pl.lit("the message is a spreadsheet formula, not its value" + QUOTE_AFTER["M402"])
             + stripped.str.slice(0, 40)
         )
-        .otherwise(pl.lit("the message is a spreadsheet artifact: ") + stripped),
+        .otherwise(
+            pl.lit("the message is a spreadsheet artifact" + QUOTE_AFTER["M402"]) + stripped
+        ),
     )
