@@ -23,6 +23,7 @@ from typing import Final
 
 import polars as pl
 
+from p2pfile._column import is_pandas_frame
 from p2pfile.config import Resolver, Settings, Tariff, discover
 from p2pfile.config import _did_you_mean as did_you_mean
 from p2pfile.config import _tariff_check as tariff_check
@@ -79,7 +80,7 @@ def paths_arg(value: object, func: str) -> list[str]:
     if isinstance(value, io.IOBase):
         msg = f"{func} takes paths, not an open file: pass its name"
         raise UsageError(msg)
-    if isinstance(value, pl.DataFrame | pl.LazyFrame | pl.Series):
+    if isinstance(value, pl.DataFrame | pl.LazyFrame | pl.Series) or is_pandas_frame(value):
         msg = f"{func} reads files; for rows already in a frame use p2pfile.split(frame)"
         raise UsageError(msg)
     if isinstance(value, Iterable) and not isinstance(value, Mapping):

@@ -39,7 +39,7 @@ import polars as pl
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from p2pfile import _chars
-from p2pfile._column import column_arg, text_arg
+from p2pfile._column import column_arg, expr_arg, text_arg
 from p2pfile._phone_meta import (
     FIXED,
     MAX_NSN_DIGITS,
@@ -498,7 +498,7 @@ def number_expr(column: str | pl.Expr) -> pl.Expr:
 
     >>> lf.with_columns(number=number_expr("recipient")).unnest("number")  # doctest: +SKIP
     """
-    expr = pl.col(column) if isinstance(column, str) else column
+    expr = expr_arg(column, "number_expr()")
     return expr.cast(pl.String).map_batches(
         lambda s: _normalize_series(s).to_struct(s.name),
         return_dtype=NUMBER_DTYPE,

@@ -24,7 +24,7 @@ from typing import Final, Literal
 import polars as pl
 
 from p2pfile._chars import PERSIAN_DIGITS, PLAIN, PLAIN_ASCII, rust_class
-from p2pfile._column import column_arg, text_arg
+from p2pfile._column import column_arg, expr_arg, text_arg
 
 __all__ = [
     "GSM_BASIC",
@@ -216,7 +216,7 @@ def analyze_messages(
 
 def message_expr(column: str | pl.Expr, *, suffix: str = "") -> pl.Expr:
     """The analyzer as an expression for a LazyFrame pipeline: a struct of :data:`MESSAGE_DTYPE`."""
-    expr = pl.col(column) if isinstance(column, str) else column
+    expr = expr_arg(column, "message_expr()")
     return expr.cast(pl.String).map_batches(
         lambda s: _analyze_series(s, suffix).to_struct(s.name),
         return_dtype=MESSAGE_DTYPE,

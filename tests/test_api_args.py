@@ -243,7 +243,7 @@ def test_a_name_too_long_for_the_file_system_is_an_f101_finding(tmp_path: Path) 
             r"not a whole frame; pass one column",
         ),
         (lambda: p2pfile.normalize_numbers(5), r"takes a column of cells .*, not int"),
-        (lambda: p2pfile.normalize_numbers([1, 2]), r"takes cells of text"),
+        (lambda: p2pfile.normalize_numbers([1, 2]), r"takes cells of UTF-8 text"),
         (lambda: p2pfile.normalize_number(None), r"normalize_number\(\) text must be a str"),
         (lambda: p2pfile.analyze_message(5), r"analyze_message\(\) text must be a str, not int"),
         (lambda: p2pfile.analyze_message("x", suffix=None), r"suffix must be a str"),
@@ -269,3 +269,34 @@ def test_fix_takes_unsafe_as_a_bool_only(src: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"unsafe must be True or False, not 'no'"):
         p2pfile.fix(src, output=tmp_path / "out.csv", unsafe="no")  # type: ignore[arg-type]
     assert not (tmp_path / "out.csv").exists()
+
+
+class DataFrame:
+    """Stands for a pandas DataFrame (told by its type's module and name): iterated, it
+    gives its column names."""
+
+    __module__ = "pandas.core.frame"
+
+    def __iter__(self) -> object:
+        return iter(["recipient", "message"])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: p2pfile.check(DataFrame()), r"use p2pfile\.split\(frame\)"),
+        (lambda: p2pfile.stats(DataFrame()), r"use p2pfile\.split\(frame\)"),
+        (lambda: p2pfile.normalize_numbers(DataFrame()), r"not a whole frame"),
+        (lambda: p2pfile.analyze_messages({"b", "a"}), r"in order, not set"),
+        (lambda: p2pfile.analyze_messages({"a": 1}), r"in order, not dict"),
+        (lambda: p2pfile.analyze_messages(["a\ud800b"]), r"cells of UTF-8 text"),
+        (lambda: p2pfile.normalize_numbers(["0912\ud800"]), r"cells of UTF-8 text"),
+        (lambda: p2pfile.number_expr(5), r"number_expr\(\) takes a column name"),
+        (lambda: p2pfile.message_expr(None), r"message_expr\(\) takes a column name"),
+    ],
+)
+def test_frames_unordered_cells_and_bad_columns_are_refused(call: object, match: str) -> None:
+    assert callable(call)
+    with pytest.raises(UsageError, match=match) as info:
+        call()
+    _one_line(info)
