@@ -505,6 +505,7 @@ def check(  # noqa: PLR0917
         color=color,
         no_redact=no_redact,
         statistics=statistics,
+        private=_private_inputs(names),
     )
     if exit_zero:
         return EXIT_CLEAN
@@ -520,7 +521,7 @@ def _refuse_output_among_inputs(
     if output_file is None:
         return
     target = os.path.realpath(output_file)
-    if any(name != "-" and os.path.realpath(name) == target for name in names):
+    if any(name != "-" and _same_file(name, output_file, target) for name in names):
         msg = f"-o {output_file} is one of the files being checked; the report would replace it"
         raise click.UsageError(msg)
     if Path(output_file).suffix.lower() in (".csv", ".xlsx") and any(
@@ -531,6 +532,26 @@ def _refuse_output_among_inputs(
             "the next check will read it as a recipient file",
             err=True,
         )
+
+
+def _same_file(name: str, output_file: str, target: str) -> bool:
+    """The same file by path (symlinks, ``..``), or by inode (a hard link)."""
+    if os.path.realpath(name) == target:
+        return True
+    try:
+        return os.path.samefile(name, output_file)
+    except OSError:  # the output does not exist yet
+        return False
+
+
+def _private_inputs(names: Sequence[str]) -> bool:
+    """Whether a file being checked is readable by its owner alone: its report, which
+    quotes its numbers and messages, must not be readable by more people."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            if name != "-" and os.path.isfile(name) and not os.stat(name).st_mode & 0o077:
+                return True
+    return False
 
 
 def _repository_root() -> str | None:
@@ -556,7 +577,10 @@ def _write_report(
     color: str,
     no_redact: bool,
     statistics: bool,
+    private: bool = False,
 ) -> None:
+    """Render the report to stdout or ``output_file``; ``private``: that file is made
+    readable by its owner alone (a check of private files)."""
     options = RenderOptions(
         show_rows=show_rows,
         redact=False if no_redact else None,
@@ -570,8 +594,12 @@ def _write_report(
         options = replace(options, color=_use_color(color, stream))
         render(report, fmt, stream, options)
         return
+    # The umask applies, as for any new file.
+    opener = functools.partial(os.open, mode=0o600 if private else 0o666)
     try:
-        with open(output_file, "w", encoding="utf-8", newline="\n") as out:
+        with open(output_file, "w", encoding="utf-8", newline="\n", opener=opener) as out:
+            if private:  # an existing file keeps its mode through os.open
+                os.chmod(out.fileno(), 0o600)
             render(report, fmt, out, options)
     except OSError as exc:
         raise click.FileError(output_file, hint=exc.strerror or str(exc)) from None

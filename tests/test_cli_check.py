@@ -415,3 +415,25 @@ def test_ci_formats_give_paths_from_the_repository_root(
     monkeypatch.setenv("GITHUB_WORKSPACE", str(repo / "data"))  # the CI's word wins
     assert main(["check", "--isolated", "--output-format", fmt, "../data/list.csv"]) == 1
     assert "data/list.csv" not in capsys.readouterr().out
+
+
+def test_check_refuses_a_hard_link_to_a_checked_file_as_output(tmp_path: Path) -> None:
+    src = tmp_path / "list.csv"
+    src.write_bytes((EXAMPLES / "messy.csv").read_bytes())
+    os.link(src, tmp_path / "hard.csv")
+    assert main(["check", "--isolated", str(src), "-o", str(tmp_path / "hard.csv")]) == 2
+    assert src.read_bytes() == (EXAMPLES / "messy.csv").read_bytes()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_the_report_of_a_private_file_is_private(tmp_path: Path) -> None:
+    """A report quotes numbers and messages: it is readable by no one the file is not."""
+    src = tmp_path / "list.csv"
+    src.write_bytes((EXAMPLES / "messy.csv").read_bytes())
+    src.chmod(0o600)
+    old = tmp_path / "old.txt"
+    old.write_text("an earlier report", encoding="utf-8")
+    old.chmod(0o644)
+    for report in (tmp_path / "new.txt", old):
+        assert main(["check", "--isolated", str(src), "-o", str(report)]) == 1
+        assert report.stat().st_mode & 0o777 == 0o600
