@@ -741,8 +741,9 @@ def severity_overrides(settings: Settings, known: Mapping[str, str]) -> dict[str
 
 def _glob_matches(glob: str, path: str, base: Path) -> bool:
     # As ruff: anchored at the config file's directory, so the current directory never
-    # matters; a pattern without a "/" also matches the base name, at any depth.
-    pattern = glob.removeprefix("./")
+    # matters; a pattern without a "/" also matches the base name, at any depth. A
+    # Windows user's "legacy\\*.csv" means "legacy/*.csv" (fnmatch has no escapes).
+    pattern = glob.replace("\\", "/").removeprefix("./")
     candidates = set()
     if "/" not in pattern:
         candidates.add(PurePath(path).name)

@@ -162,6 +162,12 @@ def test_per_file_ignores_do_not_depend_on_the_current_directory(
     # A glob without a "/" matches the base name at any depth, as in ruff.
     _write(cfg / "pyproject.toml", '[tool.p2pfile]\nper-file-ignores = { "m.csv" = ["ALL"] }\n')
     assert main(["check", "files/cfg/a/b/m.csv"]) == 0
+    # A Windows user's backslashes mean what slashes do (fnmatch has no escapes).
+    _write(
+        cfg / "pyproject.toml",
+        '[tool.p2pfile]\nper-file-ignores = { "a\\\\b\\\\*.csv" = ["ALL"] }\n',
+    )
+    assert main(["check", "files/cfg/a/b/m.csv"]) == 0
 
 
 # --- 3. --select starts afresh ----------------------------------------------------------
