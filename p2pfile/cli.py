@@ -384,6 +384,15 @@ def _check_stdin(paths: Sequence[str], stdin_filename: str | None) -> None:
         raise click.UsageError("'-' (standard input) can be read only once")
     if stdin_filename is not None and "-" not in paths:
         raise click.UsageError("--stdin-filename names standard input: give '-' as the path")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise click.UsageError("--stdin-filename is empty")
+    if stdin_filename is not None and any(
+        p != "-" and os.path.exists(p) and os.path.realpath(p) == os.path.realpath(stdin_filename)
+        for p in paths
+    ):
+        # Both would be reported under one name, each a duplicate (D103) of the other.
+        msg = f"--stdin-filename {stdin_filename} is also given as a file to read"
+        raise click.UsageError(msg)
 
 
 def _resolver(

@@ -327,3 +327,14 @@ def test_standard_input_twice_is_a_usage_error(
     monkeypatch.setattr("sys.stdin", _Stdin(CLEAN.encode()))
     assert main(["check", "-", "-"]) == 2
     assert "'-' (standard input) can be read only once" in capsys.readouterr().err
+
+
+def test_stdin_filename_must_not_name_a_file_also_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two inputs under one name would each be reported a duplicate (D103) of the other."""
+    _write(tmp_path / "w.csv", BAD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(BAD.encode())))
+    assert main(["check", "-", "--stdin-filename", "w.csv", "w.csv"]) == 2
+    assert main(["check", "-", "--stdin-filename", " "]) == 2
