@@ -317,9 +317,10 @@ def _finish(
         table, rec.first_index, cells, xlsx, sink, columns=rec.columns, wide_below=wide_below
     )
     # Columns chosen by name were selected by the reader already, in their roles.
-    if swapped_data or (
+    swapped = swapped_data or (
         header is not None and rec.columns is None and classify_header(header).swapped
-    ):
+    )
+    if swapped:
         table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
@@ -331,6 +332,19 @@ def _finish(
     _blank_findings(blank_lines, xlsx, sink)
     data = _without_blank_records(table.slice(start))
     data = data.with_columns(row=pl.int_range(1, data.height + 1, dtype=pl.Int64))
+    if header is not None and expected == 2 and not swapped and _index_before_header(data):
+        sink(
+            "F209",
+            first_line,
+            "every record has one field more than the header, and the first numbers the "
+            "rows, in order: a row index, as R's write.table and pandas' "
+            "to_csv(index_label=False) write one; the fields after it were read as the "
+            "recipient and message, and the fix drops the index",
+            fixable=True,
+        )
+        data = data.with_columns(
+            recipient=pl.col("message"), message=pl.col("rest"), nfields=pl.col("nfields") - 1
+        ).drop("filled", "rest")
 
     cut_line: int | None = None
     if max_rows is not None and data.height > max_rows:
@@ -479,6 +493,16 @@ def _find_header(
         row_index=lambda: _is_row_index(table.slice(first_index + 1)),
     )
     return header, expected, start, first_line, swapped
+
+
+def _index_before_header(data: pl.DataFrame) -> bool:
+    """Whether a CSV's records all have three fields under a header of two, the first a
+    row index (R's ``write.table`` leaves the row names' column out of the header)."""
+    if "rest" not in data.columns or not data.height:
+        return False
+    if not (data.get_column("nfields") == 3).all():  # the index, the recipient, the message
+        return False
+    return _is_row_index(data.with_columns(lead=pl.col("recipient")))
 
 
 #: A row index's cell: a non-negative integer as pandas and R write one.

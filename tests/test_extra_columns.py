@@ -403,3 +403,26 @@ def test_fix_drops_the_index_safely_and_check_passes_the_output(tmp_path: Path) 
         'recipient,message\n+989121234567,hi\n+989351234567,"yo, there"\n'
     )
     assert main(["check", "--isolated", "--no-progress", str(src)]) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # R's write.table(df, sep=","): the row names' column has no name in the header.
+        '"recipient","message"\n"1","09121234567","hi"\n"2","09351234567","yo, there"\n',
+        # pandas' to_csv(index_label=False).
+        'recipient,message\n0,09121234567,hi\n1,09351234567,"yo, there"\n',
+    ],
+)
+def test_an_index_left_out_of_the_header_is_f209(both_paths: str, text: str) -> None:
+    """Every record one field longer than the header, the first numbering the rows: not
+    an unquoted comma in every message (F205), nor a recipient '0' of the wrong length."""
+    r = read_bytes(text.encode())
+    assert codes(r) == ["F209"]
+    assert issue(r, "F209").fixable
+    assert [row[2:] for row in rows(r)] == [("09121234567", "hi"), ("09351234567", "yo, there")]
+
+
+def test_a_third_field_that_is_not_an_index_stays_f205(both_paths: str) -> None:
+    r = read_bytes(b"recipient,message\n09121234567,hi,there\n09351234567,yo,you\n")
+    assert codes(r) == ["F205", "F205"]
