@@ -235,7 +235,8 @@ file_rule(
     "index-column",
     "error",
     """The first column is a row index: the header leaves it unnamed (or names it
-    ``Unnamed: 0`` or ``index``), and below it the rows are numbered exactly
+    ``Unnamed: 0`` or ``index``), or leaves it out (every record then has one field
+    more than the header), and below it the rows are numbered exactly
     ``0, 1, 2, ...`` (pandas) or ``1, 2, 3, ...`` (R).
 
     Why: pandas writes its index as the first column unless told
@@ -244,7 +245,8 @@ file_rule(
     so every row would fail. The recipient and message columns are read by
     their names (as for F203), and the index holds nothing else: it is not
     data, so dropping it loses nothing.
-    Example: ``,recipient,message`` then ``0,09121234567,سلام``.
+    Example: ``,recipient,message`` then ``0,09121234567,سلام``; R's
+    ``write.table``: ``"recipient","message"`` then ``"1","09121234567","سلام"``.
     Fix (safe): the file is written without the index. Numbers with gaps (a
     filtered frame's index, or ids in order), numbers out of order, or another
     column left out are F203 instead, whose fix is unsafe: such a column may
