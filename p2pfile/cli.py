@@ -567,10 +567,11 @@ def _repository_root() -> str | None:
     """Where CI formats' paths start: the checkout the CI names (GitHub Actions'
     ``GITHUB_WORKSPACE``, GitLab's ``CI_PROJECT_DIR``), else the git work tree around
     the current directory; None outside both (paths stay as given)."""
-    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
-        if os.environ.get(name):
-            return os.environ[name]
     here = Path.cwd()
+    for name in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        # Only a checkout the job runs in (actions/checkout's path: may put it elsewhere).
+        if os.environ.get(name) and here.is_relative_to(Path(os.environ[name]).resolve()):
+            return os.environ[name]
     for directory in (here, *here.parents):
         if (directory / ".git").exists():  # a directory, or a worktree's file
             return str(directory)

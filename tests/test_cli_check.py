@@ -412,9 +412,15 @@ def test_ci_formats_give_paths_from_the_repository_root(
     out = capsys.readouterr().out
     assert expected in out.replace('"path":"', '"path": "').replace('"uri":"', '"uri": "')
     assert "../data" not in out
-    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo / "data"))  # the CI's word wins
+    # A workspace the job does not run in (actions/checkout's path:): the work tree.
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
     assert main(["check", "--isolated", "--output-format", fmt, "../data/list.csv"]) == 1
-    assert "data/list.csv" not in capsys.readouterr().out
+    assert "../data" not in capsys.readouterr().out
+    # The workspace the job runs in wins over the work tree (no .git needed).
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo / "scripts"))
+    (repo / "scripts" / "own.csv").write_bytes((EXAMPLES / "messy.csv").read_bytes())
+    assert main(["check", "--isolated", "--output-format", fmt, "own.csv"]) == 1
+    assert "scripts/own.csv" not in capsys.readouterr().out
 
 
 def test_check_refuses_a_hard_link_to_a_checked_file_as_output(tmp_path: Path) -> None:
