@@ -34,12 +34,12 @@ import stat
 import tempfile
 import time
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal, Self
+from typing import TYPE_CHECKING, Final, Literal, Self, cast
 
 import httpx
 
@@ -163,6 +163,9 @@ class ChunkOutcome:
     error: SendError | None = None
     #: The sha256 of the whole canonical clean CSV this chunk was cut from.
     content_sha256: str = ""
+    #: ``sent``, but its journal record had been marked ``failed`` by hand while
+    #: the request was in flight: the provider's answer overrode that mark.
+    overrode_mark: bool = False
 
     @property
     def last_row(self) -> int:
@@ -949,6 +952,8 @@ class _Chunk:
     action: ChunkAction
     content_sha256: str
     earlier: tuple[JournalRecord, ...] = ()
+    #: The journal's row keys of the rows this chunk carries (empty: none made).
+    keys: Sequence[int] = ()
 
     @property
     def filename(self) -> str:
@@ -979,6 +984,7 @@ class _Chunk:
         outbox_ids: tuple[int, ...] = (),
         earlier: tuple[JournalRecord, ...] = (),
         error: SendError | None = None,
+        overrode_mark: bool = False,
     ) -> ChunkOutcome:
         return ChunkOutcome(
             index=self.index,
@@ -993,6 +999,7 @@ class _Chunk:
             earlier=earlier,
             error=error,
             content_sha256=self.content_sha256,
+            overrode_mark=overrode_mark,
         )
 
 
@@ -1043,7 +1050,8 @@ def send_clean_csv(
             Path(path),
             Path(work),
             chunk_rows,
-            None if resend else journal,
+            journal,
+            lookup=not resend,
             from_number=from_number,
             send_time=send_time,
             write=True,
@@ -1076,13 +1084,13 @@ def plan_clean_csv(
     """
     form_fields(from_number, send_time)
     _check_chunk_rows(chunk_rows)
-    use = None if resend else journal
     with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
         chunks = _cut(
             Path(path),
             Path(work),
             chunk_rows,
-            use,
+            journal,
+            lookup=not resend,
             from_number=from_number,
             send_time=send_time,
             write=False,
@@ -1109,21 +1117,33 @@ class _Run:
 
 
 def _refusal(blocked: Sequence[_Chunk]) -> RefusedError:
+    """Rows an in-flight or unknown upload carried: in clean rows and journal records."""
     shown = []
     for chunk in blocked[:3]:
-        last = chunk.earlier[-1]
-        shown.append(
-            f"chunk {chunk.index}/{chunk.count} (rows {chunk.first_row}-{chunk.last_row}) "
-            f"was uploaded at {last.started_at:%Y-%m-%d %H:%M:%S} UTC with an unknown outcome "
-            f"(journal {', '.join(f'#{r.id}' for r in chunk.earlier)})"
-        )
-    more = f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+        records = ", ".join(f"#{r.id}" for r in chunk.earlier)
+        rows = f"clean rows {chunk.first_row:,}-{chunk.last_row:,}"
+        if all(r.status == "pending" for r in chunk.earlier):
+            since = min(r.started_at for r in chunk.earlier)
+            shown.append(
+                f"{rows} are being uploaded by another run, or one that died mid-request "
+                f"(journal {records}: pending since {since:%Y-%m-%d %H:%M:%S} UTC)"
+            )
+        else:
+            last = chunk.earlier[-1]
+            shown.append(
+                f"{rows} were uploaded at {last.started_at:%Y-%m-%d %H:%M:%S} UTC "
+                f"with an unknown outcome (journal {records})"
+            )
+    more = f"; and {len(blocked) - 3} more row ranges" if len(blocked) > 3 else ""
     ids = tuple(dict.fromkeys(r.id for chunk in blocked for r in chunk.earlier))
-    return RefusedError(
-        "; ".join(shown) + more + ": check the provider's report, then record what happened "
-        "in the journal or resend explicitly; nothing was sent",
-        journal_ids=ids,
-    )
+    if all(r.status == "pending" for chunk in blocked for r in chunk.earlier):
+        what = "wait for that upload to finish, then run again; nothing was sent"
+    else:
+        what = (
+            "check the provider's report, then record what happened in the journal "
+            "or resend explicitly; nothing was sent"
+        )
+    return RefusedError("; ".join(shown) + more + ": " + what, journal_ids=ids)
 
 
 def _send_chunks(run: _Run, chunks: Sequence[_Chunk]) -> list[ChunkOutcome]:
@@ -1157,6 +1177,7 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
             exclusive=not run.resend,
             content_sha256=chunk.content_sha256,
             first_row=chunk.first_row,
+            row_keys=chunk.keys,
         )
     except (RefusedError, JournalError) as exc:
         return chunk.outcome("not_attempted", error=exc)
@@ -1179,20 +1200,29 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
         _complete_quietly(journal, record, "unknown", message="interrupted before an answer")
         raise
     try:
-        journal.complete(
+        # answer=True: the provider said so; that beats a 'failed' marked by hand meanwhile.
+        before = journal.complete(
             record,
             "sent",
             outbox_ids=result.message_outbox_ids,
             http_status=result.status_code,
             message_code=result.message_code,
             message=result.message,
+            answer=True,
         )
-    except JournalError as exc:
-        # Sent, but the record stays 'pending' (= unknown): a re-run refuses, never resends.
+    except (JournalError, UsageError) as exc:
+        # Sent, but not recorded (the record stays 'pending' = unknown, or was marked
+        # 'sent' by hand): a rerun refuses or skips, never resends.
+        error = exc if isinstance(exc, JournalError) else JournalError(str(exc))
         return chunk.outcome(
-            "sent", journal_id=record, outbox_ids=result.message_outbox_ids, error=exc
+            "sent", journal_id=record, outbox_ids=result.message_outbox_ids, error=error
         )
-    return chunk.outcome("sent", journal_id=record, outbox_ids=result.message_outbox_ids)
+    return chunk.outcome(
+        "sent",
+        journal_id=record,
+        outbox_ids=result.message_outbox_ids,
+        overrode_mark=before == "failed",
+    )
 
 
 def _complete_quietly(
@@ -1227,6 +1257,8 @@ class _Scan:
     #: The canonical data rows (no header), and the byte offset each row ends at.
     body: Path
     ends: array[int]
+    #: The journal's key of each data row (empty without a journal).
+    keys: array[int]
 
     def offset(self, row: int) -> int:
         """Where the 1-based data ``row`` starts in ``body``."""
@@ -1248,6 +1280,7 @@ def _cut(
     chunk_rows: int | None,
     journal: Journal | None,
     *,
+    lookup: bool,
     from_number: str,
     send_time: datetime | None,
     write: bool,
@@ -1255,11 +1288,15 @@ def _cut(
     """The chunks of one run: journaled rows as ``skip``/``refuse``, the rest cut to ``send``.
 
     The source is parsed once, into a canonical body under ``work``; the
-    chunks are byte ranges of it, known only once the journal has been read.
+    chunks are byte ranges of it, known only once the journal has been read
+    (``lookup``; the row keys are made whenever there is a journal).
     """
-    scan = _scan_csv(source, work, chunk_rows)
+    hasher = journal.row_hasher() if journal is not None else None
+    scan = _scan_csv(source, work, chunk_rows, hasher)
     try:
-        covers = _covers(journal, scan, from_number, send_time) if journal is not None else []
+        covers = (
+            _covers(journal, scan, from_number, send_time) if journal is not None and lookup else []
+        )
         spans = _spans(scan.rows, covers, chunk_rows)
         return _write_chunks(source, work, spans, scan, write=write)
     finally:
@@ -1291,11 +1328,14 @@ def _clean_records(source: Path) -> Iterator[Iterator[list[str]]]:
         raise InputFileError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
-def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
+def _scan_csv(
+    source: Path, work: Path, chunk_rows: int | None, hasher: Callable[[bytes], int] | None
+) -> _Scan:
     content = hashlib.sha256(_HEADER_LINE)
     plain: list[tuple[int, int, str]] = []
     piece, first, rows = hashlib.sha256(_HEADER_LINE), 1, 0
     ends: array[int] = array("Q")
+    keys: array[int] = array("q")
     end = total = 0
     body = work / ".clean-rows"
     try:
@@ -1312,6 +1352,8 @@ def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
             end += len(line)
             ends.append(end)
             content.update(line)
+            if hasher is not None:
+                keys.append(hasher(line))
             if chunk_rows is None:
                 continue
             piece.update(line)
@@ -1326,27 +1368,87 @@ def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
         plain.append((1, total, content.hexdigest()))  # one chunk: the whole content
     elif rows:
         plain.append((first, rows, piece.hexdigest()))
-    return _Scan(total, content.hexdigest(), plain, body, ends)
+    return _Scan(total, content.hexdigest(), plain, body, ends, keys)
 
 
 def _covers(
     journal: Journal, scan: _Scan, from_number: str, send_time: datetime | None
 ) -> list[_Cover]:
-    """Every blocking record's clean rows: by content and row range, or by a chunk's bytes."""
+    """Every blocking record's clean rows: by row key, by content and row range, or by bytes."""
     found: dict[tuple[int, int, int], _Cover] = {}
     for record in journal.find_content(scan.content_sha256, from_number, send_time):
         if record.status in BLOCKING_STATUSES and record.first_row and record.last_row:
             last = min(record.last_row, scan.rows)
             if record.first_row <= last:
                 found[record.id, record.first_row, last] = _Cover(record.first_row, last, record)
+    # Rows whose (recipient, message) a blocking record carried, in any file: runs
+    # of consecutive rows per record.
+    runs: dict[int, list[list[int]]] = {}
+    records: dict[int, JournalRecord] = {}
+    for index, record in journal.find_rows(scan.keys, from_number, send_time):
+        row = index + 1
+        records[record.id] = record
+        spans = runs.setdefault(record.id, [])
+        if spans and spans[-1][1] == row - 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    for record_id, spans in runs.items():
+        for first, last in spans:
+            found[record_id, first, last] = _Cover(first, last, records[record_id])
     # Records without a row range (or of other content) whose bytes are one of
-    # this content's chunks as a run with the same chunk size cuts them.
-    for first, rows, sha256 in scan.plain:
+    # this content's chunks as a run with the same chunk size cuts them; and the
+    # chunks an older p2pfile (journal v1) cut, recut at its chunk size.
+    cuts = list(scan.plain) + _legacy_cuts(journal, scan, from_number, send_time)
+    for first, rows, sha256 in cuts:
         for record in journal.find(sha256, from_number, send_time):
             if record.status in BLOCKING_STATUSES:
                 last = first + rows - 1
                 found[record.id, first, last] = _Cover(first, last, record)
     return sorted(found.values(), key=lambda c: (c.first, c.record.id))
+
+
+def _legacy_cuts(
+    journal: Journal, scan: _Scan, from_number: str, send_time: datetime | None
+) -> list[tuple[int, int, str]]:
+    """This content cut as an older p2pfile cut it into the chunks its journal names.
+
+    A v1 record of part ``k`` of ``n`` (``k < n``) with ``r`` rows was cut at ``r``
+    rows a chunk; a last part (``k = n``) of this same content at
+    ``(rows - r) / (n - 1)``. Each such size's chunks are hashed as that run
+    would have hashed them: ``(first_row, rows, sha256)``.
+    """
+    sizes: set[int] = set()
+    for record in journal.legacy_chunks(from_number, send_time):
+        k, n = cast(tuple[int, int], record.part)
+        if k < n:
+            sizes.add(record.rows)
+        elif (scan.rows - record.rows) % (n - 1) == 0:
+            size = (scan.rows - record.rows) // (n - 1)
+            if size >= record.rows:
+                sizes.add(size)
+    sizes.discard(0)
+    cuts: list[tuple[int, int, str]] = []
+    if not sizes:
+        return cuts
+    try:
+        with scan.body.open("rb") as body:
+            for size in sorted(sizes):
+                for first in range(1, scan.rows + 1, size):
+                    last = min(first + size - 1, scan.rows)
+                    start, end = scan.offset(first), scan.offset(last + 1)
+                    body.seek(start)
+                    digest = hashlib.sha256(_HEADER_LINE)
+                    while start < end:
+                        block = body.read(min(end - start, _COPY_BLOCK))
+                        if not block:
+                            break
+                        digest.update(block)
+                        start += len(block)
+                    cuts.append((first, last - first + 1, digest.hexdigest()))
+    except OSError as exc:
+        raise _scratch_error(scan.body, exc) from None
+    return cuts
 
 
 def _spans(total: int, covers: Sequence[_Cover], chunk_rows: int | None) -> list[_Span]:
@@ -1429,6 +1531,7 @@ def _write_chunks(
                     action=span.action,
                     content_sha256=scan.content_sha256,
                     earlier=span.earlier,
+                    keys=scan.keys[span.first - 1 : span.last] if span.action == "send" else (),
                 )
             )
     return chunks

@@ -297,6 +297,6 @@ def test_a_v1_journal_is_migrated_and_its_records_still_block(tmp_path: Path) ->
                           content_sha256=SHA, first_row=4)  # fmt: skip
         assert caught.value.journal_ids == (1,)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     with Journal(path) as journal:  # reopening migrates nothing twice
         assert len(journal.recent()) == 2

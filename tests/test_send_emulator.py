@@ -848,7 +848,7 @@ def test_an_unknown_chunk_stops_the_run_and_blocks_the_rerun(cli: Cli, tmp_path:
     assert "chunk 2/3 (clean rows 3-4, five.part-002-of-003.csv): UNKNOWN" in first.out
     again = cli.send(path, "--chunk-rows", "2")
     assert again.code == 3
-    assert again.err.startswith("p2pfile: refused: chunk 2/3")
+    assert again.err.startswith("p2pfile: refused: clean rows 3-4 were uploaded at ")
     assert len(cli.emulator.received) == 2
     assert cli.statuses() == ["sent", "unknown"]
 
@@ -1022,7 +1022,7 @@ def test_rows_whose_outcome_is_unknown_block_a_rerun_in_other_chunks(cli: Cli, s
     for size in ("2", "4", "7"):
         again = cli.send(seven, "--chunk-rows", size)
         assert again.code == 3
-        assert "(rows 4-6) was uploaded at " in again.err
+        assert "clean rows 4-6 were uploaded at " in again.err
         assert "with an unknown outcome (journal #2)" in again.err
         assert "journal #2: unknown since " in again.err
         assert "p2pfile journal --mark 2 failed" in again.err
