@@ -350,19 +350,23 @@ class Journal:
         self, db: sqlite3.Connection, row_keys: Sequence[int], from_number: str, when: str | None
     ) -> list[tuple[int, int]]:
         """``(index, upload id)`` pairs; inside a write transaction (temp table)."""
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (i INTEGER PRIMARY KEY, key INTEGER)")
-        db.execute("DELETE FROM probe")
-        db.executemany("INSERT INTO probe (i, key) VALUES (?, ?)", enumerate(row_keys))
-        hits = db.execute(
-            "SELECT p.i, k.upload_id FROM probe AS p"
-            " JOIN row_keys AS k ON k.key = p.key"
-            " JOIN uploads AS u ON u.id = k.upload_id"
-            f" WHERE u.status IN {_BLOCKING_SQL} AND u.from_number = ? AND u.send_time IS ?"
-            " ORDER BY p.i, k.upload_id",
+        # Plain tuples (no Row objects), the probe scanned in row order and each key
+        # looked up in row_keys (CROSS JOIN fixes that order; '+' keeps SQLite from
+        # searching row_keys once per blocking record): about 2 s per 1M rows.
+        cursor = db.cursor()
+        cursor.row_factory = None
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS probe (i INTEGER PRIMARY KEY, key INTEGER)")
+        cursor.execute("DELETE FROM probe")
+        cursor.executemany("INSERT INTO probe (i, key) VALUES (?, ?)", enumerate(row_keys))
+        hits: list[tuple[int, int]] = cursor.execute(
+            "SELECT p.i, k.upload_id FROM probe AS p CROSS JOIN row_keys AS k ON k.key = p.key"
+            " WHERE +k.upload_id IN (SELECT id FROM uploads"
+            f" WHERE status IN {_BLOCKING_SQL} AND from_number = ? AND send_time IS ?)",
             (from_number, when),
         ).fetchall()
-        db.execute("DELETE FROM probe")
-        return [(int(i), int(u)) for i, u in hits]
+        cursor.execute("DELETE FROM probe")
+        hits.sort()
+        return hits
 
     def _records_by_id(self, ids: Iterable[int]) -> list[JournalRecord]:
         wanted = sorted(set(ids))
@@ -525,6 +529,8 @@ def _configure(db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed 'pending' row survives a power cut during the upload.
         db.execute("PRAGMA synchronous=FULL")
+        # Row keys: 1M of them fill a 16 MiB B-tree; a larger cache keeps lookups in memory.
+        db.execute("PRAGMA cache_size=-65536")
     except sqlite3.Error:
         pass
 
