@@ -9,9 +9,11 @@ Three layers, lowest first:
   was sent.
 - :mod:`p2pfile.journal` records uploads before and after the request.
 - :func:`send_clean_csv` looks up which rows of a clean canonical CSV the
-  journal has seen (by the digest of the whole clean content and row ranges,
-  whatever the chunk size of earlier runs), refuses or skips them, cuts the
-  rest into chunks and sends them in order, stopping at the first failure.
+  journal has seen (by each row's keyed digest, in any file; and, for
+  records older than journal v3, by the digest of the whole clean content
+  and row ranges, whatever the chunk size of earlier runs), refuses or skips
+  them, cuts the rest into chunks and sends them in order, stopping at the
+  first failure.
 
 The provider has no idempotency key: a request whose body may have reached it
 is never retried, and is reported with ``outcome_unknown`` (DESIGN.md,
@@ -1025,8 +1027,11 @@ def send_clean_csv(
     digest and the clean rows it carried, with ``from_number`` and ``send_time``.
 
     Before any request, the clean rows are looked up, whatever the chunk
-    size of the runs that journaled them (rows of the same content, sender
-    and send time; or a chunk whose exact bytes were journaled before):
+    size of the runs that journaled them: a row whose recipient and message
+    a record of the same sender and send time carried, in any file (its
+    :meth:`Journal.row_hasher` key); rows of the same content in an older
+    record's row range; or a chunk whose exact bytes were journaled before
+    (an older p2pfile's chunks are recut at their chunk size):
 
     - rows an ``unknown`` or ``pending`` record covers → :class:`RefusedError`
       naming the records; nothing is sent. Settle them with
@@ -1039,9 +1044,11 @@ def send_clean_csv(
     So a run that stopped halfway resumes with the rows not yet sent, even
     with another ``chunk_rows``, and a complete one is all ``skipped``.
     ``resend=True`` sends every row again, whatever the journal says.
-    Chunks are sent in order, each with a ``pending`` record committed before
-    its request; the run stops at the first chunk that does not succeed, and
-    the remaining chunks are ``not_attempted``. Returns one outcome per chunk.
+    Chunks are sent in order, each with a ``pending`` record (and its row
+    keys) committed before its request; a ``sent`` answer is recorded even if
+    the record was marked ``failed`` by hand meanwhile (``overrode_mark``).
+    The run stops at the first chunk that does not succeed, and the
+    remaining chunks are ``not_attempted``. Returns one outcome per chunk.
     """
     form_fields(from_number, send_time)  # fail on bad arguments before any work
     _check_chunk_rows(chunk_rows)
