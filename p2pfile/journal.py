@@ -413,8 +413,9 @@ class Journal:
         upload after checking the provider's report); ``sent`` and ``failed``
         are final, with one exception: ``answer=True`` says the status is the
         provider's own answer to this request, and a ``sent`` answer then
-        overrides a ``failed`` set meanwhile by hand (the ids are recorded; the
-        caller should say that the hand mark was overridden).
+        overrides a ``failed`` (or ``sent``, without ids) set meanwhile by hand:
+        the ids are recorded; the caller should say that a ``failed`` mark was
+        overridden.
         """
         if status not in _STATUSES - {"pending"}:
             raise UsageError(f"status must be sent, failed or unknown, not {status!r}")
@@ -424,10 +425,11 @@ class Journal:
             if row is None:
                 raise UsageError(f"no journal record #{id}")
             before: JournalStatus = row[0]
-            overridable = answer and status == "sent" and before == "failed"
+            # A hand mark made while the request was in flight: the answer's ids win.
+            overridable = answer and status == "sent" and before in ("failed", "sent")
             if before not in ("pending", "unknown") and not overridable:
                 raise UsageError(f"journal record #{id} is already {before}; it cannot change")
-            if overridable:
+            if overridable and before == "failed":
                 message = f"{message or 'sent'} (the provider's answer; it overrides a failed mark)"
             db.execute(
                 "UPDATE uploads SET status = ?, finished_at = ?, outbox_ids = ?,"

@@ -314,6 +314,10 @@ def test_the_providers_sent_answer_overrides_a_failed_hand_mark(journal: Journal
     assert "overrides a failed mark" in (settled.message or "")
     with pytest.raises(UsageError, match="already sent"):  # sent stays final
         journal.complete(record, "failed", answer=True)
+    marked = journal.begin(OTHER, 2, SENDER, None, "clean.csv")
+    journal.complete(marked, "sent", message="marked sent by hand")
+    assert journal.complete(marked, "sent", outbox_ids=[8, 9], answer=True) == "sent"
+    assert journal.get(marked).outbox_ids == (8, 9)  # the ids are kept, not lost
 
 
 def test_row_keys_find_rows_of_any_content_by_sender_and_time(journal: Journal) -> None:
