@@ -535,7 +535,7 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
         if plan.action == "send":
             out.say(
                 f"  field {FILE_FIELD}: {plan.filename} ({CSV_CONTENT_TYPE}), clean rows "
-                f"{plan.first_row:,}-{plan.last_row:,}, sha256 {plan.sha256[:12]}: {why}"
+                f"{_rows_of(plan)}, sha256 {plan.sha256[:12]}: {why}"
             )
             continue
         earlier = "; ".join(
@@ -561,6 +561,7 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
                 "content_type": CSV_CONTENT_TYPE,
                 "first_row": plan.first_row,
                 "last_row": plan.last_row,
+                "row_ranges": [list(r) for r in plan.row_ranges] or None,
                 "rows": plan.rows,
                 "sha256": plan.sha256,
                 "action": plan.action,
@@ -660,8 +661,18 @@ def _records(journal: Journal, ids: Sequence[int]) -> list[JournalRecord]:
     return records
 
 
+def _rows_of(o: ChunkOutcome | ChunkPlan) -> str:
+    """``a-b``, or the runs of rows a chunk gathered around rows sent before: ``3, 8-9``."""
+    if not o.row_ranges:
+        return f"{o.first_row:,}-{o.last_row:,}"
+    runs = o.row_ranges
+    shown = [f"{a:,}" if a == b else f"{a:,}-{b:,}" for a, b in runs[:_SHOWN_RECORDS]]
+    more = f", ... ({o.rows:,} rows)" if len(runs) > _SHOWN_RECORDS else ""
+    return ", ".join(shown) + more
+
+
 def _chunk_name(o: ChunkOutcome | ChunkPlan) -> str:
-    where = f"clean rows {o.first_row:,}-{o.last_row:,}"
+    where = f"clean rows {_rows_of(o)}"
     return (
         f"chunk {o.index}/{o.count} ({where}, {o.filename})"
         if o.count > 1
@@ -697,6 +708,7 @@ def _chunk_json(o: ChunkOutcome) -> dict[str, Any]:
         "count": o.count,
         "first_row": o.first_row,
         "last_row": o.last_row,
+        "row_ranges": [list(r) for r in o.row_ranges] or None,
         "rows": o.rows,
         "sha256": o.sha256,
         "filename": o.filename,
@@ -877,11 +889,17 @@ def _already_sent_lines(job: _Job, items: Sequence[ChunkOutcome | ChunkPlan]) ->
     ]
     for item in items[:_SHOWN_RECORDS]:
         lines.extend(
-            f"  journal #{r.id}: sent at {_when(r.started_at)}, {_rows_text(r)}, "
-            f"outbox ids {_ids_text(r.outbox_ids)}"
+            f"  journal #{r.id}: sent at {_when(r.started_at)}, "
+            + (
+                _rows_text(r)
+                if r.content_sha256 == item.content_sha256
+                else f"{_plural(r.rows, 'row')} of {r.filename}"
+            )
+            + f", outbox ids {_ids_text(r.outbox_ids)}"
             + (
                 f" (covers clean rows {item.first_row:,}-{item.last_row:,} of this file)"
                 if (r.first_row, r.last_row) != (item.first_row, item.last_row)
+                or r.content_sha256 != item.content_sha256
                 else ""
             )
             for r in item.earlier[-1:]

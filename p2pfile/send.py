@@ -168,11 +168,14 @@ class ChunkOutcome:
     #: ``sent``, but its journal record had been marked ``failed`` by hand while
     #: the request was in flight: the provider's answer overrode that mark.
     overrode_mark: bool = False
+    #: The runs of clean rows the chunk carries, when they are not one run
+    #: (rows still to send between rows sent before go in one request).
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def last_row(self) -> int:
         """The 1-based data row of the source file this chunk ends with."""
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
 
 ChunkAction = Literal["send", "skip", "refuse"]
@@ -200,11 +203,13 @@ class ChunkPlan:
     earlier: tuple[JournalRecord, ...] = ()
     #: The sha256 of the whole canonical clean CSV this chunk was cut from.
     content_sha256: str = ""
+    #: The runs of clean rows the chunk carries, when they are not one run.
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def last_row(self) -> int:
         """The 1-based data row of the source file this chunk ends with."""
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
 
 # ---------------------------------------------------------------- token
@@ -929,18 +934,22 @@ def _hint(answer: _Answer, url: str) -> str:
 
 @dataclass(frozen=True)
 class _Span:
-    """Clean rows ``first``..``last`` and what a run does with them."""
+    """Clean rows ``first``..``last`` (or the runs ``segments``) and what a run does with them."""
 
     first: int
     last: int
     action: ChunkAction
     earlier: tuple[JournalRecord, ...] = ()
-    #: The sha256 of the whole canonical clean CSV this chunk was cut from.
-    content_sha256: str = ""
+    #: Runs of rows when a chunk to send gathers rows around rows sent before.
+    segments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def runs(self) -> tuple[tuple[int, int], ...]:
+        return self.segments or ((self.first, self.last),)
 
     @property
     def rows(self) -> int:
-        return self.last - self.first + 1
+        return sum(last - first + 1 for first, last in self.runs)
 
 
 @dataclass(frozen=True)
@@ -956,6 +965,7 @@ class _Chunk:
     earlier: tuple[JournalRecord, ...] = ()
     #: The journal's row keys of the rows this chunk carries (empty: none made).
     keys: Sequence[int] = ()
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -963,7 +973,7 @@ class _Chunk:
 
     @property
     def last_row(self) -> int:
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
     def plan(self) -> ChunkPlan:
         return ChunkPlan(
@@ -976,6 +986,7 @@ class _Chunk:
             action=self.action,
             earlier=self.earlier,
             content_sha256=self.content_sha256,
+            row_ranges=self.row_ranges,
         )
 
     def outcome(
@@ -1002,6 +1013,7 @@ class _Chunk:
             error=error,
             content_sha256=self.content_sha256,
             overrode_mark=overrode_mark,
+            row_ranges=self.row_ranges,
         )
 
 
@@ -1182,8 +1194,10 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
             send_time,
             chunk.filename,
             exclusive=not run.resend,
-            content_sha256=chunk.content_sha256,
-            first_row=chunk.first_row,
+            # A chunk of rows gathered around rows sent before has no one range:
+            # its row keys alone say what it carried.
+            content_sha256=None if chunk.row_ranges else chunk.content_sha256,
+            first_row=None if chunk.row_ranges else chunk.first_row,
             row_keys=chunk.keys,
         )
     except (RefusedError, JournalError) as exc:
@@ -1483,14 +1497,31 @@ def _spans(total: int, covers: Sequence[_Cover], chunk_rows: int | None) -> list
             merged[-1] = _Span(last.first, hi - 1, action, earlier)
         else:
             merged.append(_Span(lo, hi - 1, action, earlier))
-    spans: list[_Span] = []
-    for span in merged:
-        if span.action != "send" or chunk_rows is None:
-            spans.append(span)
-            continue
-        for first in range(span.first, span.last + 1, chunk_rows):
-            spans.append(_Span(first, min(first + chunk_rows - 1, span.last), "send"))
-    return spans
+    # The rows to send, gathered across the rows sent before, in chunks of
+    # chunk_rows: repaired rows scattered through a file go in one request.
+    spans = [span for span in merged if span.action != "send"]
+    todo = [span for span in merged if span.action == "send"]
+    limit = chunk_rows or total
+    segments: list[tuple[int, int]] = []
+    room = limit
+    for span in todo:
+        first = span.first
+        while first <= span.last:
+            end = min(span.last, first + room - 1)
+            segments.append((first, end))
+            room -= end - first + 1
+            first = end + 1
+            if room == 0:
+                spans.append(_gathered(segments))
+                segments, room = [], limit
+    if segments:
+        spans.append(_gathered(segments))
+    return sorted(spans, key=lambda s: s.first)
+
+
+def _gathered(segments: Sequence[tuple[int, int]]) -> _Span:
+    runs = tuple(segments) if len(segments) > 1 else ()
+    return _Span(segments[0][0], segments[-1][1], "send", segments=runs)
 
 
 def _id(record: JournalRecord) -> int:
@@ -1510,16 +1541,17 @@ def _write_chunks(
     with body:
         for index, span in enumerate(spans):
             path = work / names[index]
-            start, end = scan.offset(span.first), scan.offset(span.last + 1)
             chunk = _ChunkFile(path if write and span.action == "send" else None, path)
             try:
-                body.seek(start)
-                while start < end:
-                    block = body.read(min(end - start, _COPY_BLOCK))
-                    if not block:
-                        raise OSError(f"{scan.body} ended early")
-                    chunk.add(block)
-                    start += len(block)
+                for first, last in span.runs:
+                    start, end = scan.offset(first), scan.offset(last + 1)
+                    body.seek(start)
+                    while start < end:
+                        block = body.read(min(end - start, _COPY_BLOCK))
+                        if not block:
+                            raise OSError(f"{scan.body} ended early")
+                        chunk.add(block)
+                        start += len(block)
                 sha256 = chunk.finish()
             except OSError as exc:  # most likely the disk filled up writing the chunk
                 chunk.abort()
@@ -1538,10 +1570,18 @@ def _write_chunks(
                     action=span.action,
                     content_sha256=scan.content_sha256,
                     earlier=span.earlier,
-                    keys=scan.keys[span.first - 1 : span.last] if span.action == "send" else (),
+                    keys=_keys(scan.keys, span) if span.action == "send" else (),
+                    row_ranges=span.segments,
                 )
             )
     return chunks
+
+
+def _keys(keys: array[int], span: _Span) -> array[int]:
+    out: array[int] = array("q")
+    for first, last in span.runs:
+        out.extend(keys[first - 1 : last])
+    return out
 
 
 def _chunk_names(source: Path, count: int) -> list[str]:

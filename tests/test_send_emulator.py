@@ -1085,12 +1085,14 @@ def test_a_repaired_source_sends_only_the_rows_not_sent_before(
     assert second.code == 0, second.err
     rows = uploaded_rows(cli.emulator)
     assert len(rows) == len(set(rows)) == 10  # every recipient got the SMS exactly once
-    assert "sent 2 rows in 2 requests; " in second.out
+    assert "sent 2 rows in 1 request; " in second.out  # rows 3 and 8, gathered
+    assert "clean rows 3, 8" in second.out
     assert "8 rows skipped as sent earlier (clean rows 1-2 in journal #" in second.out
 
     third = cli.send(repaired, "--chunk-rows", "4")  # any cut: nothing left
     assert third.code == 3
     assert "nothing was sent now" in third.err
+    assert " rows of bad." in third.err  # the records are of the first file
     assert len(uploaded_rows(cli.emulator)) == 10
     # The row keys are keyed digests: no recipient or message in the journal's files.
     data = b"".join(p.read_bytes() for p in cli.journal.parent.iterdir())
