@@ -9,7 +9,7 @@ everything it can before a byte leaves, in this order:
    temporary directory. Rows no safe fix can save stop the send (exit 1)
    unless ``--skip-invalid``, which writes them to a rejects file first;
 3. the upload: :func:`p2pfile.send.send_clean_csv` sends that canonical clean
-   CSV, never the input, in chunks, journaled, skipping chunks sent before.
+   CSV, never the input, in chunks, journaled, skipping rows sent before.
 
 Exit codes (decision 5): 0 sent, or a dry run that would send; 1 rows that
 cannot be sent; 2 usage, config or input errors (a bad ``--from``, a past
@@ -964,7 +964,7 @@ _JOURNAL_OPTION = click.option(
 @click.option(
     "--resend",
     is_flag=True,
-    help="Send every chunk, even those the journal says were sent or may have been "
+    help="Send every row, even those the journal says were sent or may have been "
     "(recipients may get them twice).",
 )
 @click.option(
@@ -1031,9 +1031,12 @@ def send_command(  # noqa: PLR0917
     --skip-invalid leaves them out and writes them to a rejects file.
 
     Every upload is recorded in a local journal before and after the
-    request. Content already sent, or whose last upload has an unknown
-    outcome, is refused unless --resend; after a partial failure, the same
-    command sends only the rows not yet sent, whatever --chunk-rows.
+    request. Rows already sent from the same line for the same time (the
+    same recipient and message, in any file) are skipped, and rows whose
+    upload has an unknown outcome or is still in flight refuse the send,
+    unless --resend; so after a partial failure, or after --skip-invalid
+    and a repair of the source, the same command sends only the rows not
+    yet sent, whatever --chunk-rows.
 
     The API token comes from $P2PFILE_TOKEN or --token-file, never from the
     command line, and is never shown.
