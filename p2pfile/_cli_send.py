@@ -1181,7 +1181,7 @@ def _mark(path: Path, id_: int, status: str, *, force: bool, as_json: bool) -> i
         raise click.UsageError(f"no journal at {path}; nothing to mark")
     final: Literal["sent", "failed"] = "sent" if status == "sent" else "failed"
     with Journal(path) as journal:
-        record = journal.get(id_)
+        before = record = journal.get(id_)
         age = datetime.now(UTC) - record.started_at
         if record.status == "pending" and age < _PENDING_GRACE and not force:
             minutes = int(_PENDING_GRACE.total_seconds() // 60)
@@ -1198,6 +1198,11 @@ def _mark(path: Path, id_: int, status: str, *, force: bool, as_json: bool) -> i
     else:
         rerun = "skips" if final == "sent" else "sends"
         click.echo(f"journal #{id_}: marked {final}; a rerun of the same send {rerun} it")
+        if before.status == "pending":
+            click.echo(
+                "  it was pending: if its run is still uploading and the provider accepts "
+                "the upload, that answer and its outbox ids are recorded over this mark"
+            )
     return _cli.EXIT_CLEAN
 
 

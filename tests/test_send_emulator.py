@@ -1157,6 +1157,7 @@ def test_a_hand_mark_during_the_upload_is_refused_and_the_answer_wins(
     assert "--mark 1 failed" not in run.err  # the refusal does not suggest it
     assert "journal #1 is pending since " in run.err
     assert "its run may still be uploading it" in run.err
+    assert "it was pending: if its run is still uploading and the provider accepts" in run.out
 
     assert run.code == 0, run.err
     assert SENT_LINE in run.out
