@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal, Self, cast, get_args
+from typing import Any, Final, Literal, Self, cast, get_args, overload
 
 from p2pfile.errors import JournalError, RefusedError, UsageError
 
@@ -346,9 +346,53 @@ class Journal:
             records = {r.id: r for r in self._records_by_id({u for _, u in hits})}
         return [(index, records[upload]) for index, upload in hits]
 
+    def find_row_runs(
+        self, row_keys: Sequence[int], from_number: str, send_time: datetime | None
+    ) -> list[tuple[int, int, JournalRecord]]:
+        """What :meth:`find_rows` finds, as runs: ``(first, last, record)``, indexes inclusive.
+
+        Consecutive indexes one record holds make one run (counted in SQL:
+        a million rows give as many runs as they have gaps, not a million tuples).
+        """
+        when = format_send_time(send_time)
+        if not row_keys:
+            return []
+        with self._write() as db:
+            runs = self._probe(db, row_keys, from_number, when, runs=True)
+            records = {r.id: r for r in self._records_by_id({u for _, _, u in runs})}
+        return [(first, last, records[upload]) for first, last, upload in runs]
+
+    @overload
     def _probe(
-        self, db: sqlite3.Connection, row_keys: Sequence[int], from_number: str, when: str | None
-    ) -> list[tuple[int, int]]:
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: Literal[False] = False,
+    ) -> list[tuple[int, int]]: ...
+
+    @overload
+    def _probe(
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: Literal[True],
+    ) -> list[tuple[int, int, int]]: ...
+
+    def _probe(
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: bool = False,
+    ) -> list[tuple[int, int]] | list[tuple[int, int, int]]:
         """``(index, upload id)`` pairs; inside a write transaction (temp table)."""
         # Plain tuples (no Row objects), the probe scanned in row order and each key
         # looked up in row_keys (CROSS JOIN fixes that order; '+' keeps SQLite from
@@ -358,15 +402,23 @@ class Journal:
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS probe (i INTEGER PRIMARY KEY, key INTEGER)")
         cursor.execute("DELETE FROM probe")
         cursor.executemany("INSERT INTO probe (i, key) VALUES (?, ?)", enumerate(row_keys))
-        hits: list[tuple[int, int]] = cursor.execute(
-            "SELECT p.i, k.upload_id FROM probe AS p CROSS JOIN row_keys AS k ON k.key = p.key"
+        hits = (
+            "SELECT p.i AS i, k.upload_id AS u FROM probe AS p"
+            " CROSS JOIN row_keys AS k ON k.key = p.key"
             " WHERE +k.upload_id IN (SELECT id FROM uploads"
-            f" WHERE status IN {_BLOCKING_SQL} AND from_number = ? AND send_time IS ?)",
-            (from_number, when),
-        ).fetchall()
+            f" WHERE status IN {_BLOCKING_SQL} AND from_number = ? AND send_time IS ?)"
+        )
+        if runs:  # gaps and islands: i - rank is constant along a run of one record
+            found: list[Any] = cursor.execute(
+                "SELECT min(i), max(i), u FROM (SELECT i, u,"
+                f" i - row_number() OVER (PARTITION BY u ORDER BY i) AS g FROM ({hits}))"
+                " GROUP BY u, g ORDER BY 1, 3",
+                (from_number, when),
+            ).fetchall()
+        else:
+            found = sorted(cursor.execute(hits, (from_number, when)).fetchall())
         cursor.execute("DELETE FROM probe")
-        hits.sort()
-        return hits
+        return found
 
     def _records_by_id(self, ids: Iterable[int]) -> list[JournalRecord]:
         wanted = sorted(set(ids))

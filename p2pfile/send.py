@@ -1404,19 +1404,8 @@ def _covers(
                 found[record.id, record.first_row, last] = _Cover(record.first_row, last, record)
     # Rows whose (recipient, message) a blocking record carried, in any file: runs
     # of consecutive rows per record.
-    runs: dict[int, list[list[int]]] = {}
-    records: dict[int, JournalRecord] = {}
-    for index, record in journal.find_rows(scan.keys, from_number, send_time):
-        row = index + 1
-        records[record.id] = record
-        spans = runs.setdefault(record.id, [])
-        if spans and spans[-1][1] == row - 1:
-            spans[-1][1] = row
-        else:
-            spans.append([row, row])
-    for record_id, spans in runs.items():
-        for first, last in spans:
-            found[record_id, first, last] = _Cover(first, last, records[record_id])
+    for first, last, record in journal.find_row_runs(scan.keys, from_number, send_time):
+        found[record.id, first + 1, last + 1] = _Cover(first + 1, last + 1, record)
     # Records without a row range (or of other content) whose bytes are one of
     # this content's chunks as a run with the same chunk size cuts them; and the
     # chunks an older p2pfile (journal v1) cut, recut at its chunk size.

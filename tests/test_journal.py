@@ -333,6 +333,8 @@ def test_row_keys_find_rows_of_any_content_by_sender_and_time(journal: Journal) 
 
     hits = journal.find_rows([keys[3], keys[1], keys[2], keys[0]], SENDER, None)
     assert [(i, r.id) for i, r in hits] == [(1, sent), (3, sent)]  # failed does not count
+    runs = journal.find_row_runs([keys[0], keys[1], keys[3], keys[2], keys[0]], SENDER, None)
+    assert [(a, b, r.id) for a, b, r in runs] == [(0, 1, sent), (4, 4, sent)]
     assert journal.find_rows(keys, SENDER, LATER) == []  # another send time
     assert journal.find_rows(keys, "+983000506", None) == []  # another sender
     with pytest.raises(RefusedError) as caught:  # another process got there first
