@@ -442,7 +442,8 @@ class Journal:
             "SELECT * FROM uploads WHERE from_number = ? AND send_time IS ?"
             f" AND status IN {_BLOCKING_SQL} AND content_sha256 = sha256"
             " AND filename GLOB '*.part-[0-9]*-of-[0-9]*.csv'"
-            " AND NOT EXISTS (SELECT 1 FROM row_keys AS k WHERE k.upload_id = uploads.id)"
+            # No check for row keys (row_keys is keyed by key, not by upload): a
+            # newer one-chunk send of a file named like a part only costs a recut.
             " ORDER BY id",
             (from_number, format_send_time(send_time)),
         )
