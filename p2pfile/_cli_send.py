@@ -9,7 +9,7 @@ everything it can before a byte leaves, in this order:
    temporary directory. Rows no safe fix can save stop the send (exit 1)
    unless ``--skip-invalid``, which writes them to a rejects file first;
 3. the upload: :func:`p2pfile.send.send_clean_csv` sends that canonical clean
-   CSV, never the input, in chunks, journaled, skipping chunks sent before.
+   CSV, never the input, in chunks, journaled, skipping rows sent before.
 
 Exit codes (decision 5): 0 sent, or a dry run that would send; 1 rows that
 cannot be sent; 2 usage, config or input errors (a bad ``--from``, a past
@@ -39,7 +39,7 @@ import tempfile
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -79,6 +79,9 @@ _SHOWN_IDS = 5
 _SHOWN_RECORDS = 5
 _SHOWN_FIELDS = 10  # field errors shown from a provider's 422
 _DEFAULT_TIMEOUT = 60.0
+#: A pending record younger than this may belong to a run still uploading:
+#: ``journal --mark`` leaves it alone without --force.
+_PENDING_GRACE = timedelta(minutes=15)
 
 
 # ---------------------------------------------------------------- validated arguments
@@ -451,7 +454,62 @@ def _plans(job: _Job, prepared: _Prepared, work: Path) -> list[ChunkPlan]:
     if not job.journal.exists():  # nothing journaled yet: do not create it in a dry run
         return plan_clean_csv(*args, **options)
     with Journal(job.journal) as journal:
-        return plan_clean_csv(*args, journal=journal, **options)
+        plans = plan_clean_csv(*args, journal=journal, **options)
+        if not job.resend:
+            _warn_legacy(
+                _Out(as_json=False), job, journal, plans=plans, prepared=prepared, work=work
+            )
+        return plans
+
+
+def _warn_legacy(
+    out: _Out,
+    job: _Job,
+    journal: Journal,
+    *,
+    plans: Sequence[ChunkPlan] | None,
+    prepared: _Prepared,
+    work: Path,
+) -> None:
+    """Warn when chunks an older p2pfile journaled (no row keys) match none of these rows.
+
+    Such records are recognized only byte for byte: the same clean rows cut
+    the same way (the sender recuts at their chunk size). Rows edited, added
+    or removed since are not recognized, so a row they carried can go again.
+    Only a warning: on a sender line used for many campaigns these records
+    would otherwise block every new send, and --resend would drop all
+    protection.
+    """
+    legacy = journal.legacy_chunks(job.from_number, job.send_time)
+    if not legacy:
+        return
+    if plans is None:
+        plans = plan_clean_csv(
+            prepared.clean,
+            job.from_number,
+            job.send_time,
+            chunk_rows=job.chunk_rows,
+            journal=journal,
+            tmp_dir=work,
+        )
+    used = {r.id for p in plans for r in p.earlier}
+    unmatched = [r for r in legacy if r.id not in used]
+    if not unmatched or not any(p.action == "send" for p in plans):
+        return
+    ids = ", ".join(f"#{r.id}" for r in unmatched[:_SHOWN_RECORDS]) + (
+        ", ..." if len(unmatched) > _SHOWN_RECORDS else ""
+    )
+    lines = [
+        f"p2pfile: warning: journal {ids}: {_plural(len(unmatched), 'chunk')} an older "
+        f"p2pfile sent from {job.from_number}"
+        + (f" for {_when(job.send_time.astimezone(UTC))}" if job.send_time else "")
+        + " match none of these rows. Such records are recognized only when the same "
+        "clean rows come again in the same places; if this file repeats rows they carried "
+        "(edited, reordered or with rows added since), those rows go out again"
+    ]
+    for line in lines:
+        click.echo(line, err=True)
+    out.data["legacy_journal_ids"] = [r.id for r in unmatched]
 
 
 _ACTIONS = {"send": "would be sent", "skip": "would be skipped", "refuse": "refused"}
@@ -477,11 +535,11 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
         if plan.action == "send":
             out.say(
                 f"  field {FILE_FIELD}: {plan.filename} ({CSV_CONTENT_TYPE}), clean rows "
-                f"{plan.first_row:,}-{plan.last_row:,}, sha256 {plan.sha256[:12]}: {why}"
+                f"{_rows_of(plan)}, sha256 {plan.sha256[:12]}: {why}"
             )
             continue
         earlier = "; ".join(
-            f"journal #{r.id} {r.effective_status} since {_when(r.started_at)}"
+            f"journal #{r.id} {_status_text(r)} since {_when(r.started_at)}"
             for r in plan.earlier[-_SHOWN_RECORDS:]
         )
         out.say(f"  clean rows {plan.first_row:,}-{plan.last_row:,}: {why}: {earlier}")
@@ -503,6 +561,7 @@ def _report_request(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> None:
                 "content_type": CSV_CONTENT_TYPE,
                 "first_row": plan.first_row,
                 "last_row": plan.last_row,
+                "row_ranges": [list(r) for r in plan.row_ranges] or None,
                 "rows": plan.rows,
                 "sha256": plan.sha256,
                 "action": plan.action,
@@ -531,15 +590,20 @@ def _report_token(out: _Out, token_file: str | None) -> None:
 def _plan_verdict(out: _Out, job: _Job, plans: Sequence[ChunkPlan]) -> int:
     refused = [p for p in plans if p.action == "refuse"]
     if refused:
-        records = [r for p in refused for r in p.earlier]
+        records = list({r.id: r for p in refused for r in p.earlier}.values())
+        in_flight = all(r.status == "pending" for r in records)
         out.error(
             [
                 "p2pfile: a send would be refused: clean rows "
                 + ", ".join(f"{p.first_row:,}-{p.last_row:,}" for p in refused[:_SHOWN_RECORDS])
                 + (", ..." if len(refused) > _SHOWN_RECORDS else "")
-                + " may have been sent already (an upload whose outcome is unknown)",
+                + (
+                    " are being uploaded by another run (or one that died mid-request)"
+                    if in_flight
+                    else " may have been sent already (an upload whose outcome is unknown)"
+                ),
                 *_record_lines(records),
-                *_unknown_advice([r.id for r in records], chunks=len(plans)),
+                *_unknown_advice([r.id for r in records], chunks=len(plans), records=records),
             ]
         )
         return 3
@@ -560,6 +624,8 @@ def _upload(out: _Out, job: _Job, prepared: _Prepared, token: str, work: Path) -
             Journal(job.journal) as journal,
             Client(token, base_url=job.base_url, timeout=job.timeout) as client,
         ):
+            if not job.resend:
+                _warn_legacy(out, job, journal, plans=None, prepared=prepared, work=work)
             try:
                 outcomes = send_clean_csv(
                     client,
@@ -595,8 +661,18 @@ def _records(journal: Journal, ids: Sequence[int]) -> list[JournalRecord]:
     return records
 
 
+def _rows_of(o: ChunkOutcome | ChunkPlan) -> str:
+    """``a-b``, or the runs of rows a chunk gathered around rows sent before: ``3, 8-9``."""
+    if not o.row_ranges:
+        return f"{o.first_row:,}-{o.last_row:,}"
+    runs = o.row_ranges
+    shown = [f"{a:,}" if a == b else f"{a:,}-{b:,}" for a, b in runs[:_SHOWN_RECORDS]]
+    more = f", ... ({o.rows:,} rows)" if len(runs) > _SHOWN_RECORDS else ""
+    return ", ".join(shown) + more
+
+
 def _chunk_name(o: ChunkOutcome | ChunkPlan) -> str:
-    where = f"clean rows {o.first_row:,}-{o.last_row:,}"
+    where = f"clean rows {_rows_of(o)}"
     return (
         f"chunk {o.index}/{o.count} ({where}, {o.filename})"
         if o.count > 1
@@ -608,6 +684,11 @@ def _chunk_line(o: ChunkOutcome) -> str:
     journal = f" (journal #{o.journal_id})" if o.journal_id is not None else ""
     if o.status == "sent":
         what = f"sent, outbox ids {_ids_text(o.outbox_ids)}"
+        if o.overrode_mark:
+            what += (
+                f"; journal #{o.journal_id} had been marked failed by hand during the "
+                "upload: the provider's answer overrides that mark (recorded as sent)"
+            )
     elif o.status == "skipped":
         last = o.earlier[-1]
         what = f"skipped: sent at {_when(last.started_at)}, outbox ids {_ids_text(o.outbox_ids)}"
@@ -627,6 +708,7 @@ def _chunk_json(o: ChunkOutcome) -> dict[str, Any]:
         "count": o.count,
         "first_row": o.first_row,
         "last_row": o.last_row,
+        "row_ranges": [list(r) for r in o.row_ranges] or None,
         "rows": o.rows,
         "sha256": o.sha256,
         "filename": o.filename,
@@ -634,6 +716,7 @@ def _chunk_json(o: ChunkOutcome) -> dict[str, Any]:
         "journal_id": o.journal_id,
         "outbox_ids": list(o.outbox_ids),
         "earlier_journal_ids": [r.id for r in o.earlier],
+        "overrode_mark": o.overrode_mark,
         "error": _error_json(o.error) if o.error is not None else None,
     }
 
@@ -732,8 +815,17 @@ def _next_step(chunk: ChunkOutcome | None, outcomes: Sequence[ChunkOutcome]) -> 
     ]
 
 
-def _unknown_advice(ids: Sequence[int], *, chunks: int) -> list[str]:
+def _unknown_advice(
+    ids: Sequence[int], *, chunks: int, records: Sequence[JournalRecord] = ()
+) -> list[str]:
     """What to do about uploads whose outcome is unknown, without sending anything twice."""
+    if records and all(r.status == "pending" for r in records):
+        # In flight (or its run died): marking it now would let a rerun send it twice.
+        return [
+            "  another p2pfile run is uploading these rows now, or died mid-request: wait "
+            "for it to finish and run the same command again (p2pfile journal shows how it "
+            "ended); do not mark it by hand while it may still be running"
+        ]
     mark = ids[0] if ids else "ID"
     resend = (
         "--resend sends every chunk again, those already sent too"
@@ -757,9 +849,15 @@ def _rows_text(r: JournalRecord) -> str:
     return f"clean rows {r.first_row:,}-{r.last_row:,}"
 
 
+def _status_text(r: JournalRecord) -> str:
+    if r.status == "pending":
+        return "pending (in flight, or its run died)"
+    return r.status
+
+
 def _record_lines(records: Sequence[JournalRecord]) -> list[str]:
     return [
-        f"  journal #{r.id}: {r.effective_status} since {_when(r.started_at)}, {r.filename}, "
+        f"  journal #{r.id}: {_status_text(r)} since {_when(r.started_at)}, {r.filename}, "
         f"{_rows_text(r)}"
         + (f", HTTP {r.http_status}" if r.http_status else "")
         + (f", {r.message_code}" if r.message_code else "")
@@ -774,7 +872,7 @@ def _journal_refusal(
         [
             f"p2pfile: refused: {exc}",
             *_record_lines(records),
-            *_unknown_advice(exc.journal_ids, chunks=chunks),
+            *_unknown_advice(exc.journal_ids, chunks=chunks, records=records),
         ],
         _error_json(exc),
     )
@@ -791,11 +889,17 @@ def _already_sent_lines(job: _Job, items: Sequence[ChunkOutcome | ChunkPlan]) ->
     ]
     for item in items[:_SHOWN_RECORDS]:
         lines.extend(
-            f"  journal #{r.id}: sent at {_when(r.started_at)}, {_rows_text(r)}, "
-            f"outbox ids {_ids_text(r.outbox_ids)}"
+            f"  journal #{r.id}: sent at {_when(r.started_at)}, "
+            + (
+                _rows_text(r)
+                if r.content_sha256 == item.content_sha256
+                else f"{_plural(r.rows, 'row')} of {r.filename}"
+            )
+            + f", outbox ids {_ids_text(r.outbox_ids)}"
             + (
                 f" (covers clean rows {item.first_row:,}-{item.last_row:,} of this file)"
                 if (r.first_row, r.last_row) != (item.first_row, item.last_row)
+                or r.content_sha256 != item.content_sha256
                 else ""
             )
             for r in item.earlier[-1:]
@@ -860,7 +964,7 @@ _JOURNAL_OPTION = click.option(
 @click.option(
     "--resend",
     is_flag=True,
-    help="Send every chunk, even those the journal says were sent or may have been "
+    help="Send every row, even those the journal says were sent or may have been "
     "(recipients may get them twice).",
 )
 @click.option(
@@ -927,9 +1031,12 @@ def send_command(  # noqa: PLR0917
     --skip-invalid leaves them out and writes them to a rejects file.
 
     Every upload is recorded in a local journal before and after the
-    request. Content already sent, or whose last upload has an unknown
-    outcome, is refused unless --resend; after a partial failure, the same
-    command sends only the rows not yet sent, whatever --chunk-rows.
+    request. Rows already sent from the same line for the same time (the
+    same recipient and message, in any file) are skipped, and rows whose
+    upload has an unknown outcome or is still in flight refuse the send,
+    unless --resend; so after a partial failure, or after --skip-invalid
+    and a repair of the source, the same command sends only the rows not
+    yet sent, whatever --chunk-rows.
 
     The API token comes from $P2PFILE_TOKEN or --token-file, never from the
     command line, and is never shown.
@@ -1010,9 +1117,19 @@ def _report_schedule(out: _Out, job: _Job, at: str | None, tz: str | None) -> No
     help="Record what the provider's report says about an upload whose outcome is unknown: "
     "sent (a rerun skips it) or failed (a rerun sends it).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --mark: also mark a pending upload started less than "
+    f"{int(_PENDING_GRACE.total_seconds() // 60)} minutes ago (its run may still be uploading).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 def journal_command(
-    journal_path: str | None, limit: int, mark: tuple[int, str] | None, as_json: bool
+    journal_path: str | None,
+    limit: int,
+    mark: tuple[int, str] | None,
+    force: bool,
+    as_json: bool,
 ) -> int:
     """List recent uploads from the send journal, newest first.
 
@@ -1020,7 +1137,8 @@ def journal_command(
     sender line, send time, when it started and ended, and its status:
     sent (with the provider's outbox ids), failed (nothing was sent),
     unknown (check the provider's report before sending it again), or
-    pending (a run that never recorded an end: counts as unknown).
+    pending (in flight, or a run that died before recording an end: counts
+    as unknown; --mark leaves a recent one alone without --force).
 
     \b
     After checking the provider's report for an unknown upload:
@@ -1028,9 +1146,11 @@ def journal_command(
       p2pfile journal --mark 12 sent     # it was sent: a rerun skips it
     """
     path = Path(journal_path) if journal_path else default_journal_path()
+    if force and mark is None:
+        raise click.UsageError("--force only goes with --mark")
     try:
         if mark is not None:
-            return _mark(path, *mark, as_json=as_json)
+            return _mark(path, *mark, force=force, as_json=as_json)
         records = _recent(path, limit)
     except SendError as exc:  # an unusable journal: no send failed, so not exit 3
         click.echo(f"p2pfile: error: {exc}", err=True)
@@ -1055,12 +1175,22 @@ def _recent(path: Path, limit: int) -> list[JournalRecord]:
         return journal.recent(limit)
 
 
-def _mark(path: Path, id_: int, status: str, *, as_json: bool) -> int:
+def _mark(path: Path, id_: int, status: str, *, force: bool, as_json: bool) -> int:
     """Settle an unknown (or stale pending) record by hand; sent and failed are final."""
     if not path.exists():
         raise click.UsageError(f"no journal at {path}; nothing to mark")
     final: Literal["sent", "failed"] = "sent" if status == "sent" else "failed"
     with Journal(path) as journal:
+        before = record = journal.get(id_)
+        age = datetime.now(UTC) - record.started_at
+        if record.status == "pending" and age < _PENDING_GRACE and not force:
+            minutes = int(_PENDING_GRACE.total_seconds() // 60)
+            raise click.UsageError(
+                f"journal #{id_} is pending since {_when(record.started_at)}: its run may still "
+                "be uploading it, and the provider's answer is what counts. Wait for that run "
+                f"to end (p2pfile journal shows the outcome); a record pending for over {minutes} "
+                "minutes can be marked, or add --force if you know its run died"
+            )
         journal.complete(id_, final, message=f"marked {final} by hand")
         record = journal.get(id_)
     if as_json:
@@ -1068,11 +1198,20 @@ def _mark(path: Path, id_: int, status: str, *, as_json: bool) -> int:
     else:
         rerun = "skips" if final == "sent" else "sends"
         click.echo(f"journal #{id_}: marked {final}; a rerun of the same send {rerun} it")
+        if before.status == "pending":
+            click.echo(
+                "  it was pending: if its run is still uploading and the provider accepts "
+                "the upload, that answer and its outbox ids are recorded over this mark"
+            )
     return _cli.EXIT_CLEAN
 
 
 def _journal_lines(r: JournalRecord) -> list[str]:
-    status = "pending (never finished: counts as unknown)" if r.status == "pending" else r.status
+    status = (
+        "pending (in flight, or its run died before recording an end: counts as unknown)"
+        if r.status == "pending"
+        else r.status
+    )
     send_time = _when(r.send_time) if r.send_time else "now"
     content = (
         f", {_rows_text(r)} of content {r.content_sha256[:12]}"

@@ -7,7 +7,12 @@ says which clean rows it carried: ``content_sha256``, the digest of the whole
 canonical clean CSV the upload was cut from, and ``first_row``..``last_row``,
 the 1-based data rows of that content. Rows of the same content, sender and
 send time covered by a blocking record are covered whatever the chunk size of
-a later run. A record moves through::
+a later run. Schema v3 also keys every *row* an upload carried: a keyed 64-bit
+digest (BLAKE2b, with a random secret made once per journal) of the row's
+canonical CSV line, that is of its E.164 recipient and message. A row already
+sent from the same sender for the same send time is recognized in any file,
+however the file was edited or cut since. The keys cannot be read back into
+numbers or messages without the journal's own secret. A record moves through::
 
     pending ──► sent       the provider answered 2xx, meta.status true, with message ids
             ├─► failed     nothing was sent: no connection, a 4xx (not 429), a redirect
@@ -15,29 +20,34 @@ a later run. A record moves through::
             └─► unknown    the body may have reached the provider: no answer, a dropped
                            connection, 429, 5xx, 303, a 2xx without readable ids, ...
 
-``begin`` commits the ``pending`` row *before* the HTTP call, so a process that
-dies mid-request leaves a ``pending`` row, which every check treats as
-``unknown``. An ``unknown`` (or stale ``pending``) record may later be settled by
-hand with :meth:`Journal.complete` once the provider's report says what happened.
+``begin`` commits the ``pending`` row (and its row keys) *before* the HTTP call,
+so a process that dies mid-request leaves a ``pending`` row, which every check
+treats as ``unknown``. An ``unknown`` (or stale ``pending``) record may later be
+settled by hand with :meth:`Journal.complete` once the provider's report says
+what happened. The provider's own answer is the better witness: the sender
+records a ``sent`` answer with ``answer=True``, which overrides a ``failed`` mark
+made by hand while the request was in flight.
 
 The journal lives at ``$XDG_STATE_HOME/p2pfile/journal.sqlite3`` (default
 ``~/.local/state/p2pfile/journal.sqlite3``), created private to the user. It
-never stores the API token or the file's content, only hashes, row numbers and
-the file's name.
+never stores the API token or the file's content, only hashes, keyed row
+digests, row numbers and the file's name.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal, Self, cast, get_args
+from typing import Any, Final, Literal, Self, cast, get_args, overload
 
 from p2pfile.errors import JournalError, RefusedError, UsageError
 
@@ -56,9 +66,10 @@ _STATUSES: Final = frozenset(get_args(JournalStatus))
 BLOCKING_STATUSES: Final = frozenset({"pending", "sent", "unknown"})
 
 #: Bump with a migration in ``_migrate`` whenever the table changes.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: The provider's ``send_time`` format; stored as is so the key matches the request exactly.
 SEND_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+_PART: Final = re.compile(r"\.part-([0-9]+)-of-([0-9]+)\.csv$")
 
 _SCHEMA_V1: Final = (
     """CREATE TABLE uploads (
@@ -92,6 +103,21 @@ _SCHEMA_V2: Final = (
     "UPDATE uploads SET content_sha256 = sha256, first_row = 1, last_row = rows WHERE rows > 0",
     "CREATE INDEX uploads_content ON uploads (content_sha256, from_number, send_time)",
 )
+
+#: v3: a keyed 64-bit digest per row an upload carried (signed, as SQLite integers
+#: are), and the per-journal secret key. One B-tree (WITHOUT ROWID): about 20 bytes
+#: a row. Older records have no row keys and keep protecting by content and range.
+_SCHEMA_V3: Final = (
+    """CREATE TABLE row_keys (
+    key       INTEGER NOT NULL,
+    upload_id INTEGER NOT NULL REFERENCES uploads (id),
+    PRIMARY KEY (key, upload_id)
+) WITHOUT ROWID""",
+    "CREATE TABLE secret (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL)",
+)
+_SECRET_BYTES: Final = 32
+#: Statuses whose row keys count, as SQL.
+_BLOCKING_SQL: Final = "('pending', 'sent', 'unknown')"
 
 
 def default_journal_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -132,6 +158,15 @@ class JournalRecord:
         if self.first_row is None or self.last_row is None:
             return False
         return self.first_row <= last_row and first_row <= self.last_row
+
+    @property
+    def part(self) -> tuple[int, int] | None:
+        """``(k, n)`` when the file name says ``stem.part-k-of-n.csv``, else None."""
+        found = _PART.search(self.filename)
+        if found is None:
+            return None
+        k, n = int(found[1]), int(found[2])
+        return (k, n) if 1 <= k <= n and n > 1 else None
 
     @property
     def effective_status(self) -> JournalStatus:
@@ -175,6 +210,13 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_journal_path()
         self._db = _open(self.path)
+        try:
+            self._secret: bytes = self._db.execute(
+                "SELECT key FROM secret WHERE id = 1"
+            ).fetchone()[0]
+        except (sqlite3.Error, TypeError) as exc:
+            self._db.close()
+            raise _journal_error(self.path, exc) from None
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -205,8 +247,12 @@ class Journal:
         exclusive: bool = False,
         content_sha256: str | None = None,
         first_row: int | None = None,
+        row_keys: Sequence[int] = (),
     ) -> int:
         """Record a ``pending`` upload and commit it; return its id.
+
+        ``row_keys`` are the :meth:`row_hasher` keys of the rows the upload
+        carries; they are stored with the record, in the same transaction.
 
         ``content_sha256`` and ``first_row`` say which clean rows the upload
         carries: ``first_row``..``first_row + rows - 1`` of the whole clean
@@ -215,8 +261,8 @@ class Journal:
         With ``exclusive=True`` the check and the insert are one transaction:
         if the key already has a ``pending``, ``sent`` or ``unknown`` record,
         or such a record of the same content, sender and send time covers any
-        of these rows (another process got there first), raise
-        :class:`RefusedError` instead.
+        of these rows, or holds one of ``row_keys`` (another process got
+        there first), raise :class:`RefusedError` instead.
         """
         _check_sha256(sha256)
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
@@ -232,6 +278,9 @@ class Journal:
                         for r in self._select_content(content_sha256, from_number, when)
                         if r.covers(first_row, cast(int, last_row))
                     ]
+                if row_keys:
+                    hits = self._probe(db, row_keys, from_number, when)
+                    earlier += self._records_by_id({upload for _, upload in hits})
                 blocking = sorted(
                     {r.id: r for r in earlier if r.status in BLOCKING_STATUSES}.values(),
                     key=lambda r: r.id,
@@ -259,7 +308,146 @@ class Journal:
                     last_row,
                 ),
             )
-        return cast(int, cursor.lastrowid)
+            record = cast(int, cursor.lastrowid)
+            if row_keys:
+                db.executemany(
+                    "INSERT OR IGNORE INTO row_keys (key, upload_id) VALUES (?, ?)",
+                    ((key, record) for key in sorted(row_keys)),
+                )
+        return record
+
+    def row_hasher(self) -> Callable[[bytes], int]:
+        """The function that makes a row's key from its canonical CSV line (bytes).
+
+        A keyed BLAKE2b digest of 64 bits, as a signed integer; the key is this
+        journal's own secret, so the digests mean nothing without the journal.
+        """
+        secret = self._secret
+        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+
+        def key(line: bytes) -> int:
+            return from_bytes(blake2b(line, key=secret, digest_size=8).digest(), signed=True)
+
+        return key
+
+    def find_rows(
+        self, row_keys: Sequence[int], from_number: str, send_time: datetime | None
+    ) -> list[tuple[int, JournalRecord]]:
+        """``(index into row_keys, record)`` for each key a blocking record holds.
+
+        Blocking: ``pending``, ``sent`` or ``unknown``, of the same sender and
+        send time. Ordered by index, then record id.
+        """
+        when = format_send_time(send_time)
+        if not row_keys:
+            return []
+        with self._write() as db:
+            hits = self._probe(db, row_keys, from_number, when)
+            records = {r.id: r for r in self._records_by_id({u for _, u in hits})}
+        return [(index, records[upload]) for index, upload in hits]
+
+    def find_row_runs(
+        self, row_keys: Sequence[int], from_number: str, send_time: datetime | None
+    ) -> list[tuple[int, int, JournalRecord]]:
+        """What :meth:`find_rows` finds, as runs: ``(first, last, record)``, indexes inclusive.
+
+        Consecutive indexes one record holds make one run (counted in SQL:
+        a million rows give as many runs as they have gaps, not a million tuples).
+        """
+        when = format_send_time(send_time)
+        if not row_keys:
+            return []
+        with self._write() as db:
+            runs = self._probe(db, row_keys, from_number, when, runs=True)
+            records = {r.id: r for r in self._records_by_id({u for _, _, u in runs})}
+        return [(first, last, records[upload]) for first, last, upload in runs]
+
+    @overload
+    def _probe(
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: Literal[False] = False,
+    ) -> list[tuple[int, int]]: ...
+
+    @overload
+    def _probe(
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: Literal[True],
+    ) -> list[tuple[int, int, int]]: ...
+
+    def _probe(
+        self,
+        db: sqlite3.Connection,
+        row_keys: Sequence[int],
+        from_number: str,
+        when: str | None,
+        *,
+        runs: bool = False,
+    ) -> list[tuple[int, int]] | list[tuple[int, int, int]]:
+        """``(index, upload id)`` pairs; inside a write transaction (temp table)."""
+        # Plain tuples (no Row objects), the probe scanned in row order and each key
+        # looked up in row_keys (CROSS JOIN fixes that order; '+' keeps SQLite from
+        # searching row_keys once per blocking record): about 2 s per 1M rows.
+        cursor = db.cursor()
+        cursor.row_factory = None
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS probe (i INTEGER PRIMARY KEY, key INTEGER)")
+        cursor.execute("DELETE FROM probe")
+        cursor.executemany("INSERT INTO probe (i, key) VALUES (?, ?)", enumerate(row_keys))
+        hits = (
+            "SELECT p.i AS i, k.upload_id AS u FROM probe AS p"
+            " CROSS JOIN row_keys AS k ON k.key = p.key"
+            " WHERE +k.upload_id IN (SELECT id FROM uploads"
+            f" WHERE status IN {_BLOCKING_SQL} AND from_number = ? AND send_time IS ?)"
+        )
+        if runs:  # gaps and islands: i - rank is constant along a run of one record
+            found: list[Any] = cursor.execute(
+                "SELECT min(i), max(i), u FROM (SELECT i, u,"
+                f" i - row_number() OVER (PARTITION BY u ORDER BY i) AS g FROM ({hits}))"
+                " GROUP BY u, g ORDER BY 1, 3",
+                (from_number, when),
+            ).fetchall()
+        else:
+            found = sorted(cursor.execute(hits, (from_number, when)).fetchall())
+        cursor.execute("DELETE FROM probe")
+        return found
+
+    def _records_by_id(self, ids: Iterable[int]) -> list[JournalRecord]:
+        wanted = sorted(set(ids))
+        out: list[JournalRecord] = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ", ".join("?" * len(part))
+            out += self._read(
+                f"SELECT * FROM uploads WHERE id IN ({marks}) ORDER BY id", tuple(part)
+            )
+        return out
+
+    def legacy_chunks(self, from_number: str, send_time: datetime | None) -> list[JournalRecord]:
+        """Blocking records an older p2pfile (schema v1) made of one chunk of a larger file.
+
+        They hold only the chunk's own sha256 (and, since v2, the chunk taken
+        as its own content): no row keys, no place in the whole file. Their
+        file name says which part of how many they were (``stem.part-k-of-n.csv``).
+        """
+        records = self._read(
+            "SELECT * FROM uploads WHERE from_number = ? AND send_time IS ?"
+            f" AND status IN {_BLOCKING_SQL} AND content_sha256 = sha256"
+            " AND filename GLOB '*.part-[0-9]*-of-[0-9]*.csv'"
+            # No check for row keys (row_keys is keyed by key, not by upload): a
+            # newer one-chunk send of a file named like a part only costs a recut.
+            " ORDER BY id",
+            (from_number, format_send_time(send_time)),
+        )
+        return [r for r in records if r.part is not None]
 
     def complete(
         self,
@@ -270,12 +458,17 @@ class Journal:
         http_status: int | None = None,
         message_code: str | None = None,
         message: str | None = None,
-    ) -> None:
-        """Finish record ``id`` as ``sent``, ``failed`` or ``unknown``.
+        answer: bool = False,
+    ) -> JournalStatus:
+        """Finish record ``id`` as ``sent``, ``failed`` or ``unknown``; return its status before.
 
         Allowed from ``pending`` and from ``unknown`` (settling an unknown
         upload after checking the provider's report); ``sent`` and ``failed``
-        are final.
+        are final, with one exception: ``answer=True`` says the status is the
+        provider's own answer to this request, and a ``sent`` answer then
+        overrides a ``failed`` (or ``sent``, without ids) set meanwhile by hand:
+        the ids are recorded; the caller should say that a ``failed`` mark was
+        overridden.
         """
         if status not in _STATUSES - {"pending"}:
             raise UsageError(f"status must be sent, failed or unknown, not {status!r}")
@@ -284,13 +477,19 @@ class Journal:
             row = db.execute("SELECT status FROM uploads WHERE id = ?", (id,)).fetchone()
             if row is None:
                 raise UsageError(f"no journal record #{id}")
-            if row[0] not in ("pending", "unknown"):
-                raise UsageError(f"journal record #{id} is already {row[0]}; it cannot change")
+            before: JournalStatus = row[0]
+            # A hand mark made while the request was in flight: the answer's ids win.
+            overridable = answer and status == "sent" and before in ("failed", "sent")
+            if before not in ("pending", "unknown") and not overridable:
+                raise UsageError(f"journal record #{id} is already {before}; it cannot change")
+            if overridable and before == "failed":
+                message = f"{message or 'sent'} (the provider's answer; it overrides a failed mark)"
             db.execute(
                 "UPDATE uploads SET status = ?, finished_at = ?, outbox_ids = ?,"
                 " http_status = ?, message_code = ?, message = ? WHERE id = ?",
                 (status, _now(), json.dumps(ids), http_status, message_code, message, id),
             )
+        return before
 
     def get(self, id: int) -> JournalRecord:
         """The record with this id (UsageError if there is none)."""
@@ -385,6 +584,8 @@ def _configure(db: sqlite3.Connection) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed 'pending' row survives a power cut during the upload.
         db.execute("PRAGMA synchronous=FULL")
+        # Row keys: 1M of them fill a 16 MiB B-tree; a larger cache keeps lookups in memory.
+        db.execute("PRAGMA cache_size=-65536")
     except sqlite3.Error:
         pass
 
@@ -403,6 +604,12 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             if version < 2:
                 for statement in _SCHEMA_V2:
                     db.execute(statement)
+            if version < 3:
+                for statement in _SCHEMA_V3:
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO secret (id, key) VALUES (1, ?)", (os.urandom(_SECRET_BYTES),)
+                )
             if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.execute("COMMIT")

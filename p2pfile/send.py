@@ -9,9 +9,11 @@ Three layers, lowest first:
   was sent.
 - :mod:`p2pfile.journal` records uploads before and after the request.
 - :func:`send_clean_csv` looks up which rows of a clean canonical CSV the
-  journal has seen (by the digest of the whole clean content and row ranges,
-  whatever the chunk size of earlier runs), refuses or skips them, cuts the
-  rest into chunks and sends them in order, stopping at the first failure.
+  journal has seen (by each row's keyed digest, in any file; and, for
+  records older than journal v3, by the digest of the whole clean content
+  and row ranges, whatever the chunk size of earlier runs), refuses or skips
+  them, cuts the rest into chunks and sends them in order, stopping at the
+  first failure.
 
 The provider has no idempotency key: a request whose body may have reached it
 is never retried, and is reported with ``outcome_unknown`` (DESIGN.md,
@@ -34,12 +36,12 @@ import stat
 import tempfile
 import time
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal, Self
+from typing import TYPE_CHECKING, Final, Literal, Self, cast
 
 import httpx
 
@@ -163,11 +165,17 @@ class ChunkOutcome:
     error: SendError | None = None
     #: The sha256 of the whole canonical clean CSV this chunk was cut from.
     content_sha256: str = ""
+    #: ``sent``, but its journal record had been marked ``failed`` by hand while
+    #: the request was in flight: the provider's answer overrode that mark.
+    overrode_mark: bool = False
+    #: The runs of clean rows the chunk carries, when they are not one run
+    #: (rows still to send between rows sent before go in one request).
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def last_row(self) -> int:
         """The 1-based data row of the source file this chunk ends with."""
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
 
 ChunkAction = Literal["send", "skip", "refuse"]
@@ -195,11 +203,13 @@ class ChunkPlan:
     earlier: tuple[JournalRecord, ...] = ()
     #: The sha256 of the whole canonical clean CSV this chunk was cut from.
     content_sha256: str = ""
+    #: The runs of clean rows the chunk carries, when they are not one run.
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def last_row(self) -> int:
         """The 1-based data row of the source file this chunk ends with."""
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
 
 # ---------------------------------------------------------------- token
@@ -924,18 +934,22 @@ def _hint(answer: _Answer, url: str) -> str:
 
 @dataclass(frozen=True)
 class _Span:
-    """Clean rows ``first``..``last`` and what a run does with them."""
+    """Clean rows ``first``..``last`` (or the runs ``segments``) and what a run does with them."""
 
     first: int
     last: int
     action: ChunkAction
     earlier: tuple[JournalRecord, ...] = ()
-    #: The sha256 of the whole canonical clean CSV this chunk was cut from.
-    content_sha256: str = ""
+    #: Runs of rows when a chunk to send gathers rows around rows sent before.
+    segments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def runs(self) -> tuple[tuple[int, int], ...]:
+        return self.segments or ((self.first, self.last),)
 
     @property
     def rows(self) -> int:
-        return self.last - self.first + 1
+        return sum(last - first + 1 for first, last in self.runs)
 
 
 @dataclass(frozen=True)
@@ -949,6 +963,9 @@ class _Chunk:
     action: ChunkAction
     content_sha256: str
     earlier: tuple[JournalRecord, ...] = ()
+    #: The journal's row keys of the rows this chunk carries (empty: none made).
+    keys: Sequence[int] = ()
+    row_ranges: tuple[tuple[int, int], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -956,7 +973,7 @@ class _Chunk:
 
     @property
     def last_row(self) -> int:
-        return self.first_row + self.rows - 1
+        return self.row_ranges[-1][1] if self.row_ranges else self.first_row + self.rows - 1
 
     def plan(self) -> ChunkPlan:
         return ChunkPlan(
@@ -969,6 +986,7 @@ class _Chunk:
             action=self.action,
             earlier=self.earlier,
             content_sha256=self.content_sha256,
+            row_ranges=self.row_ranges,
         )
 
     def outcome(
@@ -979,6 +997,7 @@ class _Chunk:
         outbox_ids: tuple[int, ...] = (),
         earlier: tuple[JournalRecord, ...] = (),
         error: SendError | None = None,
+        overrode_mark: bool = False,
     ) -> ChunkOutcome:
         return ChunkOutcome(
             index=self.index,
@@ -993,6 +1012,8 @@ class _Chunk:
             earlier=earlier,
             error=error,
             content_sha256=self.content_sha256,
+            overrode_mark=overrode_mark,
+            row_ranges=self.row_ranges,
         )
 
 
@@ -1018,8 +1039,11 @@ def send_clean_csv(
     digest and the clean rows it carried, with ``from_number`` and ``send_time``.
 
     Before any request, the clean rows are looked up, whatever the chunk
-    size of the runs that journaled them (rows of the same content, sender
-    and send time; or a chunk whose exact bytes were journaled before):
+    size of the runs that journaled them: a row whose recipient and message
+    a record of the same sender and send time carried, in any file (its
+    :meth:`Journal.row_hasher` key); rows of the same content in an older
+    record's row range; or a chunk whose exact bytes were journaled before
+    (an older p2pfile's chunks are recut at their chunk size):
 
     - rows an ``unknown`` or ``pending`` record covers → :class:`RefusedError`
       naming the records; nothing is sent. Settle them with
@@ -1032,9 +1056,11 @@ def send_clean_csv(
     So a run that stopped halfway resumes with the rows not yet sent, even
     with another ``chunk_rows``, and a complete one is all ``skipped``.
     ``resend=True`` sends every row again, whatever the journal says.
-    Chunks are sent in order, each with a ``pending`` record committed before
-    its request; the run stops at the first chunk that does not succeed, and
-    the remaining chunks are ``not_attempted``. Returns one outcome per chunk.
+    Chunks are sent in order, each with a ``pending`` record (and its row
+    keys) committed before its request; a ``sent`` answer is recorded even if
+    the record was marked ``failed`` by hand meanwhile (``overrode_mark``).
+    The run stops at the first chunk that does not succeed, and the
+    remaining chunks are ``not_attempted``. Returns one outcome per chunk.
     """
     form_fields(from_number, send_time)  # fail on bad arguments before any work
     _check_chunk_rows(chunk_rows)
@@ -1043,7 +1069,8 @@ def send_clean_csv(
             Path(path),
             Path(work),
             chunk_rows,
-            None if resend else journal,
+            journal,
+            lookup=not resend,
             from_number=from_number,
             send_time=send_time,
             write=True,
@@ -1076,13 +1103,13 @@ def plan_clean_csv(
     """
     form_fields(from_number, send_time)
     _check_chunk_rows(chunk_rows)
-    use = None if resend else journal
     with tempfile.TemporaryDirectory(prefix="p2pfile-plan-", dir=tmp_dir) as work:
         chunks = _cut(
             Path(path),
             Path(work),
             chunk_rows,
-            use,
+            journal,
+            lookup=not resend,
             from_number=from_number,
             send_time=send_time,
             write=False,
@@ -1109,21 +1136,33 @@ class _Run:
 
 
 def _refusal(blocked: Sequence[_Chunk]) -> RefusedError:
+    """Rows an in-flight or unknown upload carried: in clean rows and journal records."""
     shown = []
     for chunk in blocked[:3]:
-        last = chunk.earlier[-1]
-        shown.append(
-            f"chunk {chunk.index}/{chunk.count} (rows {chunk.first_row}-{chunk.last_row}) "
-            f"was uploaded at {last.started_at:%Y-%m-%d %H:%M:%S} UTC with an unknown outcome "
-            f"(journal {', '.join(f'#{r.id}' for r in chunk.earlier)})"
-        )
-    more = f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+        records = ", ".join(f"#{r.id}" for r in chunk.earlier)
+        rows = f"clean rows {chunk.first_row:,}-{chunk.last_row:,}"
+        if all(r.status == "pending" for r in chunk.earlier):
+            since = min(r.started_at for r in chunk.earlier)
+            shown.append(
+                f"{rows} are being uploaded by another run, or one that died mid-request "
+                f"(journal {records}: pending since {since:%Y-%m-%d %H:%M:%S} UTC)"
+            )
+        else:
+            last = chunk.earlier[-1]
+            shown.append(
+                f"{rows} were uploaded at {last.started_at:%Y-%m-%d %H:%M:%S} UTC "
+                f"with an unknown outcome (journal {records})"
+            )
+    more = f"; and {len(blocked) - 3} more row ranges" if len(blocked) > 3 else ""
     ids = tuple(dict.fromkeys(r.id for chunk in blocked for r in chunk.earlier))
-    return RefusedError(
-        "; ".join(shown) + more + ": check the provider's report, then record what happened "
-        "in the journal or resend explicitly; nothing was sent",
-        journal_ids=ids,
-    )
+    if all(r.status == "pending" for chunk in blocked for r in chunk.earlier):
+        what = "wait for that upload to finish, then run again; nothing was sent"
+    else:
+        what = (
+            "check the provider's report, then record what happened in the journal "
+            "or resend explicitly; nothing was sent"
+        )
+    return RefusedError("; ".join(shown) + more + ": " + what, journal_ids=ids)
 
 
 def _send_chunks(run: _Run, chunks: Sequence[_Chunk]) -> list[ChunkOutcome]:
@@ -1155,8 +1194,11 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
             send_time,
             chunk.filename,
             exclusive=not run.resend,
-            content_sha256=chunk.content_sha256,
-            first_row=chunk.first_row,
+            # A chunk of rows gathered around rows sent before has no one range:
+            # its row keys alone say what it carried.
+            content_sha256=None if chunk.row_ranges else chunk.content_sha256,
+            first_row=None if chunk.row_ranges else chunk.first_row,
+            row_keys=chunk.keys,
         )
     except (RefusedError, JournalError) as exc:
         return chunk.outcome("not_attempted", error=exc)
@@ -1179,20 +1221,29 @@ def _send_chunk(run: _Run, chunk: _Chunk) -> ChunkOutcome:
         _complete_quietly(journal, record, "unknown", message="interrupted before an answer")
         raise
     try:
-        journal.complete(
+        # answer=True: the provider said so; that beats a 'failed' marked by hand meanwhile.
+        before = journal.complete(
             record,
             "sent",
             outbox_ids=result.message_outbox_ids,
             http_status=result.status_code,
             message_code=result.message_code,
             message=result.message,
+            answer=True,
         )
-    except JournalError as exc:
-        # Sent, but the record stays 'pending' (= unknown): a re-run refuses, never resends.
+    except (JournalError, UsageError) as exc:
+        # Sent, but not recorded (the record stays 'pending' = unknown, or was marked
+        # 'sent' by hand): a rerun refuses or skips, never resends.
+        error = exc if isinstance(exc, JournalError) else JournalError(str(exc))
         return chunk.outcome(
-            "sent", journal_id=record, outbox_ids=result.message_outbox_ids, error=exc
+            "sent", journal_id=record, outbox_ids=result.message_outbox_ids, error=error
         )
-    return chunk.outcome("sent", journal_id=record, outbox_ids=result.message_outbox_ids)
+    return chunk.outcome(
+        "sent",
+        journal_id=record,
+        outbox_ids=result.message_outbox_ids,
+        overrode_mark=before == "failed",
+    )
 
 
 def _complete_quietly(
@@ -1227,6 +1278,8 @@ class _Scan:
     #: The canonical data rows (no header), and the byte offset each row ends at.
     body: Path
     ends: array[int]
+    #: The journal's key of each data row (empty without a journal).
+    keys: array[int]
 
     def offset(self, row: int) -> int:
         """Where the 1-based data ``row`` starts in ``body``."""
@@ -1248,6 +1301,7 @@ def _cut(
     chunk_rows: int | None,
     journal: Journal | None,
     *,
+    lookup: bool,
     from_number: str,
     send_time: datetime | None,
     write: bool,
@@ -1255,11 +1309,15 @@ def _cut(
     """The chunks of one run: journaled rows as ``skip``/``refuse``, the rest cut to ``send``.
 
     The source is parsed once, into a canonical body under ``work``; the
-    chunks are byte ranges of it, known only once the journal has been read.
+    chunks are byte ranges of it, known only once the journal has been read
+    (``lookup``; the row keys are made whenever there is a journal).
     """
-    scan = _scan_csv(source, work, chunk_rows)
+    hasher = journal.row_hasher() if journal is not None else None
+    scan = _scan_csv(source, work, chunk_rows, hasher)
     try:
-        covers = _covers(journal, scan, from_number, send_time) if journal is not None else []
+        covers = (
+            _covers(journal, scan, from_number, send_time) if journal is not None and lookup else []
+        )
         spans = _spans(scan.rows, covers, chunk_rows)
         return _write_chunks(source, work, spans, scan, write=write)
     finally:
@@ -1291,11 +1349,14 @@ def _clean_records(source: Path) -> Iterator[Iterator[list[str]]]:
         raise InputFileError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
-def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
+def _scan_csv(
+    source: Path, work: Path, chunk_rows: int | None, hasher: Callable[[bytes], int] | None
+) -> _Scan:
     content = hashlib.sha256(_HEADER_LINE)
     plain: list[tuple[int, int, str]] = []
     piece, first, rows = hashlib.sha256(_HEADER_LINE), 1, 0
     ends: array[int] = array("Q")
+    keys: array[int] = array("q")
     end = total = 0
     body = work / ".clean-rows"
     try:
@@ -1312,6 +1373,8 @@ def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
             end += len(line)
             ends.append(end)
             content.update(line)
+            if hasher is not None:
+                keys.append(hasher(line))
             if chunk_rows is None:
                 continue
             piece.update(line)
@@ -1326,27 +1389,76 @@ def _scan_csv(source: Path, work: Path, chunk_rows: int | None) -> _Scan:
         plain.append((1, total, content.hexdigest()))  # one chunk: the whole content
     elif rows:
         plain.append((first, rows, piece.hexdigest()))
-    return _Scan(total, content.hexdigest(), plain, body, ends)
+    return _Scan(total, content.hexdigest(), plain, body, ends, keys)
 
 
 def _covers(
     journal: Journal, scan: _Scan, from_number: str, send_time: datetime | None
 ) -> list[_Cover]:
-    """Every blocking record's clean rows: by content and row range, or by a chunk's bytes."""
+    """Every blocking record's clean rows: by row key, by content and row range, or by bytes."""
     found: dict[tuple[int, int, int], _Cover] = {}
     for record in journal.find_content(scan.content_sha256, from_number, send_time):
         if record.status in BLOCKING_STATUSES and record.first_row and record.last_row:
             last = min(record.last_row, scan.rows)
             if record.first_row <= last:
                 found[record.id, record.first_row, last] = _Cover(record.first_row, last, record)
+    # Rows whose (recipient, message) a blocking record carried, in any file: runs
+    # of consecutive rows per record.
+    for first, last, record in journal.find_row_runs(scan.keys, from_number, send_time):
+        found[record.id, first + 1, last + 1] = _Cover(first + 1, last + 1, record)
     # Records without a row range (or of other content) whose bytes are one of
-    # this content's chunks as a run with the same chunk size cuts them.
-    for first, rows, sha256 in scan.plain:
+    # this content's chunks as a run with the same chunk size cuts them; and the
+    # chunks an older p2pfile (journal v1) cut, recut at its chunk size.
+    cuts = list(scan.plain) + _legacy_cuts(journal, scan, from_number, send_time)
+    for first, rows, sha256 in cuts:
         for record in journal.find(sha256, from_number, send_time):
             if record.status in BLOCKING_STATUSES:
                 last = first + rows - 1
                 found[record.id, first, last] = _Cover(first, last, record)
     return sorted(found.values(), key=lambda c: (c.first, c.record.id))
+
+
+def _legacy_cuts(
+    journal: Journal, scan: _Scan, from_number: str, send_time: datetime | None
+) -> list[tuple[int, int, str]]:
+    """This content cut as an older p2pfile cut it into the chunks its journal names.
+
+    A v1 record of part ``k`` of ``n`` (``k < n``) with ``r`` rows was cut at ``r``
+    rows a chunk; a last part (``k = n``) of this same content at
+    ``(rows - r) / (n - 1)``. Each such size's chunks are hashed as that run
+    would have hashed them: ``(first_row, rows, sha256)``.
+    """
+    sizes: set[int] = set()
+    for record in journal.legacy_chunks(from_number, send_time):
+        k, n = cast(tuple[int, int], record.part)
+        if k < n:
+            sizes.add(record.rows)
+        elif (scan.rows - record.rows) % (n - 1) == 0:
+            size = (scan.rows - record.rows) // (n - 1)
+            if size >= record.rows:
+                sizes.add(size)
+    sizes.discard(0)
+    cuts: list[tuple[int, int, str]] = []
+    if not sizes:
+        return cuts
+    try:
+        with scan.body.open("rb") as body:
+            for size in sorted(sizes):
+                for first in range(1, scan.rows + 1, size):
+                    last = min(first + size - 1, scan.rows)
+                    start, end = scan.offset(first), scan.offset(last + 1)
+                    body.seek(start)
+                    digest = hashlib.sha256(_HEADER_LINE)
+                    while start < end:
+                        block = body.read(min(end - start, _COPY_BLOCK))
+                        if not block:
+                            break
+                        digest.update(block)
+                        start += len(block)
+                    cuts.append((first, last - first + 1, digest.hexdigest()))
+    except OSError as exc:
+        raise _scratch_error(scan.body, exc) from None
+    return cuts
 
 
 def _spans(total: int, covers: Sequence[_Cover], chunk_rows: int | None) -> list[_Span]:
@@ -1374,14 +1486,31 @@ def _spans(total: int, covers: Sequence[_Cover], chunk_rows: int | None) -> list
             merged[-1] = _Span(last.first, hi - 1, action, earlier)
         else:
             merged.append(_Span(lo, hi - 1, action, earlier))
-    spans: list[_Span] = []
-    for span in merged:
-        if span.action != "send" or chunk_rows is None:
-            spans.append(span)
-            continue
-        for first in range(span.first, span.last + 1, chunk_rows):
-            spans.append(_Span(first, min(first + chunk_rows - 1, span.last), "send"))
-    return spans
+    # The rows to send, gathered across the rows sent before, in chunks of
+    # chunk_rows: repaired rows scattered through a file go in one request.
+    spans = [span for span in merged if span.action != "send"]
+    todo = [span for span in merged if span.action == "send"]
+    limit = chunk_rows or total
+    segments: list[tuple[int, int]] = []
+    room = limit
+    for span in todo:
+        first = span.first
+        while first <= span.last:
+            end = min(span.last, first + room - 1)
+            segments.append((first, end))
+            room -= end - first + 1
+            first = end + 1
+            if room == 0:
+                spans.append(_gathered(segments))
+                segments, room = [], limit
+    if segments:
+        spans.append(_gathered(segments))
+    return sorted(spans, key=lambda s: s.first)
+
+
+def _gathered(segments: Sequence[tuple[int, int]]) -> _Span:
+    runs = tuple(segments) if len(segments) > 1 else ()
+    return _Span(segments[0][0], segments[-1][1], "send", segments=runs)
 
 
 def _id(record: JournalRecord) -> int:
@@ -1401,16 +1530,17 @@ def _write_chunks(
     with body:
         for index, span in enumerate(spans):
             path = work / names[index]
-            start, end = scan.offset(span.first), scan.offset(span.last + 1)
             chunk = _ChunkFile(path if write and span.action == "send" else None, path)
             try:
-                body.seek(start)
-                while start < end:
-                    block = body.read(min(end - start, _COPY_BLOCK))
-                    if not block:
-                        raise OSError(f"{scan.body} ended early")
-                    chunk.add(block)
-                    start += len(block)
+                for first, last in span.runs:
+                    start, end = scan.offset(first), scan.offset(last + 1)
+                    body.seek(start)
+                    while start < end:
+                        block = body.read(min(end - start, _COPY_BLOCK))
+                        if not block:
+                            raise OSError(f"{scan.body} ended early")
+                        chunk.add(block)
+                        start += len(block)
                 sha256 = chunk.finish()
             except OSError as exc:  # most likely the disk filled up writing the chunk
                 chunk.abort()
@@ -1429,9 +1559,18 @@ def _write_chunks(
                     action=span.action,
                     content_sha256=scan.content_sha256,
                     earlier=span.earlier,
+                    keys=_keys(scan.keys, span) if span.action == "send" else (),
+                    row_ranges=span.segments,
                 )
             )
     return chunks
+
+
+def _keys(keys: array[int], span: _Span) -> array[int]:
+    out: array[int] = array("q")
+    for first, last in span.runs:
+        out.extend(keys[first - 1 : last])
+    return out
 
 
 def _chunk_names(source: Path, count: int) -> list[str]:

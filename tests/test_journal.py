@@ -297,6 +297,78 @@ def test_a_v1_journal_is_migrated_and_its_records_still_block(tmp_path: Path) ->
                           content_sha256=SHA, first_row=4)  # fmt: skip
         assert caught.value.journal_ids == (1,)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     with Journal(path) as journal:  # reopening migrates nothing twice
         assert len(journal.recent()) == 2
+
+
+def test_the_providers_sent_answer_overrides_a_failed_hand_mark(journal: Journal) -> None:
+    record = journal.begin(SHA, 2, SENDER, None, "clean.csv")
+    journal.complete(record, "failed", message="marked failed by hand")
+    with pytest.raises(UsageError, match="already failed"):  # a hand mark cannot undo it
+        journal.complete(record, "sent", outbox_ids=[5, 6])
+    before = journal.complete(record, "sent", outbox_ids=[5, 6], http_status=200, answer=True)
+    assert before == "failed"
+    settled = journal.get(record)
+    assert (settled.status, settled.outbox_ids) == ("sent", (5, 6))
+    assert "overrides a failed mark" in (settled.message or "")
+    with pytest.raises(UsageError, match="already sent"):  # sent stays final
+        journal.complete(record, "failed", answer=True)
+    marked = journal.begin(OTHER, 2, SENDER, None, "clean.csv")
+    journal.complete(marked, "sent", message="marked sent by hand")
+    assert journal.complete(marked, "sent", outbox_ids=[8, 9], answer=True) == "sent"
+    assert journal.get(marked).outbox_ids == (8, 9)  # the ids are kept, not lost
+
+
+def test_row_keys_find_rows_of_any_content_by_sender_and_time(journal: Journal) -> None:
+    key = journal.row_hasher()
+    rows = [f"+98912123456{i},hi\n".encode() for i in range(4)]
+    keys = [key(r) for r in rows]
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+    assert len(set(keys)) == 4
+    sent = journal.begin(SHA, 2, SENDER, None, "a.csv", row_keys=keys[:2])
+    journal.complete(sent, "sent", outbox_ids=[1, 2])
+    failed = journal.begin(OTHER, 1, SENDER, None, "b.csv", row_keys=keys[2:3])
+    journal.complete(failed, "failed")
+
+    hits = journal.find_rows([keys[3], keys[1], keys[2], keys[0]], SENDER, None)
+    assert [(i, r.id) for i, r in hits] == [(1, sent), (3, sent)]  # failed does not count
+    runs = journal.find_row_runs([keys[0], keys[1], keys[3], keys[2], keys[0]], SENDER, None)
+    assert [(a, b, r.id) for a, b, r in runs] == [(0, 1, sent), (4, 4, sent)]
+    assert journal.find_rows(keys, SENDER, LATER) == []  # another send time
+    assert journal.find_rows(keys, "+983000506", None) == []  # another sender
+    with pytest.raises(RefusedError) as caught:  # another process got there first
+        journal.begin("c" * 64, 2, SENDER, None, "c.csv", exclusive=True, row_keys=keys[1:3])
+    assert caught.value.journal_ids == (sent,)
+
+
+def test_each_journal_has_its_own_row_key_secret(tmp_path: Path) -> None:
+    with Journal(tmp_path / "a.sqlite3") as a, Journal(tmp_path / "b.sqlite3") as b:
+        line = b"+989121234567,hi\n"
+        assert a.row_hasher()(line) != b.row_hasher()(line)
+        assert a.row_hasher()(line) == a.row_hasher()(line)
+    with Journal(tmp_path / "a.sqlite3") as again, Journal(tmp_path / "a.sqlite3") as same:
+        assert again.row_hasher()(line) == same.row_hasher()(line)
+
+
+def test_a_v2_journal_is_migrated_to_v3_and_keeps_its_ranges(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    write_v1_journal(path, (SHA, 7, "sent"))
+    with sqlite3.connect(path) as db:  # what the v2 release did to it
+        for statement in (
+            "ALTER TABLE uploads ADD COLUMN content_sha256 TEXT",
+            "ALTER TABLE uploads ADD COLUMN first_row INTEGER",
+            "ALTER TABLE uploads ADD COLUMN last_row INTEGER",
+            f"UPDATE uploads SET content_sha256 = '{OTHER}', first_row = 3, last_row = 9",
+            "PRAGMA user_version = 2",
+        ):
+            db.execute(statement)
+    with Journal(path) as journal:
+        old = journal.get(1)
+        assert (old.content_sha256, old.first_row, old.last_row) == (OTHER, 3, 9)
+        with pytest.raises(RefusedError):  # its range still blocks, without row keys
+            journal.begin("c" * 64, 2, SENDER, None, "n.csv", exclusive=True,
+                          content_sha256=OTHER, first_row=8)  # fmt: skip
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("SELECT count(*) FROM row_keys").fetchone()[0] == 0

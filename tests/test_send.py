@@ -440,7 +440,9 @@ def test_unknown_chunk_blocks_the_rerun_until_resend(
     assert [o.status for o in first] == ["sent", "unknown", "not_attempted"]
     assert journal.get(first[1].journal_id or 0).http_status == 500
 
-    with pytest.raises(RefusedError, match="chunk 2/3 \\(rows 3-4\\)"):
+    with pytest.raises(
+        RefusedError, match=r"clean rows 3-4 were uploaded at .* unknown outcome \(journal #2\)"
+    ):
         send_clean_csv(client, journal, path, SENDER, chunk_rows=2)
     assert len(stub.requests) == 2
 
@@ -540,7 +542,7 @@ def test_a_pending_record_counts_as_unknown(
     [outcome] = send_clean_csv(client, journal, path, SENDER, resend=True)
     # A process that died mid-request left this behind:
     journal.begin(outcome.sha256, 5, SENDER, None, "clean.csv")
-    with pytest.raises(RefusedError, match="unknown outcome"):
+    with pytest.raises(RefusedError, match="clean rows 1-5 are being uploaded by another run"):
         send_clean_csv(client, journal, path, SENDER)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import sqlite3
 import time
 import traceback
 from collections.abc import Iterator
@@ -848,7 +849,7 @@ def test_an_unknown_chunk_stops_the_run_and_blocks_the_rerun(cli: Cli, tmp_path:
     assert "chunk 2/3 (clean rows 3-4, five.part-002-of-003.csv): UNKNOWN" in first.out
     again = cli.send(path, "--chunk-rows", "2")
     assert again.code == 3
-    assert again.err.startswith("p2pfile: refused: chunk 2/3")
+    assert again.err.startswith("p2pfile: refused: clean rows 3-4 were uploaded at ")
     assert len(cli.emulator.received) == 2
     assert cli.statuses() == ["sent", "unknown"]
 
@@ -1022,7 +1023,7 @@ def test_rows_whose_outcome_is_unknown_block_a_rerun_in_other_chunks(cli: Cli, s
     for size in ("2", "4", "7"):
         again = cli.send(seven, "--chunk-rows", size)
         assert again.code == 3
-        assert "(rows 4-6) was uploaded at " in again.err
+        assert "clean rows 4-6 were uploaded at " in again.err
         assert "with an unknown outcome (journal #2)" in again.err
         assert "journal #2: unknown since " in again.err
         assert "p2pfile journal --mark 2 failed" in again.err
@@ -1054,3 +1055,173 @@ def test_a_v1_journal_still_blocks_a_file_it_saw_sent_whole(cli: Cli, seven: Pat
     assert cli.emulator.received == []
     listed = cli("journal", "--journal", str(cli.journal))
     assert f"old.csv, 7 rows, sha256 {sha256[:12]}, clean rows 1-7 of content" in listed.out
+
+
+# ---------------------------------------------------------------- rows, not files (journal v3)
+
+REPAIR = [f"0912200000{i}" for i in range(10)]
+BROKEN = {2: "0912200000X", 7: "021 8877 6655"}  # rows 3 and 8: no safe fix saves them
+
+
+def repair_files(tmp_path: Path) -> tuple[Path, Path]:
+    bad, repaired = tmp_path / "bad.csv", tmp_path / "repaired.csv"
+    lines = [f"{BROKEN.get(i, n)},repair test {i}\n" for i, n in enumerate(REPAIR)]
+    bad.write_text("recipient,message\n" + "".join(lines), encoding="utf-8")
+    good = [f"{n},repair test {i}\n" for i, n in enumerate(REPAIR)]
+    repaired.write_text("recipient,message\n" + "".join(good), encoding="utf-8")
+    return bad, repaired
+
+
+@pytest.mark.parametrize("chunk", [(), ("--chunk-rows", "2"), ("--chunk-rows", "3")])
+def test_a_repaired_source_sends_only_the_rows_not_sent_before(
+    cli: Cli, tmp_path: Path, chunk: tuple[str, ...]
+) -> None:
+    bad, repaired = repair_files(tmp_path)
+    first = cli.send(bad, "--skip-invalid", "--rejects", str(tmp_path / "rej.csv"), *chunk)
+    assert first.code == 0, first.err
+    assert len(uploaded_rows(cli.emulator)) == 8
+
+    second = cli.send(repaired, *chunk)  # the rejects fixed in the source, all sent again
+    assert second.code == 0, second.err
+    rows = uploaded_rows(cli.emulator)
+    assert len(rows) == len(set(rows)) == 10  # every recipient got the SMS exactly once
+    assert "sent 2 rows in 1 request; " in second.out  # rows 3 and 8, gathered
+    assert "clean rows 3, 8" in second.out
+    assert "8 rows skipped as sent earlier (clean rows 1-2 in journal #" in second.out
+
+    third = cli.send(repaired, "--chunk-rows", "4")  # any cut: nothing left
+    assert third.code == 3
+    assert "nothing was sent now" in third.err
+    assert " rows of bad." in third.err  # the records are of the first file
+    assert len(uploaded_rows(cli.emulator)) == 10
+    # The row keys are keyed digests: no recipient or message in the journal's files.
+    data = b"".join(p.read_bytes() for p in cli.journal.parent.iterdir())
+    assert b"9122000003" not in data
+    assert b"repair test" not in data
+    assert stat_mode(cli.journal) == 0o600
+
+
+def test_rows_of_another_file_in_flight_or_unknown_refuse_the_run(cli: Cli, tmp_path: Path) -> None:
+    bad, repaired = repair_files(tmp_path)
+    cli.emulator.script(html(502, "502 Bad Gateway"))
+    first = cli.send(bad, "--skip-invalid", "--rejects", str(tmp_path / "rej.csv"))
+    assert first.code == 3
+    again = cli.send(repaired)
+    assert again.code == 3
+    assert "clean rows 1-2 were uploaded at " in again.err
+    assert "with an unknown outcome (journal #1)" in again.err
+    assert len(cli.emulator.received) == 1
+    resend = cli.send(repaired, "--resend")
+    assert resend.code == 0, resend.err
+    assert len(uploaded_rows(cli.emulator)) == 8 + 10
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_hand_mark_during_the_upload_is_refused_and_the_answer_wins(
+    cli: Cli, fixable: Path
+) -> None:
+    journal = str(cli.journal)
+    meanwhile: dict[str, int] = {}
+
+    def slow(emulator: Emulator, request: Received) -> Reply:
+        # Another terminal, while the request is in flight:
+        meanwhile["second_send"] = main(
+            [
+                "send",
+                str(fixable),
+                "--from",
+                SENDER,
+                "--isolated",
+                "--base-url",
+                emulator.url,
+                "--journal",
+                journal,
+            ]
+        )
+        meanwhile["mark"] = main(["journal", "--journal", journal, "--mark", "1", "failed"])
+        meanwhile["forced"] = main(
+            ["journal", "--journal", journal, "--mark", "1", "failed", "--force"]
+        )
+        return Reply(200, success(emulator.allocate(request)))
+
+    cli.emulator.script(slow)
+    run = cli.send(fixable)
+
+    assert meanwhile == {"second_send": 3, "mark": 2, "forced": 0}
+    assert "clean rows 1-2 are being uploaded by another run" in run.err
+    assert "pending since " in run.err
+    assert "unknown outcome" not in run.err
+    assert "--mark 1 failed" not in run.err  # the refusal does not suggest it
+    assert "journal #1 is pending since " in run.err
+    assert "its run may still be uploading it" in run.err
+    assert "it was pending: if its run is still uploading and the provider accepts" in run.out
+
+    assert run.code == 0, run.err
+    assert SENT_LINE in run.out
+    assert "journal #1 had been marked failed by hand during the upload" in run.out
+    with Journal(cli.journal) as j:
+        record = j.get(1)
+    assert (record.status, record.outbox_ids) == ("sent", tuple(IDS))
+
+    rerun = cli.send(fixable)
+    assert rerun.code == 3
+    assert len(cli.emulator.received) == 1  # nobody got it twice
+
+
+def test_a_stale_pending_record_can_be_marked(cli: Cli, fixable: Path) -> None:
+    with Journal(cli.journal) as j:
+        j.begin("a" * 64, 2, SENDER, None, "small.csv")
+    refused = cli("journal", "--journal", str(cli.journal), "--mark", "1", "failed")
+    assert refused.code == 2
+    with Journal(cli.journal) as j:
+        j._db.execute("UPDATE uploads SET started_at = '2026-01-01T00:00:00.000+00:00'")
+    assert cli("journal", "--journal", str(cli.journal), "--mark", "1", "failed").code == 0
+
+
+def write_v1_chunks(path: Path, clean_rows: list[str], size: int, statuses: list[str]) -> None:
+    """The journal an older p2pfile left after ``send --chunk-rows size``."""
+    from test_journal import write_v1_journal
+
+    parts = [clean_rows[i : i + size] for i in range(0, len(clean_rows), size)]
+    records = []
+    for part, status in zip(parts, statuses, strict=True):
+        data = "recipient,message\n" + "".join(f"{row}\n" for row in part)
+        records.append((hashlib.sha256(data.encode()).hexdigest(), len(part), status))
+    write_v1_journal(path, *records)
+    with sqlite3.connect(path) as db:
+        for k in range(1, len(parts) + 1):
+            name = f"seven.part-{k:03d}-of-{len(parts):03d}.csv"
+            db.execute("UPDATE uploads SET filename = ? WHERE id = ?", (name, k))
+
+
+SEVEN_CLEAN = [f"+98912123456{i},message {i}" for i in range(7)]
+
+
+def test_v1_chunks_block_a_rerun_in_other_chunks(cli: Cli, seven: Path) -> None:
+    write_v1_chunks(cli.journal, SEVEN_CLEAN, 3, ["sent", "sent", "sent"])
+    for size in ("5", "2"):
+        again = cli.send(seven, "--chunk-rows", size)
+        assert again.code == 3, again.out
+        assert "nothing was sent now" in again.err
+    assert cli.emulator.received == []
+
+
+def test_a_v1_chunked_send_stopped_halfway_resumes_in_other_chunks(cli: Cli, seven: Path) -> None:
+    write_v1_chunks(cli.journal, SEVEN_CLEAN, 3, ["sent", "failed", "sent"])
+    run = cli.send(seven, "--chunk-rows", "2")
+    assert run.code == 0, run.err
+    assert uploaded_rows(cli.emulator) == SEVEN_CLEAN[3:6]
+    assert "p2pfile: warning" not in run.err
+
+
+def test_unmatched_v1_chunks_of_the_sender_warn(cli: Cli, seven: Path) -> None:
+    edited = ["+989121234560,message 0", "+989121234569,new", *SEVEN_CLEAN[1:]]
+    write_v1_chunks(cli.journal, edited, 3, ["sent", "sent", "sent"])
+    dry = cli.send(seven, "--chunk-rows", "2", "--dry-run")
+    assert "p2pfile: warning: journal #1, #2, #3: 3 chunks an older p2pfile sent" in dry.err
+    run = cli.send(seven, "--chunk-rows", "2")
+    assert "p2pfile: warning: journal #1, #2, #3: 3 chunks an older p2pfile sent" in run.err
+    assert run.code == 0, run.err
