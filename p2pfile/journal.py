@@ -49,10 +49,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, Self, cast, get_args, overload
 
-from p2pfile.errors import JournalError, RefusedError, UsageError
+from p2pfile._journal_db import SCHEMA_VERSION, journal_error, open_journal
+from p2pfile.errors import RefusedError, UsageError
 
 __all__ = [
     "BLOCKING_STATUSES",
+    "SCHEMA_VERSION",
     "Journal",
     "JournalRecord",
     "JournalStatus",
@@ -65,57 +67,10 @@ _STATUSES: Final = frozenset(get_args(JournalStatus))
 #: Statuses a plain (non-resend) upload of the same key must respect.
 BLOCKING_STATUSES: Final = frozenset({"pending", "sent", "unknown"})
 
-#: Bump with a migration in ``_migrate`` whenever the table changes.
-SCHEMA_VERSION: Final = 3
 #: The provider's ``send_time`` format; stored as is so the key matches the request exactly.
 SEND_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 _PART: Final = re.compile(r"\.part-([0-9]+)-of-([0-9]+)\.csv$")
 
-_SCHEMA_V1: Final = (
-    """CREATE TABLE uploads (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    sha256       TEXT    NOT NULL CHECK (length(sha256) = 64),
-    rows         INTEGER NOT NULL CHECK (rows >= 0),
-    from_number  TEXT    NOT NULL,
-    send_time    TEXT,                -- UTC 'YYYY-MM-DD HH:MM:SS'; NULL = send now
-    filename     TEXT    NOT NULL,    -- the name the provider saw in files[]
-    started_at   TEXT    NOT NULL,    -- ISO 8601, UTC
-    finished_at  TEXT,
-    status       TEXT    NOT NULL
-                 CHECK (status IN ('pending', 'sent', 'failed', 'unknown')),
-    outbox_ids   TEXT    NOT NULL DEFAULT '[]',  -- JSON array of integers
-    http_status  INTEGER,
-    message_code TEXT,
-    message      TEXT
-)""",
-    "CREATE INDEX uploads_key ON uploads (sha256, from_number, send_time)",
-)
-#: v2: which rows of which whole clean content an upload carried (NULL: not known).
-#: A v1 record's chunk is itself a whole canonical clean CSV (header and rows,
-#: the same bytes as a one-request send of them), so it is rows 1..rows of the
-#: content whose digest is its sha256: a file sent whole by an older p2pfile
-#: still blocks a rerun that cuts it into other chunks.
-_SCHEMA_V2: Final = (
-    "ALTER TABLE uploads ADD COLUMN content_sha256 TEXT"
-    " CHECK (content_sha256 IS NULL OR length(content_sha256) = 64)",
-    "ALTER TABLE uploads ADD COLUMN first_row INTEGER",
-    "ALTER TABLE uploads ADD COLUMN last_row INTEGER",
-    "UPDATE uploads SET content_sha256 = sha256, first_row = 1, last_row = rows WHERE rows > 0",
-    "CREATE INDEX uploads_content ON uploads (content_sha256, from_number, send_time)",
-)
-
-#: v3: a keyed 64-bit digest per row an upload carried (signed, as SQLite integers
-#: are), and the per-journal secret key. One B-tree (WITHOUT ROWID): about 20 bytes
-#: a row. Older records have no row keys and keep protecting by content and range.
-_SCHEMA_V3: Final = (
-    """CREATE TABLE row_keys (
-    key       INTEGER NOT NULL,
-    upload_id INTEGER NOT NULL REFERENCES uploads (id),
-    PRIMARY KEY (key, upload_id)
-) WITHOUT ROWID""",
-    "CREATE TABLE secret (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL)",
-)
-_SECRET_BYTES: Final = 32
 #: Statuses whose row keys count, as SQL.
 _BLOCKING_SQL: Final = "('pending', 'sent', 'unknown')"
 
@@ -209,14 +164,14 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_journal_path()
-        self._db = _open(self.path)
+        self._db = open_journal(self.path)
         try:
             self._secret: bytes = self._db.execute(
                 "SELECT key FROM secret WHERE id = 1"
             ).fetchone()[0]
         except (sqlite3.Error, TypeError) as exc:
             self._db.close()
-            raise _journal_error(self.path, exc) from None
+            raise journal_error(self.path, exc) from None
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -536,7 +491,7 @@ class Journal:
         try:
             return [_record(row) for row in self._db.execute(sql, params)]
         except sqlite3.Error as exc:
-            raise _journal_error(self.path, exc) from None
+            raise journal_error(self.path, exc) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -546,7 +501,7 @@ class Journal:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise _journal_error(self.path, exc) from None
+            raise journal_error(self.path, exc) from None
         try:
             yield db
         except BaseException:
@@ -555,79 +510,7 @@ class Journal:
         try:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise _journal_error(self.path, exc) from None
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Create the file private before SQLite does (it would follow the umask);
-        # SQLite gives its -wal and -shm files the same mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-    except (OSError, sqlite3.Error) as exc:
-        raise _journal_error(path, exc) from None
-    try:
-        db.row_factory = sqlite3.Row
-        _configure(db)
-        _migrate(db, path)
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _configure(db: sqlite3.Connection) -> None:
-    try:
-        # WAL keeps readers from blocking the writer; some filesystems (network
-        # mounts) refuse it, and the rollback journal is still safe there.
-        db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed 'pending' row survives a power cut during the upload.
-        db.execute("PRAGMA synchronous=FULL")
-        # Row keys: 1M of them fill a 16 MiB B-tree; a larger cache keeps lookups in memory.
-        db.execute("PRAGMA cache_size=-65536")
-    except sqlite3.Error:
-        pass
-
-
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    # Statement by statement inside one IMMEDIATE transaction (executescript
-    # would commit first), so two processes opening a new journal cannot both
-    # create the table.
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            version: int = db.execute("PRAGMA user_version").fetchone()[0]
-            if version < 1:
-                for statement in _SCHEMA_V1:
-                    db.execute(statement)
-            if version < 2:
-                for statement in _SCHEMA_V2:
-                    db.execute(statement)
-            if version < 3:
-                for statement in _SCHEMA_V3:
-                    db.execute(statement)
-                db.execute(
-                    "INSERT INTO secret (id, key) VALUES (1, ?)", (os.urandom(_SECRET_BYTES),)
-                )
-            if version < SCHEMA_VERSION:
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as exc:
-        raise _journal_error(path, exc) from None
-    if version > SCHEMA_VERSION:
-        raise JournalError(
-            f"{path}: journal schema version {version} is newer than this p2pfile "
-            f"understands ({SCHEMA_VERSION}); upgrade p2pfile"
-        )
-
-
-def _journal_error(path: Path, exc: BaseException) -> JournalError:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return JournalError(f"{path}: cannot use the send journal: {reason}")
+            raise journal_error(self.path, exc) from None
 
 
 def _record(row: sqlite3.Row) -> JournalRecord:
