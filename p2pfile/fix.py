@@ -1375,10 +1375,11 @@ def diff(
     del rejects  # nothing is written: where rejects would go does not change the rows
     settings = _settings_for(name, settings)
     result, decision, _ = _prepare(name, output is None, unsafe, number_format, settings)
+    applied = _file_fixes(result, unsafe)
     files = [
         RowChange(i.line, 0, (None, None), None, "file", (i.code,), i.message)
         for i in result.issues
-        if i.code in _file_fixes(result, unsafe)
+        if i.code in applied
     ]
     rows = _row_changes(decision, limit)
     if output is None and not files and not rows and _rewritten(name, decision):

@@ -23,12 +23,11 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import polars as pl
 
-from p2pfile._args import paths_arg, resolver_arg, settings_arg, tariff_arg
+from p2pfile._args import paths_arg, resolver_arg, tariff_arg
 from p2pfile.check import CheckPlan, Source, expand_paths, plan_from_settings
 from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
@@ -271,8 +270,10 @@ def stats(
         raise UsageError(msg)
     checked_tariff = tariff_arg(tariff, "stats()")
     resolver = resolver_arg(settings, "stats()")
-    run = settings_arg(settings, "stats()", _start_dir(names))
-    settings_of = None if resolver is None else resolver.for_path
+    if resolver is None:  # a Settings, used as it is for every file
+        run, settings_of = cast("Settings", settings), None
+    else:  # the run's: the config of the files' common parent, as for check
+        run, settings_of = resolver.for_run(names), resolver.for_path
     return stats_sources(names, tariff=checked_tariff, settings=run, settings_of=settings_of)
 
 
@@ -372,14 +373,6 @@ def stats_sources(
 
 def _name(source: Source) -> str:
     return source[0] if isinstance(source, tuple) else source
-
-
-def _start_dir(names: list[str]) -> Path:
-    parents = [os.path.dirname(os.path.abspath(n)) for n in names]
-    try:
-        return Path(os.path.commonpath(parents))
-    except ValueError:  # different drives
-        return Path.cwd()
 
 
 def _empty_sent() -> pl.DataFrame:
