@@ -189,3 +189,51 @@ NOT_FORMULAS = [
 
 def test_text_that_only_looks_like_a_formula_or_error_is_a_message(tmp_path: Path) -> None:
     assert _hits(tmp_path, NOT_FORMULAS, "M402") == []
+
+
+# -- M401: what is a placeholder, and what is only bracketed text ----------------------
+
+
+def test_tags_brands_quotes_and_opt_out_words_are_not_placeholders(tmp_path: Path) -> None:
+    # Red team 5/6: every row of a campaign tagged [فوری] or quoting <<یلدا>> was an
+    # error, so fix rejected whole campaigns.
+    text = [
+        "جشنواره <<یلدا>> با ۳۰٪ تخفیف آغاز شد",
+        "[فوری] قطعی آب فردا از ساعت ۸ تا ۱۲",
+        "کد تخفیف شما: YALDA30 [لغو11]",
+        "<<اطلاعیه>> کلاس فردا تشکیل نمی\u200cشود",
+        "[VIP] Your exclusive offer is ready",
+        "[Snapp] Your code is 1234",
+        "[دیجی\u200cکالا] سفارش شما ارسال شد",
+        "کد تایید شما: 4821 [بانک ملت]",
+        "Pay with $USD or €",
+    ]
+    assert _hits(tmp_path, text, "M401") == []
+
+
+def test_template_variables_in_any_bracket_are_placeholders(tmp_path: Path) -> None:
+    variables = [
+        "Dear [name], your order shipped",
+        "Dear [Name], your order shipped",
+        "سلام [نام] عزیز",
+        "مشتری گرامی <FIRST_NAME>",
+        "[نام_مشتری] عزیز",
+        "Hi $firstName!",
+        "کد شما <کد> است",
+        "Total: $amount.",
+        "Hello {VIP}",
+    ]
+    assert _hits(tmp_path, variables, "M401") == variables
+    found = _by_row(_check_messages(tmp_path, variables), "M401")
+    assert found[1].endswith("[Name]")
+    assert found[5].endswith("$firstName")
+
+
+# -- M104: signs that share Latin-1's letter range ----------------------------------
+
+
+def test_masked_card_numbers_are_not_mojibake(tmp_path: Path) -> None:
+    # × (U+00D7) sits among Latin-1's letters; a masked card number is no cp1256 damage.
+    masked = ["برداشت از کارت 6037-××××-××××-1234 مبلغ ۵۰۰٬۰۰۰ ریال", "÷÷÷ تقسیم"]
+    assert _hits(tmp_path, masked, "M104") == []
+    assert _hits(tmp_path, ["ÓáÇã Úáí"], "M104") == ["ÓáÇã Úáí"]

@@ -202,7 +202,9 @@ _UTF8_AS_LATIN: Final = (
     rf"[\x{{C2}}-\x{{DF}}]{_CONTINUATION}|[\x{{E0}}-\x{{EF}}]{_CONTINUATION}{{2}}"
 )
 # cp1256 Persian read as latin-1: words made only of À-ÿ letters ("ÓáÇã" for سلام).
-_CP1256_AS_LATIN: Final = r"[\x{C0}-\x{FF}]{3,}"
+# The class leaves out × and ÷ (D7, F7): signs, not letters (``6037-××××-××××-1234``,
+# a masked card number, is common in bank SMS).
+_CP1256_AS_LATIN: Final = r"[\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{FF}]{3,}"
 
 # UTF-8 read as Windows-1256 ("ط³ظ„ط§ظ…" for سلام): an Arabic letter's UTF-8 lead byte
 # D8-DB is ط ظ ع غ in cp1256, and its continuation byte 0x80-0xBF one of the characters
@@ -626,9 +628,22 @@ def mixed_digit_scripts(options: Options) -> Finding:
 
 
 _NAME: Final = r"[\p{L}_][\p{L}\p{N}_.]*"
+#: What a template variable is called, where the brackets alone do not make one
+#: (``<x>``, ``[x]``, ``$x``): Iranian bulk SMS brackets tags and brands (``[فوری]``,
+#: ``[VIP]``, ``[Snapp]``), writes « » as ``<<یلدا>>`` and the opt-out word as ``[لغو11]``,
+#: and prices in ``$USD``. A variable is an ASCII identifier that starts in lower case
+#: (``name``, ``firstName``), any name with an underscore (``FIRST_NAME``,
+#: ``نام_مشتری``), or a field a template fills (``Name``, ``نام``, ``کد``, ...).
+_FIELD: Final = (
+    r"(?i:(?:first|last|full|user|customer|company|product)?[ _]?name|customer|code|otp"
+    r"|amount|price|date|time|link|url|phone|mobile|number|city|company|product|order)"
+    r"|نام|نام[_\x{200C} ]?خانوادگی|اسم|فامیلی|کد|کد[_\x{200C} ]?ملی|مبلغ|تاریخ|ساعت|زمان"
+    r"|شماره|موبایل|لینک|مشتری"
+)
+_VARIABLE: Final = rf"(?:[a-z][A-Za-z0-9]*|[\p{{L}}\p{{N}}]*_[\p{{L}}\p{{N}}_]*|{_FIELD})"
 PLACEHOLDER: Final = (
     rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{{_NAME}\}}|%{_NAME}%|%[sd](?:[^\p{{L}}\p{{N}}]|$)"
-    rf"|<{_NAME}>|\[{_NAME}\]|\${_NAME}"
+    rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|\${_VARIABLE}\b"
 )
 
 
@@ -638,7 +653,13 @@ def unresolved_placeholder(options: Options) -> Finding:
 
     ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``.
     Placeholders may hold Persian names (``{نام}``); ``20%`` and ``50% off``
-    are not placeholders. Why: the recipient would read ``Dear {name}``.
+    are not placeholders. Braces and ``%`` always make one; ``<x>``, ``[x]``
+    and ``$x`` only when ``x`` reads as a variable: an identifier in lower
+    case (``[name]``, ``$firstName``), a name with an underscore
+    (``<FIRST_NAME>``, ``[نام_مشتری]``), or a field a template fills
+    (``[Name]``, ``[نام]``, ``<کد>``). Tags, brands, quotes and the opt-out word
+    are text: ``[فوری]``, ``[VIP]``, ``[Snapp]``, ``<<یلدا>>``, ``[لغو11]``,
+    ``$USD``. Why: the recipient would read ``Dear {name}``.
     Fix: fill the template before exporting.
     """
     return Finding(
