@@ -1509,8 +1509,13 @@ def _check_targets(name: str, out: str | None, rej: str | None) -> None:
                 msg += "; leave out the output to fix the file in place"
             raise UsageError(msg)
         seen[key] = role
-    if rej is not None and _is_xlsx_name(rej):
+    if rej is not None and (_is_xlsx_name(rej) or _other_workbook_suffix(rej)):
         msg = f"{rej}: the rejects file is CSV; give it a .csv name"
+        raise UsageError(msg)
+    if out is not None and (suffix := _other_workbook_suffix(out)):
+        # Anything not .xlsx is written as CSV: CSV text named .xls is a file Excel
+        # warns about and check calls F102.
+        msg = f"{out}: fix writes CSV or XLSX, not {suffix}; name the output .csv or .xlsx"
         raise UsageError(msg)
     # Before anything is written: a rejects file must not be left behind by an output
     # that then fails.
@@ -1615,6 +1620,16 @@ def _file_fixes(result: ReadResult, unsafe: bool) -> dict[str, int]:
 
 def _is_xlsx_name(name: str) -> bool:
     return name.lower().endswith(".xlsx")
+
+
+#: Spreadsheet formats fix does not write (it writes .xlsx, and CSV under any other name).
+_OTHER_WORKBOOKS: Final = (".xls", ".xlsm", ".xlsb", ".xltx", ".xltm", ".ods", ".numbers")
+
+
+def _other_workbook_suffix(name: str) -> str | None:
+    """The suffix of a spreadsheet format other than .xlsx that ``name`` ends in, if any."""
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix if suffix in _OTHER_WORKBOOKS else None
 
 
 def _write_csv(frames: Iterable[pl.DataFrame], dest: str) -> None:

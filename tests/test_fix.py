@@ -449,6 +449,19 @@ def test_argument_mistakes_are_usage_errors(tmp_path: Path) -> None:
         fix(src, tmp_path / "no" / "such" / "dir.csv", settings=DEFAULTS)
 
 
+def test_an_output_named_for_another_spreadsheet_format_is_refused(tmp_path: Path) -> None:
+    # Red team 6: -o out.xls wrote CSV text under an Excel name, which check then
+    # called F102 and Excel warns about.
+    src = _csv(tmp_path, "in.csv", [("09121234567", "hi")])
+    for name in ("out.xls", "out.XLSM", "out.ods"):
+        with pytest.raises(UsageError, match=r"fix writes CSV or XLSX, not \.(xls|xlsm|ods);"):
+            fix(src, tmp_path / name, settings=DEFAULTS)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(UsageError, match="rejects file is CSV"):
+        fix(src, tmp_path / "o.csv", tmp_path / "r.xls", settings=DEFAULTS)
+    assert not (tmp_path / "o.csv").exists()
+
+
 # --------------------------------------------------------------------------- writers
 
 
