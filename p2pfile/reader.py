@@ -490,7 +490,7 @@ def _find_header(
         hint,
         columns=columns,
         swapped=lambda: _kinds(_sample(table.slice(first_index))) == ("messages", "recipients"),
-        row_index=lambda: _is_row_index(table.slice(first_index + 1)),
+        lead=lambda: _lead_kind(table.slice(first_index + 1)),
     )
     return header, expected, start, first_line, swapped
 
@@ -507,6 +507,18 @@ def _index_before_header(data: pl.DataFrame) -> bool:
 
 #: A row index's cell: a non-negative integer as pandas and R write one.
 _INDEX_VALUE: Final = r"^(?:0|[1-9][0-9]{0,17})$"
+
+
+def _lead_kind(records: pl.DataFrame) -> Literal["index", "empty"] | None:
+    """What the first column of these data records (``lead``) holds when it is no data:
+    a row index (:func:`_is_row_index`), or nothing in any record (a table that starts
+    in column B); None when it may hold data."""
+    if "lead" not in records.columns:
+        return None
+    lead = records.filter(~pl.col("blank")).get_column("lead")
+    if lead.len() and not lead.str.contains(NONSPACE_PATTERN).fill_null(value=False).any():
+        return "empty"
+    return "index" if _is_row_index(records) else None
 
 
 def _is_row_index(records: pl.DataFrame) -> bool:
@@ -614,7 +626,7 @@ def _judge_header(
     *,
     columns: tuple[int, int] | None,
     swapped: Callable[[], bool],
-    row_index: Callable[[], bool],
+    lead: Callable[[], Literal["index", "empty"] | None],
 ) -> tuple[tuple[str, ...] | None, int, int, bool]:
     """F201/F202/F203/F209; returns (header, expected fields, index of the first data
     record, whether the data's columns are swapped).
@@ -622,8 +634,9 @@ def _judge_header(
     ``hint`` is what an unknown header's F202 adds; asked for only then. ``swapped``:
     whether the first records hold messages in column 1 and numbers in column 2; asked
     only of a headerless file whose first record has its number in column 2.
-    ``row_index``: whether the first column of the records below the header is a row
-    index; asked only when it is the one column a wide header leaves out."""
+    ``lead``: whether the first column of the records below the header is a row index
+    or empty throughout (:func:`_lead_kind`); asked only when it is the one column a
+    wide header leaves out, unnamed."""
     verdict = classify_header(cells, columns)
     if verdict.is_data:
         swap = verdict.number_second and swapped()
@@ -645,19 +658,28 @@ def _judge_header(
     if verdict.mismatch:
         more = "" if verdict.fixable else hint()
         sink("F202", first_line, verdict.mismatch + more, fixable=verdict.fixable)
-    if verdict.index_first and row_index():
-        # Nothing but the row numbers is left out: dropping them loses nothing.
+    kind = lead() if verdict.index_first else None
+    if kind is not None:
+        # Nothing but the row numbers, or nothing at all, is left out: dropping it loses
+        # nothing.
         recipient, message = columns or (1, 2)
-        name = f"({cells[0]!r})" if cells[0].strip() else "(no name)"
-        sink(
-            "F209",
-            first_line,
-            f"the first column {name} numbers the rows, in order: a row index, as pandas "
-            "writes one without index=False (and R's write.csv without row.names=FALSE); "
+        read = (
             f"{cells[recipient]!r} and {cells[message]!r} were read as the recipient and "
-            "message, and the fix drops the index",
-            fixable=True,
+            "message, and the fix drops "
         )
+        name = f"({cells[0]!r})" if cells[0].strip() else "(no name)"
+        if kind == "empty":
+            said = (
+                f"the first column {name} holds no value in any row (in a workbook: the "
+                f"table starts in column B); {read}the empty column"
+            )
+        else:
+            said = (
+                f"the first column {name} numbers the rows, in order: a row index, as "
+                "pandas writes one without index=False (and R's write.csv without "
+                f"row.names=FALSE); {read}the index"
+            )
+        sink("F209", first_line, said, fixable=True)
     elif verdict.extra:
         # Columns chosen by name can be written alone: an unsafe fix, as it drops the others.
         sink("F203", first_line, verdict.extra, fixable=verdict.by_name)

@@ -426,3 +426,39 @@ def test_an_index_left_out_of_the_header_is_f209(both_paths: str, text: str) -> 
 def test_a_third_field_that_is_not_an_index_stays_f205(both_paths: str) -> None:
     r = read_bytes(b"recipient,message\n09121234567,hi,there\n09351234567,yo,you\n")
     assert codes(r) == ["F205", "F205"]
+
+
+# --------------------------------------------------------------------------- empty first column
+
+
+def test_a_table_that_starts_in_column_b_is_f209_and_fixed_safely(
+    tmp_path: Path, xlsx_scan: str
+) -> None:
+    # Red team 6: to_excel(startcol=1) or a template's margin column was F203 "looks
+    # like a pandas index", and the plain fix refused it, though the column is empty.
+    path = workbook(
+        tmp_path,
+        [[None, "recipient", "message"], [None, "09121234567", "hi"], [None, "09351234567", "yo"]],
+    )
+    r = read_file(str(path))
+    assert codes(r) == ["F209"]
+    assert "holds no value in any row (in a workbook: the table starts in column B)" in (
+        issue(r, "F209").message
+    )
+    assert [row[2:] for row in rows(r)] == [("09121234567", "hi"), ("09351234567", "yo")]
+    out = tmp_path / "out.csv"
+    result = fix(str(path), str(out), settings=DEFAULTS)
+    accounted(result)
+    assert result.fixes["F209"] == 1
+    assert (
+        out.read_text(encoding="utf-8") == "recipient,message\n+989121234567,hi\n+989351234567,yo\n"
+    )
+
+
+def test_an_empty_first_field_in_every_csv_record_is_f209(both_paths: str) -> None:
+    r = read_bytes(b",recipient,message\n,09121234567,hi\n\n,09351234567,yo\n")
+    assert [c for c in codes(r) if c != "F206"] == ["F209"]
+    assert [row[2:] for row in rows(r)] == [("09121234567", "hi"), ("09351234567", "yo")]
+    # A name over the empty column, or one value in it, may be data: F203 as before.
+    assert "F209" not in codes(read_bytes(b"id,recipient,message\n,09121234567,hi\n"))
+    assert "F209" not in codes(read_bytes(b",recipient,message\n,09121234567,hi\nx,0935,yo\n"))

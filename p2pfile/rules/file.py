@@ -237,7 +237,9 @@ file_rule(
     """The first column is a row index: the header leaves it unnamed (or names it
     ``Unnamed: 0`` or ``index``), or leaves it out (every record then has one field
     more than the header), and below it the rows are numbered exactly
-    ``0, 1, 2, ...`` (pandas) or ``1, 2, 3, ...`` (R).
+    ``0, 1, 2, ...`` (pandas) or ``1, 2, 3, ...`` (R). Or the first column is
+    unnamed and empty in every row: a workbook whose table starts in column B
+    (``to_excel(startcol=1)``, a template with a margin column).
 
     Why: pandas writes its index as the first column unless told
     ``index=False``, and R's ``write.csv`` its row names unless
@@ -247,11 +249,11 @@ file_rule(
     data, so dropping it loses nothing.
     Example: ``,recipient,message`` then ``0,09121234567,سلام``; R's
     ``write.table``: ``"recipient","message"`` then ``"1","09121234567","سلام"``.
-    Fix (safe): the file is written without the index. Numbers with gaps (a
-    filtered frame's index, or ids in order), numbers out of order, or another
-    column left out are F203 instead, whose fix is unsafe: such a column may
-    be data.
+    Fix (safe): the file is written without the index (or the empty column).
+    Numbers with gaps (a filtered frame's index, or ids in order), numbers out
+    of order, or another column left out are F203 instead, whose fix is
+    unsafe: such a column may be data.
     """,
     fix="safe",
-    fix_message="drop the row index column",
+    fix_message="drop the first column (a row index, or empty)",
 )
