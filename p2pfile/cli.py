@@ -15,6 +15,7 @@ import errno
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -1004,6 +1005,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog_name="p2pfile",
             standalone_mode=False,
         )
+        # What is still buffered goes out here, where a closed pipe (``| head``) is
+        # handled below, not in the interpreter's last flush (exit 120 and a message).
+        sys.stdout.flush()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -1022,6 +1026,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except OSError as exc:
+        if _os_errno(exc) in _FULL_DISK:
+            click.echo(
+                f"p2pfile: error: cannot write the output: {os.strerror(_os_errno(exc) or 0)}",
+                err=True,
+            )
+            return EXIT_ERROR
         if not _is_broken_pipe(exc):
             return _internal_error(exc)
         # The reader went away (``| head``): nothing to say to it. Point stdout at
@@ -1034,14 +1044,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_CLEAN
 
 
+#: A write that failed for want of room: one line for the user, not an internal error.
+_FULL_DISK: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _os_errno(exc: OSError) -> int | None:
+    """The errno of ``exc``; polars' writers raise OSErrors that carry none, with the
+    number in the text: "Broken pipe (os error 32)" or "[Errno 32] Broken pipe"."""
+    if exc.errno is not None:
+        return exc.errno
+    found = re.search(r"\(os error (\d+)\)|\[Errno (\d+)\]", str(exc))
+    return int(found.group(1) or found.group(2)) if found else None
+
+
 def _is_broken_pipe(exc: OSError) -> bool:
-    """A write to a closed pipe: Python's BrokenPipeError, or polars' writers' OSError
-    ("Broken pipe (os error 32)"), which carries no errno."""
-    return (
-        isinstance(exc, BrokenPipeError)
-        or exc.errno == errno.EPIPE
-        or (exc.errno is None and f"(os error {errno.EPIPE})" in str(exc))
-    )
+    """A write to a closed pipe (``| head``)."""
+    return isinstance(exc, BrokenPipeError) or _os_errno(exc) == errno.EPIPE
 
 
 def _internal_error(exc: Exception) -> int:

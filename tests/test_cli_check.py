@@ -357,8 +357,16 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path: Path, fmt: str
     src.write_text(
         "recipient,message\n" + "".join(f"91{i:08d},hi\n" for i in range(20_000)), encoding="utf-8"
     )
+    # Every finding shown (--show-rows), so the output is far larger than a pipe's
+    # buffer and the reader surely leaves first: the human format showed 3 KB, which
+    # a fast writer could finish before the close (then exit 0: warnings only).
+    argv = ["check", "--isolated", "--output-format", fmt, "--show-rows", "100000", str(src)]
+    # Python's own buffering, as a user's shell runs it (PYTHONUNBUFFERED hid the
+    # exit 120 and "internal error" of a pipe closed while the buffer was full).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "p2pfile", "check", "--isolated", "--output-format", fmt, str(src)],
+        [sys.executable, "-m", "p2pfile", *argv],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -369,6 +377,24 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path: Path, fmt: str
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert err == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="Linux's always-full device")
+def test_a_full_disk_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    src = tmp_path / "a.csv"
+    src.write_text("recipient,message\n" + "9121234567,hi\n" * 2000, encoding="utf-8")
+    for fmt in ("json", "full"):
+        with open("/dev/full", "w", encoding="utf-8") as full:
+            proc = subprocess.run(
+                [sys.executable, "-m", "p2pfile", "check", "--isolated", "--no-progress", str(src)]
+                + ["--output-format", fmt],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        err = proc.stderr.decode()
+        assert proc.returncode == 2
+        assert err == "p2pfile: error: cannot write the output: No space left on device\n"
 
 
 def test_ctrl_c_exits_130(
