@@ -294,9 +294,10 @@ def test_named_columns_starting_in_column_b_are_read_by_name(tmp_path: Path) -> 
 
     r = read_file(workbook(tmp_path, ("Sheet1", fill)))
     assert r.header == ("", "recipient", "message")
-    # Loudly: the provider reads A and B, so F203 says which columns were read.
-    assert [(i.code, i.fixable) for i in r.issues] == [("F203", True)]
-    assert "ignored: ''" in r.issues[0].message
+    # Loudly: the provider reads A and B, so F209 says which columns were read, and
+    # the empty column A is dropped by a safe fix (nothing is in it to lose).
+    assert [(i.code, i.fixable) for i in r.issues] == [("F209", True)]
+    assert "the table starts in column B" in r.issues[0].message
     assert r.frame.rows() == [(2, 1, "09121234567", "a")]
 
 
