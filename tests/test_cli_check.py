@@ -384,10 +384,10 @@ def test_a_full_disk_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
     src = tmp_path / "a.csv"
     src.write_text("recipient,message\n" + "9121234567,hi\n" * 2000, encoding="utf-8")
     for fmt in ("json", "full"):
+        argv = ["check", "--isolated", "--no-progress", str(src), "--output-format", fmt]
         with open("/dev/full", "w", encoding="utf-8") as full:
             proc = subprocess.run(
-                [sys.executable, "-m", "p2pfile", "check", "--isolated", "--no-progress", str(src)]
-                + ["--output-format", fmt],
+                [sys.executable, "-m", "p2pfile", *argv],
                 stdout=full,
                 stderr=subprocess.PIPE,
                 check=False,
