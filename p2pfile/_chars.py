@@ -118,5 +118,6 @@ SPREADSHEET_ERRORS: Final = (
 LIBREOFFICE_ERROR: Final = r"^[Ee][Rr][Rr]:[0-9]{3}$"
 
 #: What exports write for an empty cell: pandas ``nan``, Python ``None``, SQL ``NULL``,
-#: and ``\\N``, NULL in MySQL and PostgreSQL dumps (``INTO OUTFILE``, ``COPY``).
-NULL_WORDS: Final = ("nan", "none", "null", "\\n")
+#: ``\\N``, NULL in MySQL and PostgreSQL dumps (``INTO OUTFILE``, ``COPY``), and R's
+#: ``NA`` (``write.csv`` writes a missing value so).
+NULL_WORDS: Final = ("nan", "none", "null", "\\n", "na")

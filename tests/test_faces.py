@@ -88,6 +88,7 @@ WRAPPERS = [
     "tel:{}",
     "{} ext 2",
     "nan",
+    "NA",
     "#N/A",
     "#div/0!",
     "#NULL!",

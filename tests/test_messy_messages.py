@@ -156,6 +156,7 @@ ARTIFACTS = {
     "Err:520": "the message is a spreadsheet artifact: Err:520",
     " err:504 ": "the message is a spreadsheet artifact: err:504",
     "#NAME?": "the message is a spreadsheet artifact: #NAME?",
+    "NA": "the message is a spreadsheet artifact: NA",  # R's missing value
     "=Sheet2!B3": "the message is a spreadsheet formula, not its value: =Sheet2!B3",
     "='Sheet 2'!B3": "the message is a spreadsheet formula, not its value: ='Sheet 2'!B3",
     "=Data!$B$2": "the message is a spreadsheet formula, not its value: =Data!$B$2",

@@ -129,6 +129,7 @@ REJECTED = [
     ("None", "empty"),
     ("NULL", "empty"),
     ("N/A", "empty"),
+    ("NA", "empty"),  # R's write.csv for a missing value
     ("#N/A", "empty"),
     ("Err:502", "empty"),
 ]

@@ -690,7 +690,7 @@ _FORMULA: Final = (
 def spreadsheet_artifact(options: Options) -> Finding:
     """The whole message is a spreadsheet artifact such as ``nan`` or ``#N/A``, or a formula.
 
-    Also ``None``, ``NULL``, SQL dumps' ``\\N``, every Excel error value:
+    Also ``None``, ``NULL``, SQL dumps' ``\\N``, R's ``NA``, every Excel error value:
     ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``,
     ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``, and LibreOffice's ``Err:`` and
     three digits (``Err:502``, ``Err:520``). In an XLSX, an error cell
