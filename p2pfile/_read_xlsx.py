@@ -283,7 +283,12 @@ def _last_row_to_scan(
     """The Excel row of the last cell the scan must see (0 when none): an empty cell of
     the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), or a
     column-A cell that reads as a number (``number_like_a``)."""
-    cells = [df.get_column(columns[p]).is_null() for p in sorted(wanted) if p in columns]
+    # An empty string too: calamine reads a ``t="str"`` formula saved with ``<v/>`` so.
+    cells = [
+        df.get_column(columns[p]).is_null() | (df.get_column(columns[p]) == "")
+        for p in sorted(wanted)
+        if p in columns
+    ]
     cells.append(number_like_a)
     # The frame's row i is Excel row i + 1.
     return max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
@@ -311,8 +316,14 @@ def _with_error_values(
             continue
         texts = [text for row, text in found if row < df.height]
         column = df.get_column(name)
-        # Only cells calamine left empty: never overwrite a value it read.
-        values = column.gather(rows).fill_null(pl.Series(texts, dtype=pl.String))
+        # Only cells calamine left empty (null, or "" for a ``t="str"`` formula saved
+        # with ``<v/>``): never overwrite a value it read.
+        old = column.gather(rows)
+        values = pl.select(
+            pl.when(old.is_null() | (old == ""))
+            .then(pl.Series(texts, dtype=pl.String))
+            .otherwise(old)
+        ).to_series()
         patched.append(column.scatter(rows, values))
     return df.with_columns(patched) if patched else df
 
@@ -413,34 +424,41 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
     return done
 
 
-#: The ends of a formula cell saved without a value: nothing between the formula and
-#: the cell's end (``<f>A2</f></c>``; ``<f t="shared" si="0"/></c>``). With a value,
-#: ``<v>`` comes between. Rare ends, so a plain byte search finds them.
-_UNCALCULATED_ENDS: Final = (b"</f></c>", b"/></c>")
-_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+#: A formula cell saved without a value: nothing but whitespace between the formula and
+#: the cell's end (``<f>A2</f></c>``; ``<f t="shared" si="0"/></c>``), or an empty
+#: ``<v/>`` / ``<v />`` (openpyxl). With any namespace prefix (``<x:f>…</x:f></x:c>``:
+#: the .NET OpenXML SDK) and any indentation (template generators). ``<v></v>`` is
+#: *not* one: Excel itself writes it for a formula whose result is "" (``=IF(A2="","",
+#: A2)`` dragged down), a calculated empty value, so that cell stays empty (blank).
+_UNCALCULATED = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>\s*)?</(?:\w+:)?c>"
+)
+#: Formulas are rare and the scan runs over every chunk of a large sheet: the regex
+#: only runs on a chunk holding one of these (a formula's start tag, any prefix).
+_FORMULA_MARKS: Final = (b"<f>", b"<f ", b":f>", b":f ")
+_CELL_STARTS: Final = (b"<c ", b":c ")
 
 
 def _uncalculated_in(buf: bytes, found: dict[tuple[int, int], str]) -> None:
-    """Add the formula cells of ``buf`` that were saved without a value (openpyxl and many
-    CRM exporters write formulas and never calculate them) to ``found``, as ``=`` and the
-    formula: calamine reads them empty, so a row of them would pass as blank (F206)
-    and its data be removed by the fix. An error cell already found keeps its text.
+    """Add the formula cells of ``buf`` that were saved without a value (openpyxl, .NET
+    and many CRM exporters write formulas and never calculate them) to ``found``, as
+    ``=`` and the formula: calamine reads them empty, so a row of them would pass as
+    blank (F206) and its data be removed by the fix. An error cell already found keeps
+    its text.
 
     A cell cut by the chunk's end is read whole from the next chunk, as error cells
     are: the buffer keeps the last few KB (``_OVERLAP``), longer than a cell.
     """
-    for mark in _UNCALCULATED_ENDS:
-        at = buf.find(mark)
-        while at != -1:
-            start = buf.rfind(b"<c ", 0, at)
-            formula = _FORMULA_TEXT.search(buf, start, at + len(mark)) if start != -1 else None
-            ref = _CELL_REF.search(buf, start, formula.start()) if formula is not None else None
-            if formula is not None and ref is not None:
-                column = _column_number(ref.group(1).decode("ascii")) - 1
-                text = formula.group(1)
-                shown = html.unescape(text.decode("utf-8", "replace")).strip() if text else ""
-                found.setdefault((int(ref.group(2)), column), "=" + (shown or "…"))
-            at = buf.find(mark, at + len(mark))
+    if not any(mark in buf for mark in _FORMULA_MARKS):
+        return
+    for formula in _UNCALCULATED.finditer(buf):
+        start = max(buf.rfind(mark, 0, formula.start()) for mark in _CELL_STARTS)
+        ref = _CELL_REF.search(buf, start, formula.start()) if start != -1 else None
+        if ref is not None:
+            column = _column_number(ref.group(1).decode("ascii")) - 1
+            text = formula.group(1)
+            shown = html.unescape(text.decode("utf-8", "replace")).strip() if text else ""
+            found.setdefault((int(ref.group(2)), column), "=" + (shown or "…"))
 
 
 def _column_number(letters: str) -> int:

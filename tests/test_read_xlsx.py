@@ -543,3 +543,128 @@ def test_one_cell_on_the_last_excel_row_is_one_f206_not_a_million(tmp_path: Path
         ("F206", 3, "rows 3-1,048,576 (1,048,574 rows) are empty")
     ]
     assert r.frame.height == 1
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def raw_book(
+    tmp_path: Path, *sheets: str, states: dict[int, str] | None = None, name: str = "raw.xlsx"
+) -> Path:
+    """A workbook zipped by hand from each worksheet's whole XML, as producers other
+    than Excel write it (a namespace prefix, indentation, formulas without values)."""
+    states = states or {}
+    entries = "".join(
+        f'<sheet name="S{i + 1}" sheetId="{i + 1}"'
+        + (f' state="{states[i]}"' if i in states else "")
+        + f' r:id="rId{i + 1}"/>'
+        for i in range(len(sheets))
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="{_RELS}/worksheet" '
+        f'Target="worksheets/sheet{i + 1}.xml"/>'
+        for i in range(len(sheets))
+    )
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(len(sheets))
+    )
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f"{overrides}</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>{entries}</sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f"{rels}</Relationships>",
+        )
+        for i, xml in enumerate(sheets):
+            zf.writestr(f"xl/worksheets/sheet{i + 1}.xml", xml)
+    return path
+
+
+def text_cell(ref: str, text: str, prefix: str = "") -> str:
+    p = prefix
+    return f'<{p}c r="{ref}" t="inlineStr"><{p}is><{p}t>{text}</{p}t></{p}is></{p}c>'
+
+
+def sheet_xml(rows: str, head: str = "", prefix: str = "") -> str:
+    ns = f"xmlns:{prefix[:-1]}" if prefix else "xmlns"
+    return (
+        f'<{prefix}worksheet {ns}="{_MAIN}">{head}<{prefix}sheetData>{rows}'
+        f"</{prefix}sheetData></{prefix}worksheet>"
+    )
+
+
+def header_row(prefix: str = "") -> str:
+    return (
+        f'<{prefix}row r="1">{text_cell("A1", "recipient", prefix)}'
+        f"{text_cell('B1', 'message', prefix)}</{prefix}row>"
+    )
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize(
+    ("prefix", "gap", "value"),
+    [
+        ("x:", "", ""),  # the .NET OpenXML SDK
+        ("", "\n        ", ""),  # indented by a template generator
+        ("", "", "<v/>"),
+        ("", "\n  ", "<v />\n  "),  # openpyxl, then indented
+    ],
+)
+def test_uncached_formulas_from_other_producers_are_not_blank_rows(
+    tmp_path: Path, prefix: str, gap: str, value: str
+) -> None:
+    """A formula row saved without a value read as a blank row (F206), whose safe fix
+    deleted it: its formulas are read (P208/M402) and nothing is lost."""
+    p = prefix
+
+    def formula(ref: str, text: str, kind: str = ' t="str"') -> str:
+        return f'<{p}c r="{ref}"{kind}><{p}f>{text}</{p}f>{gap}{value}</{p}c>'
+
+    rows = (
+        header_row(p)
+        + f'<{p}row r="2">{text_cell("A2", "09121234567", p)}{text_cell("B2", "hi", p)}</{p}row>'
+        + f'<{p}row r="3">{formula("A3", "&quot;0912123456&quot;&amp;&quot;8&quot;")}'
+        + f"{formula('B3', 'CONCATENATE(&quot;Hi&quot;,&quot;Ali&quot;)', '')}</{p}row>"
+        + f'<{p}row r="4">{text_cell("A4", "09121234569", p)}{text_cell("B4", "bye", p)}</{p}row>'
+    )
+    path = raw_book(tmp_path, sheet_xml(rows, prefix=p))
+    r = read_file(path)
+    assert "F206" not in [i.code for i in r.issues]
+    assert r.frame.rows()[1][2:] == ('="0912123456"&"8"', '=CONCATENATE("Hi","Ali")')
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (3, 2, 1)
+
+
+def test_a_formula_calculated_to_empty_text_stays_empty(tmp_path: Path) -> None:
+    # Excel writes <v></v> for =IF(A2="","",A2): a value, empty; not a formula to flag.
+    rows = (
+        header_row()
+        + '<row r="2"><c r="A2" t="str"><f>IF(C2="","",C2)</f><v></v></c>'
+        + '<c r="B2" t="str"><f>IF(C2="","",C2)</f><v></v></c></row>'
+        + f'<row r="3">{text_cell("A3", "09121234569")}{text_cell("B3", "bye")}</row>'
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    assert [(i.code, i.line) for i in r.issues] == [("F206", 2)]
