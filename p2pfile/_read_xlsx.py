@@ -122,7 +122,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                     # Error cells are named in columns A and B, and in those chosen by name.
                     wanted = frozenset((0, 1, *(candidate.columns if candidate else ())))
                     number_like = _number_like(df, columns, 0)
-                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like)
+                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like, scan)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
@@ -138,6 +138,9 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         return None
     if cells is None:
         cells = scan() if scan.last_row else _SheetCells({}, pl.Series([], dtype=pl.Int64))
+    df, columns, number_like = _with_rows_past_the_end(
+        df, columns, cells.errors, wanted, number_like
+    )
     df = _with_error_values(df, columns, cells.errors, wanted)
     shape = _row_shape(df, columns)
     found = _first_records(df, columns, shape, 1 + HEADER_LOOKAHEAD)
@@ -278,11 +281,19 @@ def _number_like(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl
 
 
 def _last_row_to_scan(
-    df: pl.DataFrame, columns: dict[int, str], wanted: frozenset[int], number_like_a: pl.Series
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    wanted: frozenset[int],
+    number_like_a: pl.Series,
+    scan: _CellScan,
 ) -> int:
     """The Excel row of the last cell the scan must see (0 when none): an empty cell of
-    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), or a
-    column-A cell that reads as a number (``number_like_a``)."""
+    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), a
+    column-A cell that reads as a number (``number_like_a``), or the sheet's last row
+    when it has rows past the frame's end (:func:`_last_row_declared`)."""
+    # Rows past the frame's end hold no value calamine reads, but may hold formulas
+    # saved without one: the scan reads to the sheet's end then.
+    past_end = _last_row_declared(scan.src, scan.sheet_name)
     # An empty string too: calamine reads a ``t="str"`` formula saved with ``<v/>`` so.
     cells = [
         df.get_column(columns[p]).is_null() | (df.get_column(columns[p]) == "")
@@ -291,7 +302,72 @@ def _last_row_to_scan(
     ]
     cells.append(number_like_a)
     # The frame's row i is Excel row i + 1.
-    return max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
+    last = max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
+    return max(last, past_end if past_end > df.height else 0)
+
+
+#: The start of a sheet's XML read for its ``<dimension>``, which comes before the cells.
+_HEAD_BYTES: Final = 4096
+_DIMENSION = re.compile(
+    rb"""<(?:\w+:)?dimension\s+ref=["']([A-Z]*)([0-9]*)(?::[A-Z]*([0-9]+))?["']"""
+)
+#: A sheet XML without a ``<dimension>`` this small is scanned to its end (milliseconds).
+_SMALL_SHEET: Final = 4 << 20
+#: Past Excel's last row (1,048,576): the scan reads to the end.
+_SHEET_END: Final = 1 << 21
+
+
+def _last_row_declared(src: Source, sheet_name: str) -> int:
+    """The last Excel row of the sheet called ``sheet_name`` as its ``<dimension>``
+    says (its first few KB are read); without one, :data:`_SHEET_END` for a small sheet
+    and 0 for a large one; 0 when the XML cannot be read.
+
+    calamine's frame ends at the last row holding a value it reads: rows of formulas
+    saved without a value (openpyxl appends them) past it are not in it. The dimension
+    counts them; when it says no more rows than the frame has (the common case), the
+    scan stops where it did."""
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            path = _sheet_path(zf, sheet_name)
+            if path is None:
+                return 0
+            with zf.open(path) as sheet:
+                head = sheet.read(_HEAD_BYTES)
+            size = zf.getinfo(path).file_size
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+        return 0
+    found = _DIMENSION.search(head)
+    if found is None:
+        return _SHEET_END if size <= _SMALL_SHEET else 0
+    last = found.group(3) or found.group(2)
+    return int(last) if last else 0
+
+
+def _with_rows_past_the_end(
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    errors: dict[tuple[int, int], str],
+    wanted: frozenset[int],
+    number_like: pl.Series,
+) -> tuple[pl.DataFrame, dict[int, str], pl.Series]:
+    """``df`` and ``columns`` grown to hold the cells of the ``wanted`` columns the scan
+    found and calamine has no place for (see :func:`_last_row_declared`): rows past the
+    frame's end (empty rows between count, so row *i* stays Excel row *i + 1*) and a
+    column where calamine read no value at all. The user sees these rows in Excel.
+    ``number_like`` (:func:`_number_like`) grown with them (none is: a formula's text)."""
+    found = [(row, col) for row, col in errors if col in wanted]
+    end = max((row for row, _ in found), default=0)
+    missing = sorted({col for _, col in found} - columns.keys())
+    if end <= df.height and not missing:
+        return df, columns, number_like
+    columns = dict(columns)
+    for position in missing:
+        columns[position] = f"__p2pfile_{position}__"
+    df = df.with_columns(pl.lit(None, dtype=pl.String).alias(columns[p]) for p in missing)
+    if end > df.height:
+        number_like = number_like.extend(pl.repeat(False, end - df.height, eager=True))
+        df = df.vstack(df.clear(end - df.height))
+    return df, columns, number_like
 
 
 def _with_error_values(

@@ -668,3 +668,48 @@ def test_a_formula_calculated_to_empty_text_stays_empty(tmp_path: Path) -> None:
     )
     r = read_file(raw_book(tmp_path, sheet_xml(rows)))
     assert [(i.code, i.line) for i in r.issues] == [("F206", 2)]
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize("dimension", ['<dimension ref="A1:B5" />', ""])
+def test_formula_rows_saved_without_a_value_after_the_last_value_are_read(
+    tmp_path: Path, dimension: str
+) -> None:
+    """openpyxl appends rows of formulas and saves them with <v />: calamine's sheet ends
+    before them, so they vanished ("All checks passed", fix wrote the file without them).
+    They are rows the user sees, an empty row between them too (F206, at its Excel row)."""
+
+    def formula(ref: str, text: str) -> str:
+        return f"<c r={ref!r}><f>{text}</f><v /></c>"
+
+    rows = (
+        header_row()
+        + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+        + f'<row r="3">{formula("A3", "&quot;09121234502&quot;")}'
+        + f"{formula('B3', 'CONCATENATE(&quot;Hi&quot;,&quot;Ali&quot;)')}</row>"
+        + f'<row r="5">{formula("A5", "A3")}{formula("B5", "B3")}</row>'
+    )
+    path = raw_book(tmp_path, sheet_xml(rows, head=dimension))
+    r = read_file(path)
+    assert [(line, *cells) for line, _, *cells in r.frame.rows()] == [
+        (2, "09121234567", "hi"),
+        (3, '="09121234502"', '=CONCATENATE("Hi","Ali")'),
+        (5, "=A3", "=B3"),
+    ]
+    assert ("F206", 4) in [(i.code, i.line) for i in r.issues]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (3, 1, 2)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+def test_a_sheet_of_formulas_saved_without_values_is_not_f106(tmp_path: Path) -> None:
+    """Every data row a formula without a value, and no value at all in column A: the
+    rows are read (they were "F106 no data rows"), column A with them."""
+    rows = (
+        f'<row r="1"><c r="A1"><f>"recipient"</f><v /></c>{text_cell("B1", "message")}</row>'
+        + '<row r="2"><c r="A2"><f>"09121234502"</f><v /></c>'
+        + '<c r="B2"><f>"Hello"</f><v /></c></row>'
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows, head='<dimension ref="A1:B2"/>')))
+    assert "F106" not in [i.code for i in r.issues]
+    assert [row[2:] for row in r.frame.rows()] == [('="09121234502"', '="Hello"')]
