@@ -31,7 +31,8 @@
   for CSV), before the scan is told where to stop, and kept only if the rows
   with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
-* Any other sheet holding data is F107: the provider reads one sheet.
+* Any other sheet holding a cell that could be a recipient (9 digits or more),
+  or that calamine cannot load, is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
@@ -47,6 +48,7 @@
 from __future__ import annotations
 
 import html
+import io
 import posixpath
 import re
 import warnings
@@ -93,13 +95,38 @@ def column_letter(number: int) -> str:
     return letters
 
 
+class _UnreadableError(Exception):
+    """fastexcel could not load the workbook (the cause is chained): F102."""
+
+
 def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     """Load the first worksheet as text; None (after an F102, or an F106 when there is
     no worksheet) if the workbook cannot be read."""
     try:
+        return _read_book(src, sink, src.data if src.data is not None else str(src.fs_path))
+    except _UnreadableError as failed:
+        cause = failed.__cause__
+    value = _unsupported_error(cause)
+    # Only on that failure, so a workbook calamine reads costs nothing more.
+    patched = _readable_copy(src) if value is not None else None
+    if patched is not None:
+        try:
+            return _read_book(src, sink, patched)
+        except _UnreadableError as again:
+            cause = again.__cause__
+            value = _unsupported_error(cause)
+    sink("F102", 1, _why_unreadable(cause, value, src))
+    return None
+
+
+def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | None:
+    """:func:`read_xlsx` with calamine given ``book`` (the file, or a copy of it that
+    calamine can read: :func:`_readable_copy`); the XML scan reads ``src`` itself.
+    :class:`_UnreadableError` when calamine fails."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = fastexcel.read_excel(src.data if src.data is not None else str(src.fs_path))
+            reader = fastexcel.read_excel(book)
             charts = _chart_sheets(src)
             sheets = [(i, n) for i, n in enumerate(reader.sheet_names) if n not in charts]
             if not sheets:
@@ -128,14 +155,7 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                         scan.last_row = 0
                 cells = early.result() if early is not None else None
     except Exception as exc:  # fastexcel/calamine errors have no narrower common base
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sink(
-            "F102",
-            1,
-            f"the workbook cannot be read ({reason}); it may be damaged or truncated: "
-            "save it again from Excel",
-        )
-        return None
+        raise _UnreadableError from exc
     if cells is None:
         cells = scan() if scan.last_row else _SheetCells({}, pl.Series([], dtype=pl.Int64))
     df, columns, number_like = _with_rows_past_the_end(
@@ -157,11 +177,11 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     table = shape.hstack(
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
-    _other_sheets(reader, sheets, sink, first_hidden=first_hidden)
+    _other_sheets(reader, sheets, sink, first_hidden=first_hidden, src=src)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
-    load_types = _types_loader(src, first_sheet, recipient)
+    load_types = _types_loader(book, first_sheet, recipient)
     numeric = _numeric_recipients(recipients, maybe, numbers, load_types)
     return Records(
         table,
@@ -175,6 +195,89 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         header_index=below[0],
         lead=_cells(df, columns, 0) if recipient and message else None,
     )
+
+
+#: calamine's failure on an error value it does not know.
+_UNSUPPORTED_ERROR = re.compile(r"Unsupported cell error value '([^']*)'")
+#: The error values calamine reads (as an empty cell): Excel's classic seven. Excel
+#: 365 adds #SPILL!, #CALC!, #FIELD!, #BLOCKED!, #CONNECT!, #BUSY!, #UNKNOWN!,
+#: #PYTHON!, #GETTING_DATA, on which calamine fails the whole workbook.
+_CALAMINE_ERRORS: Final = frozenset(
+    (b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!")
+)
+#: An error cell (``t="e"``) up to its value, and the value.
+_ERROR_CELL_VALUE = re.compile(
+    rb"""(<(?:\w+:)?c\b[^>]*?\bt=["']e["'][^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>)"""
+    rb"""([^<]*)(?=</(?:\w+:)?v>)""",
+    re.DOTALL,
+)
+
+
+def _unsupported_error(cause: BaseException | None) -> str | None:
+    """The error value calamine failed on (``#SPILL!``), if that is why it failed."""
+    found = _UNSUPPORTED_ERROR.search(str(cause)) if cause is not None else None
+    return found.group(1) if found is not None else None
+
+
+def _readable_copy(src: Source) -> bytes | None:
+    """The workbook, in memory, with the error cells calamine cannot read holding
+    ``#N/A`` instead, in every part: calamine reads an error cell empty whatever its
+    value, and the XML scan, which reads ``src``, gives it back the error Excel shows
+    (``#SPILL!``: P201, M402). None if the zip cannot be read."""
+
+    def known(cell: re.Match[bytes]) -> bytes:
+        value = cell.group(2)
+        return cell.group(1) + (value if value.strip() in _CALAMINE_ERRORS else b"#N/A")
+
+    out = io.BytesIO()
+    try:
+        with (
+            src.open() as f,
+            zipfile.ZipFile(f) as zf,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy,
+        ):
+            for info in zf.infolist():
+                data = zf.read(info)
+                if info.filename.endswith(".xml") and any(m in data for m in _ERROR_MARKS):
+                    data = _ERROR_CELL_VALUE.sub(known, data)
+                copy.writestr(info, data)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    return out.getvalue()
+
+
+def _why_unreadable(cause: BaseException | None, value: str | None, src: Source) -> str:
+    """F102's message: calamine's reason, or the error value it cannot read and where."""
+    if value is not None:
+        return (
+            f"the workbook holds an Excel error value {value}{_error_cell(src, value)} "
+            "this reader cannot read: replace it (with a value, or clear the formula)"
+        )
+    text = str(cause).strip() if cause is not None else ""
+    reason = text.splitlines()[0] if text else type(cause).__name__
+    return (
+        f"the workbook cannot be read ({reason}); it may be damaged or truncated: "
+        "save it again from Excel"
+    )
+
+
+def _error_cell(src: Source, value: str) -> str:
+    """`` in cell C2`` (the first error cell holding ``value``), or ``""``."""
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            for name in zf.namelist():
+                if not name.endswith(".xml"):
+                    continue
+                for cell in _ERROR_CELL_VALUE.finditer(zf.read(name)):
+                    ref = _CELL_REF.search(cell.group(1))
+                    if (
+                        ref is not None
+                        and cell.group(2).strip().decode("utf-8", "replace") == value
+                    ):
+                        return f" in cell {ref.group(1).decode()}{ref.group(2).decode()}"
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        pass
+    return ""
 
 
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
@@ -603,35 +706,50 @@ def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
     return sheets
 
 
+#: A cell that could be a recipient: 9 digits or more (of any script: polars' ``\d``
+#: is Unicode's) once spaces and separators are removed. A lookup sheet of cities or
+#: branches (dropdown lists) has none, and loses no recipient.
+_SEPARATORS: Final = r"[\s\-\u2010-\u2015().+/_,]"
+_RECIPIENT_LIKE: Final = r"\d{9}"
+
+
 def _other_sheets(
     reader: fastexcel.ExcelReader,
     sheets: list[tuple[int, str]],
     sink: IssueSink,
     *,
     first_hidden: bool,
+    src: Source,
 ) -> None:
-    """F107 for every worksheet after the first that holds a non-blank cell.
+    """F107 for every worksheet after the first that holds a cell that could be a
+    recipient, or that calamine cannot load (it is not known to be empty).
 
     ``first_hidden``: the first sheet is hidden in Excel, where its owner may never
     have seen it (the provider reads it all the same)."""
     names = [name for _, name in sheets]
     with_data = []
+    patched: list[fastexcel.ExcelReader | None] = []  # built on the first failure only
     for index, name in sheets[1:]:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                other = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
-        except Exception:  # e.g. a chart sheet: no cells to lose
+        sheet = _other_sheet(reader, index, src, patched)
+        if sheet is None:
+            with_data.append(f"{name!r} (which this reader cannot read: it may hold rows)")
             continue
+        other = sheet.to_polars()
         if (
             other.width
             and other.select(
-                pl.any_horizontal(pl.all().str.contains(NONSPACE_PATTERN).fill_null(False)).any()
+                pl.any_horizontal(
+                    pl.all()
+                    .str.replace_all(_SEPARATORS, "")
+                    .str.contains(_RECIPIENT_LIKE)
+                    .fill_null(False)
+                ).any()
             ).item()
         ):
-            with_data.append(name)
+            hidden = sheet.visible != "visible"
+            with_data.append(f"{name!r}" + (" (hidden in Excel)" if hidden else ""))
     if with_data:
-        listed = ", ".join(repr(n) for n in with_data)
+        listed = ", ".join(with_data)
         sink(
             "F107",
             1,
@@ -642,7 +760,40 @@ def _other_sheets(
         )
 
 
-def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl.Series | None]:
+def _other_sheet(
+    reader: fastexcel.ExcelReader,
+    index: int,
+    src: Source,
+    patched: list[fastexcel.ExcelReader | None],
+) -> fastexcel.ExcelSheet | None:
+    """The sheet at ``index`` loaded as text; from a copy calamine can read
+    (:func:`_readable_copy`, made once into ``patched``) when it fails on an error
+    value; None when it cannot be loaded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return reader.load_sheet(index, header_row=None, dtypes="string")
+    except Exception as exc:  # fastexcel/calamine errors have no narrower common base
+        if _unsupported_error(exc) is None:
+            return None
+    if not patched:
+        copy = _readable_copy(src)
+        patched.append(fastexcel.read_excel(copy) if copy is not None else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return (
+                patched[0].load_sheet(index, header_row=None, dtypes="string")
+                if patched[0] is not None
+                else None
+            )
+    except Exception:  # still unreadable: reported, never taken as empty
+        return None
+
+
+def _types_loader(
+    book: str | bytes, sheet: int, position: int = 0
+) -> Callable[[], pl.Series | None]:
     """A loader of the recipient column (0-based ``position``: A unless chosen by name)
     as ``boolean``: numbers and booleans load, text loads as null. F109's answer when
     the scan cannot tell (see the module docstring). None if it fails."""
@@ -651,9 +802,7 @@ def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                reader = fastexcel.read_excel(
-                    src.data if src.data is not None else str(src.fs_path)
-                )
+                reader = fastexcel.read_excel(book)
                 loaded = reader.load_sheet(
                     sheet,
                     header_row=None,

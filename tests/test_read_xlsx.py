@@ -221,19 +221,25 @@ def test_a_sheet_xml_the_scan_cannot_read_falls_back_to_the_types_load(
 
 def test_other_sheets_with_data_are_f107(tmp_path: Path) -> None:
     def other(ws: Worksheet) -> None:
-        ws.write_string(9, 3, "forgotten rows")
+        ws.write_string(9, 3, "۰۹۱۲ ۱۲۳-۴۵۶۷")  # forgotten rows: a recipient, Persian digits
 
     def empty(ws: Worksheet) -> None:
         ws.set_column(0, 3, 20)
+
+    def lists(ws: Worksheet) -> None:
+        ws.write_column(0, 0, ["Tehran", "Shiraz", "Branch 12"])  # dropdown lists
 
     def fill(ws: Worksheet) -> None:
         header(ws)
         ws.write_row(1, 0, ["09121234567", "a"])
 
-    r = read_file(workbook(tmp_path, ("Upload", fill), ("Notes", other), ("Blank", empty)))
+    r = read_file(
+        workbook(tmp_path, ("Upload", fill), ("Notes", other), ("Blank", empty), ("Lists", lists))
+    )
     f107 = issue(r, "F107")
     assert "'Notes'" in f107.message
     assert "'Blank'" not in f107.message
+    assert "'Lists'" not in f107.message
     assert "'Upload'" in f107.message
     assert "hidden" not in f107.message
 
@@ -713,3 +719,97 @@ def test_a_sheet_of_formulas_saved_without_values_is_not_f106(tmp_path: Path) ->
     r = read_file(raw_book(tmp_path, sheet_xml(rows, head='<dimension ref="A1:B2"/>')))
     assert "F106" not in [i.code for i in r.issues]
     assert [row[2:] for row in r.frame.rows()] == [('="09121234502"', '="Hello"')]
+
+
+def test_f107_names_a_hidden_sheet_of_recipients_and_not_a_hidden_lookup_sheet(
+    tmp_path: Path,
+) -> None:
+    """A hidden sheet of dropdown lists loses no recipient: no F107 (it was an error)."""
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+
+    def hidden(cells: list[str]) -> Fill:
+        def fill_hidden(ws: Worksheet) -> None:
+            ws.write_column(0, 0, cells)
+            ws.hide()
+
+        return fill_hidden
+
+    lookup = workbook(tmp_path, ("Upload", fill), ("lists", hidden(["Tehran", "Karaj"])))
+    assert [i.code for i in read_file(lookup).issues] == []
+    kept = workbook(tmp_path, ("Upload", fill), ("old", hidden(["9121234568"])), name="kept.xlsx")
+    assert "('old' (hidden in Excel))" in issue(read_file(kept), "F107").message
+
+
+_SPILL_ROW = '<row r="3">{a3}<c r="B3" t="e"><f>SORT(C1:C9)</f><v>{error}</v></c></row>'
+
+
+def _error_book(tmp_path: Path, error: str, a3: str = "", name: str = "e.xlsx") -> Path:
+    rows = (
+        header_row()
+        + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+        + _SPILL_ROW.format(a3=a3 or text_cell("A3", "09121234568"), error=error)
+    )
+    return raw_book(tmp_path, sheet_xml(rows), name=name)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize(
+    "error",
+    [
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+        "#GETTING_DATA",
+    ],
+)
+def test_excel_365_error_values_are_read_not_f102(tmp_path: Path, error: str) -> None:
+    """calamine fails the whole workbook on Excel 365's error values: it was F102
+    "damaged", for everyone. The cell reads as the error Excel shows (M402, P201)."""
+    path = _error_book(tmp_path, error, a3=f'<c r="A3" t="e"><f>X1</f><v>{error}</v></c>')
+    r = read_file(path)
+    assert "F102" not in [i.code for i in r.issues]
+    assert [row[2:] for row in r.frame.rows()] == [("09121234567", "hi"), (error, error)]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (2, 1, 1)
+    rejected = (tmp_path / "r.csv").read_text("utf-8")
+    assert "M402" in rejected
+    assert "P201" in rejected
+
+
+def test_a_later_sheet_that_cannot_be_loaded_is_f107_not_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later sheet calamine failed on was taken as empty: its recipients were lost
+    with no word. One with a #SPILL! is read; one still unreadable is named."""
+    first = sheet_xml(
+        header_row() + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+    )
+    second = sheet_xml(
+        header_row() + _SPILL_ROW.format(a3=text_cell("A3", "09121234568"), error="#SPILL!")
+    )
+    path = raw_book(tmp_path, first, second)
+    f107 = issue(read_file(path), "F107")
+    assert "('S2')" in f107.message
+    # A sheet still unreadable once its error values are replaced: not known to be empty.
+    monkeypatch.setattr(_read_xlsx, "_readable_copy", lambda src: None)
+    f107 = issue(read_file(path), "F107")
+    assert "'S2' (which this reader cannot read: it may hold rows)" in f107.message
+
+
+def test_an_error_value_that_cannot_be_read_is_named_in_f102(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read_xlsx, "_readable_copy", lambda src: None)
+    f102 = issue(read_file(_error_book(tmp_path, "#CALC!")), "F102")
+    assert "Excel error value #CALC! in cell B3 this reader cannot read: replace it" in (
+        f102.message
+    )
+    assert "damaged" not in f102.message
