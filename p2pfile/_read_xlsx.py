@@ -35,7 +35,14 @@
   or that calamine cannot load, is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
+* Formula cells saved without a value (openpyxl, .NET, template generators)
+  read as ``=`` and the formula, from the scan. calamine's frame ends at its
+  last value: when the sheet's ``<dimension>`` says rows lie past it, the scan
+  reads to there and the frame grows with the rows it finds.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
+  One it fails on for an Excel 365 error value (``#SPILL!``) is given to it
+  as an in-memory copy with ``#N/A`` in those cells; the scan still reads the
+  original, so findings show ``#SPILL!``.
 * Date and time cells come out as calamine writes them (``2024-03-20
   00:00:00``). In the message column, a date without a time is written as
   Excel shows a date (``2024-03-20``), and a time without a date drops
