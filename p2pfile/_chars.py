@@ -96,8 +96,8 @@ PLAIN: Final = (
 )
 
 #: Excel's error values, lowercased: what a cell shows, and what a CSV export
-#: writes, when its formula failed (``#SPILL!``, ``#CALC!`` and ``#GETTING_DATA``
-#: are Excel 365's). Compared with the cell lowercased.
+#: writes, when its formula failed (``#SPILL!`` to ``#GETTING_DATA`` are Excel
+#: 365's). Compared with the cell lowercased.
 SPREADSHEET_ERRORS: Final = (
     "#n/a",
     "#value!",
@@ -109,6 +109,12 @@ SPREADSHEET_ERRORS: Final = (
     "#spill!",
     "#calc!",
     "#getting_data",
+    "#field!",
+    "#blocked!",
+    "#connect!",
+    "#busy!",
+    "#unknown!",
+    "#python!",
 )
 
 #: LibreOffice's error values: ``Err:`` and a three-digit code (``Err:502``, an invalid

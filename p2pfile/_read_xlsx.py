@@ -31,10 +31,18 @@
   for CSV), before the scan is told where to stop, and kept only if the rows
   with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
-* Any other sheet holding data is F107: the provider reads one sheet.
+* Any other sheet holding a cell that could be a recipient (9 digits or more),
+  or that calamine cannot load, is F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
+* Formula cells saved without a value (openpyxl, .NET, template generators)
+  read as ``=`` and the formula, from the scan. calamine's frame ends at its
+  last value: when the sheet's ``<dimension>`` says rows lie past it, the scan
+  reads to there and the frame grows with the rows it finds.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
+  One it fails on for an Excel 365 error value (``#SPILL!``) is given to it
+  as an in-memory copy with ``#N/A`` in those cells; the scan still reads the
+  original, so findings show ``#SPILL!``.
 * Date and time cells come out as calamine writes them (``2024-03-20
   00:00:00``). In the message column, a date without a time is written as
   Excel shows a date (``2024-03-20``), and a time without a date drops
@@ -47,6 +55,7 @@
 from __future__ import annotations
 
 import html
+import io
 import posixpath
 import re
 import warnings
@@ -93,13 +102,38 @@ def column_letter(number: int) -> str:
     return letters
 
 
+class _UnreadableError(Exception):
+    """fastexcel could not load the workbook (the cause is chained): F102."""
+
+
 def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     """Load the first worksheet as text; None (after an F102, or an F106 when there is
     no worksheet) if the workbook cannot be read."""
     try:
+        return _read_book(src, sink, src.data if src.data is not None else str(src.fs_path))
+    except _UnreadableError as failed:
+        cause = failed.__cause__
+    value = _unsupported_error(cause)
+    # Only on that failure, so a workbook calamine reads costs nothing more.
+    patched = _readable_copy(src) if value is not None else None
+    if patched is not None:
+        try:
+            return _read_book(src, sink, patched)
+        except _UnreadableError as again:
+            cause = again.__cause__
+            value = _unsupported_error(cause)
+    sink("F102", 1, _why_unreadable(cause, value, src))
+    return None
+
+
+def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | None:
+    """:func:`read_xlsx` with calamine given ``book`` (the file, or a copy of it that
+    calamine can read: :func:`_readable_copy`); the XML scan reads ``src`` itself.
+    :class:`_UnreadableError` when calamine fails."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = fastexcel.read_excel(src.data if src.data is not None else str(src.fs_path))
+            reader = fastexcel.read_excel(book)
             charts = _chart_sheets(src)
             sheets = [(i, n) for i, n in enumerate(reader.sheet_names) if n not in charts]
             if not sheets:
@@ -122,22 +156,18 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
                     # Error cells are named in columns A and B, and in those chosen by name.
                     wanted = frozenset((0, 1, *(candidate.columns if candidate else ())))
                     number_like = _number_like(df, columns, 0)
-                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like)
+                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like, scan)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
                 cells = early.result() if early is not None else None
     except Exception as exc:  # fastexcel/calamine errors have no narrower common base
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sink(
-            "F102",
-            1,
-            f"the workbook cannot be read ({reason}); it may be damaged or truncated: "
-            "save it again from Excel",
-        )
-        return None
+        raise _UnreadableError from exc
     if cells is None:
         cells = scan() if scan.last_row else _SheetCells({}, pl.Series([], dtype=pl.Int64))
+    df, columns, number_like = _with_rows_past_the_end(
+        df, columns, cells.errors, wanted, number_like
+    )
     df = _with_error_values(df, columns, cells.errors, wanted)
     shape = _row_shape(df, columns)
     found = _first_records(df, columns, shape, 1 + HEADER_LOOKAHEAD)
@@ -154,11 +184,11 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
     table = shape.hstack(
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
-    _other_sheets(reader, sheets, sink, first_hidden=first_hidden)
+    _other_sheets(reader, sheets, sink, first_hidden=first_hidden, src=src)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
-    load_types = _types_loader(src, first_sheet, recipient)
+    load_types = _types_loader(book, first_sheet, recipient)
     numeric = _numeric_recipients(recipients, maybe, numbers, load_types)
     return Records(
         table,
@@ -172,6 +202,89 @@ def read_xlsx(src: Source, sink: IssueSink) -> Records | None:
         header_index=below[0],
         lead=_cells(df, columns, 0) if recipient and message else None,
     )
+
+
+#: calamine's failure on an error value it does not know.
+_UNSUPPORTED_ERROR = re.compile(r"Unsupported cell error value '([^']*)'")
+#: The error values calamine reads (as an empty cell): Excel's classic seven. Excel
+#: 365 adds #SPILL!, #CALC!, #FIELD!, #BLOCKED!, #CONNECT!, #BUSY!, #UNKNOWN!,
+#: #PYTHON!, #GETTING_DATA, on which calamine fails the whole workbook.
+_CALAMINE_ERRORS: Final = frozenset(
+    (b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!")
+)
+#: An error cell (``t="e"``) up to its value, and the value.
+_ERROR_CELL_VALUE = re.compile(
+    rb"""(<(?:\w+:)?c\b[^>]*?\bt=["']e["'][^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>)"""
+    rb"""([^<]*)(?=</(?:\w+:)?v>)""",
+    re.DOTALL,
+)
+
+
+def _unsupported_error(cause: BaseException | None) -> str | None:
+    """The error value calamine failed on (``#SPILL!``), if that is why it failed."""
+    found = _UNSUPPORTED_ERROR.search(str(cause)) if cause is not None else None
+    return found.group(1) if found is not None else None
+
+
+def _readable_copy(src: Source) -> bytes | None:
+    """The workbook, in memory, with the error cells calamine cannot read holding
+    ``#N/A`` instead, in every part: calamine reads an error cell empty whatever its
+    value, and the XML scan, which reads ``src``, gives it back the error Excel shows
+    (``#SPILL!``: P201, M402). None if the zip cannot be read."""
+
+    def known(cell: re.Match[bytes]) -> bytes:
+        value = cell.group(2)
+        return cell.group(1) + (value if value.strip() in _CALAMINE_ERRORS else b"#N/A")
+
+    out = io.BytesIO()
+    try:
+        with (
+            src.open() as f,
+            zipfile.ZipFile(f) as zf,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy,
+        ):
+            for info in zf.infolist():
+                data = zf.read(info)
+                if info.filename.endswith(".xml") and any(m in data for m in _ERROR_MARKS):
+                    data = _ERROR_CELL_VALUE.sub(known, data)
+                copy.writestr(info, data)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    return out.getvalue()
+
+
+def _why_unreadable(cause: BaseException | None, value: str | None, src: Source) -> str:
+    """F102's message: calamine's reason, or the error value it cannot read and where."""
+    if value is not None:
+        return (
+            f"the workbook holds an Excel error value {value}{_error_cell(src, value)} "
+            "this reader cannot read: replace it (with a value, or clear the formula)"
+        )
+    text = str(cause).strip() if cause is not None else ""
+    reason = text.splitlines()[0] if text else type(cause).__name__
+    return (
+        f"the workbook cannot be read ({reason}); it may be damaged or truncated: "
+        "save it again from Excel"
+    )
+
+
+def _error_cell(src: Source, value: str) -> str:
+    """`` in cell C2`` (the first error cell holding ``value``), or ``""``."""
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            for name in zf.namelist():
+                if not name.endswith(".xml"):
+                    continue
+                for cell in _ERROR_CELL_VALUE.finditer(zf.read(name)):
+                    ref = _CELL_REF.search(cell.group(1))
+                    if (
+                        ref is not None
+                        and cell.group(2).strip().decode("utf-8", "replace") == value
+                    ):
+                        return f" in cell {ref.group(1).decode()}{ref.group(2).decode()}"
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        pass
+    return ""
 
 
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
@@ -278,15 +391,93 @@ def _number_like(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl
 
 
 def _last_row_to_scan(
-    df: pl.DataFrame, columns: dict[int, str], wanted: frozenset[int], number_like_a: pl.Series
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    wanted: frozenset[int],
+    number_like_a: pl.Series,
+    scan: _CellScan,
 ) -> int:
     """The Excel row of the last cell the scan must see (0 when none): an empty cell of
-    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), or a
-    column-A cell that reads as a number (``number_like_a``)."""
-    cells = [df.get_column(columns[p]).is_null() for p in sorted(wanted) if p in columns]
+    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), a
+    column-A cell that reads as a number (``number_like_a``), or the sheet's last row
+    when it has rows past the frame's end (:func:`_last_row_declared`)."""
+    # Rows past the frame's end hold no value calamine reads, but may hold formulas
+    # saved without one: the scan reads to the sheet's end then.
+    past_end = _last_row_declared(scan.src, scan.sheet_name)
+    # An empty string too: calamine reads a ``t="str"`` formula saved with ``<v/>`` so.
+    cells = [
+        df.get_column(columns[p]).is_null() | (df.get_column(columns[p]) == "")
+        for p in sorted(wanted)
+        if p in columns
+    ]
     cells.append(number_like_a)
     # The frame's row i is Excel row i + 1.
-    return max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
+    last = max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
+    return max(last, past_end if past_end > df.height else 0)
+
+
+#: The start of a sheet's XML read for its ``<dimension>``, which comes before the cells.
+_HEAD_BYTES: Final = 4096
+_DIMENSION = re.compile(
+    rb"""<(?:\w+:)?dimension\s+ref=["']([A-Z]*)([0-9]*)(?::[A-Z]*([0-9]+))?["']"""
+)
+#: A sheet XML without a ``<dimension>`` this small is scanned to its end (milliseconds).
+_SMALL_SHEET: Final = 4 << 20
+#: Past Excel's last row (1,048,576): the scan reads to the end.
+_SHEET_END: Final = 1 << 21
+
+
+def _last_row_declared(src: Source, sheet_name: str) -> int:
+    """The last Excel row of the sheet called ``sheet_name`` as its ``<dimension>``
+    says (its first few KB are read); without one, :data:`_SHEET_END` for a small sheet
+    and 0 for a large one; 0 when the XML cannot be read.
+
+    calamine's frame ends at the last row holding a value it reads: rows of formulas
+    saved without a value (openpyxl appends them) past it are not in it. The dimension
+    counts them; when it says no more rows than the frame has (the common case), the
+    scan stops where it did."""
+    try:
+        with src.open() as f, zipfile.ZipFile(f) as zf:
+            path = _sheet_path(zf, sheet_name)
+            if path is None:
+                return 0
+            with zf.open(path) as sheet:
+                head = sheet.read(_HEAD_BYTES)
+            size = zf.getinfo(path).file_size
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+        return 0
+    found = _DIMENSION.search(head)
+    if found is None:
+        return _SHEET_END if size <= _SMALL_SHEET else 0
+    last = found.group(3) or found.group(2)
+    return int(last) if last else 0
+
+
+def _with_rows_past_the_end(
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    errors: dict[tuple[int, int], str],
+    wanted: frozenset[int],
+    number_like: pl.Series,
+) -> tuple[pl.DataFrame, dict[int, str], pl.Series]:
+    """``df`` and ``columns`` grown to hold the cells of the ``wanted`` columns the scan
+    found and calamine has no place for (see :func:`_last_row_declared`): rows past the
+    frame's end (empty rows between count, so row *i* stays Excel row *i + 1*) and a
+    column where calamine read no value at all. The user sees these rows in Excel.
+    ``number_like`` (:func:`_number_like`) grown with them (none is: a formula's text)."""
+    found = [(row, col) for row, col in errors if col in wanted]
+    end = max((row for row, _ in found), default=0)
+    missing = sorted({col for _, col in found} - columns.keys())
+    if end <= df.height and not missing:
+        return df, columns, number_like
+    columns = dict(columns)
+    for position in missing:
+        columns[position] = f"__p2pfile_{position}__"
+    df = df.with_columns(pl.lit(None, dtype=pl.String).alias(columns[p]) for p in missing)
+    if end > df.height:
+        number_like = number_like.extend(pl.repeat(False, end - df.height, eager=True))
+        df = df.vstack(df.clear(end - df.height))
+    return df, columns, number_like
 
 
 def _with_error_values(
@@ -311,8 +502,14 @@ def _with_error_values(
             continue
         texts = [text for row, text in found if row < df.height]
         column = df.get_column(name)
-        # Only cells calamine left empty: never overwrite a value it read.
-        values = column.gather(rows).fill_null(pl.Series(texts, dtype=pl.String))
+        # Only cells calamine left empty (null, or "" for a ``t="str"`` formula saved
+        # with ``<v/>``): never overwrite a value it read.
+        old = column.gather(rows)
+        values = pl.select(
+            pl.when(old.is_null() | (old == ""))
+            .then(pl.Series(texts, dtype=pl.String))
+            .otherwise(old)
+        ).to_series()
         patched.append(column.scatter(rows, values))
     return df.with_columns(patched) if patched else df
 
@@ -413,34 +610,46 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
     return done
 
 
-#: The ends of a formula cell saved without a value: nothing between the formula and
-#: the cell's end (``<f>A2</f></c>``; ``<f t="shared" si="0"/></c>``). With a value,
-#: ``<v>`` comes between. Rare ends, so a plain byte search finds them.
-_UNCALCULATED_ENDS: Final = (b"</f></c>", b"/></c>")
-_FORMULA_TEXT = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+#: A formula cell saved without a value: nothing but whitespace between the formula and
+#: the cell's end (``<f>A2</f></c>``; ``<f t="shared" si="0"/></c>``), or an empty
+#: ``<v/>`` / ``<v />`` (openpyxl). With any namespace prefix (``<x:f>…</x:f></x:c>``:
+#: the .NET OpenXML SDK) and any indentation (template generators). ``<v></v>`` is
+#: *not* one: Excel itself writes it for a formula whose result is "" (``=IF(A2="","",
+#: A2)`` dragged down), a calculated empty value, so that cell stays empty (blank).
+_UNCALCULATED = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>\s*)?</(?:\w+:)?c>"
+)
+#: Formulas are rare and the scan runs over every chunk of a large sheet: the regex
+#: only runs on a chunk holding a formula's start tag (any prefix) and one of the
+#: ways an uncached one ends (a formula or ``<v/>`` then ``</c>``, or whitespace).
+#: A compact sheet of calculated formulas (``</f><v>``) has none: ~1 ms a MB, not 8.
+_FORMULA_MARKS: Final = (b"<f>", b"<f ", b":f>", b":f ")
+_UNCALCULATED_MARKS: Final = (b"f></", b"/></", b">\n", b">\r", b"> ", b">\t")
+_CELL_STARTS: Final = (b"<c ", b":c ")
 
 
 def _uncalculated_in(buf: bytes, found: dict[tuple[int, int], str]) -> None:
-    """Add the formula cells of ``buf`` that were saved without a value (openpyxl and many
-    CRM exporters write formulas and never calculate them) to ``found``, as ``=`` and the
-    formula: calamine reads them empty, so a row of them would pass as blank (F206)
-    and its data be removed by the fix. An error cell already found keeps its text.
+    """Add the formula cells of ``buf`` that were saved without a value (openpyxl, .NET
+    and many CRM exporters write formulas and never calculate them) to ``found``, as
+    ``=`` and the formula: calamine reads them empty, so a row of them would pass as
+    blank (F206) and its data be removed by the fix. An error cell already found keeps
+    its text.
 
     A cell cut by the chunk's end is read whole from the next chunk, as error cells
     are: the buffer keeps the last few KB (``_OVERLAP``), longer than a cell.
     """
-    for mark in _UNCALCULATED_ENDS:
-        at = buf.find(mark)
-        while at != -1:
-            start = buf.rfind(b"<c ", 0, at)
-            formula = _FORMULA_TEXT.search(buf, start, at + len(mark)) if start != -1 else None
-            ref = _CELL_REF.search(buf, start, formula.start()) if formula is not None else None
-            if formula is not None and ref is not None:
-                column = _column_number(ref.group(1).decode("ascii")) - 1
-                text = formula.group(1)
-                shown = html.unescape(text.decode("utf-8", "replace")).strip() if text else ""
-                found.setdefault((int(ref.group(2)), column), "=" + (shown or "…"))
-            at = buf.find(mark, at + len(mark))
+    if not any(mark in buf for mark in _FORMULA_MARKS) or not any(
+        mark in buf for mark in _UNCALCULATED_MARKS
+    ):
+        return
+    for formula in _UNCALCULATED.finditer(buf):
+        start = max(buf.rfind(mark, 0, formula.start()) for mark in _CELL_STARTS)
+        ref = _CELL_REF.search(buf, start, formula.start()) if start != -1 else None
+        if ref is not None:
+            column = _column_number(ref.group(1).decode("ascii")) - 1
+            text = formula.group(1)
+            shown = html.unescape(text.decode("utf-8", "replace")).strip() if text else ""
+            found.setdefault((int(ref.group(2)), column), "=" + (shown or "…"))
 
 
 def _column_number(letters: str) -> int:
@@ -509,35 +718,50 @@ def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
     return sheets
 
 
+#: A cell that could be a recipient: 9 digits or more (of any script: polars' ``\d``
+#: is Unicode's) once spaces and separators are removed. A lookup sheet of cities or
+#: branches (dropdown lists) has none, and loses no recipient.
+_SEPARATORS: Final = r"[\s\-\u2010-\u2015().+/_,]"
+_RECIPIENT_LIKE: Final = r"\d{9}"
+
+
 def _other_sheets(
     reader: fastexcel.ExcelReader,
     sheets: list[tuple[int, str]],
     sink: IssueSink,
     *,
     first_hidden: bool,
+    src: Source,
 ) -> None:
-    """F107 for every worksheet after the first that holds a non-blank cell.
+    """F107 for every worksheet after the first that holds a cell that could be a
+    recipient, or that calamine cannot load (it is not known to be empty).
 
     ``first_hidden``: the first sheet is hidden in Excel, where its owner may never
     have seen it (the provider reads it all the same)."""
     names = [name for _, name in sheets]
     with_data = []
+    patched: list[fastexcel.ExcelReader | None] = []  # built on the first failure only
     for index, name in sheets[1:]:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                other = reader.load_sheet(index, header_row=None, dtypes="string").to_polars()
-        except Exception:  # e.g. a chart sheet: no cells to lose
+        sheet = _other_sheet(reader, index, src, patched)
+        if sheet is None:
+            with_data.append(f"{name!r} (which this reader cannot read: it may hold rows)")
             continue
+        other = sheet.to_polars()
         if (
             other.width
             and other.select(
-                pl.any_horizontal(pl.all().str.contains(NONSPACE_PATTERN).fill_null(False)).any()
+                pl.any_horizontal(
+                    pl.all()
+                    .str.replace_all(_SEPARATORS, "")
+                    .str.contains(_RECIPIENT_LIKE)
+                    .fill_null(False)
+                ).any()
             ).item()
         ):
-            with_data.append(name)
+            hidden = sheet.visible != "visible"
+            with_data.append(f"{name!r}" + (" (hidden in Excel)" if hidden else ""))
     if with_data:
-        listed = ", ".join(repr(n) for n in with_data)
+        listed = ", ".join(with_data)
         sink(
             "F107",
             1,
@@ -548,7 +772,40 @@ def _other_sheets(
         )
 
 
-def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl.Series | None]:
+def _other_sheet(
+    reader: fastexcel.ExcelReader,
+    index: int,
+    src: Source,
+    patched: list[fastexcel.ExcelReader | None],
+) -> fastexcel.ExcelSheet | None:
+    """The sheet at ``index`` loaded as text; from a copy calamine can read
+    (:func:`_readable_copy`, made once into ``patched``) when it fails on an error
+    value; None when it cannot be loaded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return reader.load_sheet(index, header_row=None, dtypes="string")
+    except Exception as exc:  # fastexcel/calamine errors have no narrower common base
+        if _unsupported_error(exc) is None:
+            return None
+    if not patched:
+        copy = _readable_copy(src)
+        patched.append(fastexcel.read_excel(copy) if copy is not None else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return (
+                patched[0].load_sheet(index, header_row=None, dtypes="string")
+                if patched[0] is not None
+                else None
+            )
+    except Exception:  # still unreadable: reported, never taken as empty
+        return None
+
+
+def _types_loader(
+    book: str | bytes, sheet: int, position: int = 0
+) -> Callable[[], pl.Series | None]:
     """A loader of the recipient column (0-based ``position``: A unless chosen by name)
     as ``boolean``: numbers and booleans load, text loads as null. F109's answer when
     the scan cannot tell (see the module docstring). None if it fails."""
@@ -557,9 +814,7 @@ def _types_loader(src: Source, sheet: int, position: int = 0) -> Callable[[], pl
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                reader = fastexcel.read_excel(
-                    src.data if src.data is not None else str(src.fs_path)
-                )
+                reader = fastexcel.read_excel(book)
                 loaded = reader.load_sheet(
                     sheet,
                     header_row=None,

@@ -221,19 +221,25 @@ def test_a_sheet_xml_the_scan_cannot_read_falls_back_to_the_types_load(
 
 def test_other_sheets_with_data_are_f107(tmp_path: Path) -> None:
     def other(ws: Worksheet) -> None:
-        ws.write_string(9, 3, "forgotten rows")
+        ws.write_string(9, 3, "۰۹۱۲ ۱۲۳-۴۵۶۷")  # forgotten rows: a recipient, Persian digits
 
     def empty(ws: Worksheet) -> None:
         ws.set_column(0, 3, 20)
+
+    def lists(ws: Worksheet) -> None:
+        ws.write_column(0, 0, ["Tehran", "Shiraz", "Branch 12"])  # dropdown lists
 
     def fill(ws: Worksheet) -> None:
         header(ws)
         ws.write_row(1, 0, ["09121234567", "a"])
 
-    r = read_file(workbook(tmp_path, ("Upload", fill), ("Notes", other), ("Blank", empty)))
+    r = read_file(
+        workbook(tmp_path, ("Upload", fill), ("Notes", other), ("Blank", empty), ("Lists", lists))
+    )
     f107 = issue(r, "F107")
     assert "'Notes'" in f107.message
     assert "'Blank'" not in f107.message
+    assert "'Lists'" not in f107.message
     assert "'Upload'" in f107.message
     assert "hidden" not in f107.message
 
@@ -544,3 +550,267 @@ def test_one_cell_on_the_last_excel_row_is_one_f206_not_a_million(tmp_path: Path
         ("F206", 3, "rows 3-1,048,576 (1,048,574 rows) are empty")
     ]
     assert r.frame.height == 1
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def raw_book(
+    tmp_path: Path, *sheets: str, states: dict[int, str] | None = None, name: str = "raw.xlsx"
+) -> Path:
+    """A workbook zipped by hand from each worksheet's whole XML, as producers other
+    than Excel write it (a namespace prefix, indentation, formulas without values)."""
+    states = states or {}
+    entries = "".join(
+        f'<sheet name="S{i + 1}" sheetId="{i + 1}"'
+        + (f' state="{states[i]}"' if i in states else "")
+        + f' r:id="rId{i + 1}"/>'
+        for i in range(len(sheets))
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="{_RELS}/worksheet" '
+        f'Target="worksheets/sheet{i + 1}.xml"/>'
+        for i in range(len(sheets))
+    )
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(len(sheets))
+    )
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f"{overrides}</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>{entries}</sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f"{rels}</Relationships>",
+        )
+        for i, xml in enumerate(sheets):
+            zf.writestr(f"xl/worksheets/sheet{i + 1}.xml", xml)
+    return path
+
+
+def text_cell(ref: str, text: str, prefix: str = "") -> str:
+    p = prefix
+    return f'<{p}c r="{ref}" t="inlineStr"><{p}is><{p}t>{text}</{p}t></{p}is></{p}c>'
+
+
+def sheet_xml(rows: str, head: str = "", prefix: str = "") -> str:
+    ns = f"xmlns:{prefix[:-1]}" if prefix else "xmlns"
+    return (
+        f'<{prefix}worksheet {ns}="{_MAIN}">{head}<{prefix}sheetData>{rows}'
+        f"</{prefix}sheetData></{prefix}worksheet>"
+    )
+
+
+def header_row(prefix: str = "") -> str:
+    return (
+        f'<{prefix}row r="1">{text_cell("A1", "recipient", prefix)}'
+        f"{text_cell('B1', 'message', prefix)}</{prefix}row>"
+    )
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize(
+    ("prefix", "gap", "value"),
+    [
+        ("x:", "", ""),  # the .NET OpenXML SDK
+        ("", "\n        ", ""),  # indented by a template generator
+        ("", "", "<v/>"),
+        ("", "\n  ", "<v />\n  "),  # openpyxl, then indented
+    ],
+)
+def test_uncached_formulas_from_other_producers_are_not_blank_rows(
+    tmp_path: Path, prefix: str, gap: str, value: str
+) -> None:
+    """A formula row saved without a value read as a blank row (F206), whose safe fix
+    deleted it: its formulas are read (P208/M402) and nothing is lost."""
+    p = prefix
+
+    def formula(ref: str, text: str, kind: str = ' t="str"') -> str:
+        return f'<{p}c r="{ref}"{kind}><{p}f>{text}</{p}f>{gap}{value}</{p}c>'
+
+    rows = (
+        header_row(p)
+        + f'<{p}row r="2">{text_cell("A2", "09121234567", p)}{text_cell("B2", "hi", p)}</{p}row>'
+        + f'<{p}row r="3">{formula("A3", "&quot;0912123456&quot;&amp;&quot;8&quot;")}'
+        + f"{formula('B3', 'CONCATENATE(&quot;Hi&quot;,&quot;Ali&quot;)', '')}</{p}row>"
+        + f'<{p}row r="4">{text_cell("A4", "09121234569", p)}{text_cell("B4", "bye", p)}</{p}row>'
+    )
+    path = raw_book(tmp_path, sheet_xml(rows, prefix=p))
+    r = read_file(path)
+    assert "F206" not in [i.code for i in r.issues]
+    assert r.frame.rows()[1][2:] == ('="0912123456"&"8"', '=CONCATENATE("Hi","Ali")')
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (3, 2, 1)
+
+
+def test_a_formula_calculated_to_empty_text_stays_empty(tmp_path: Path) -> None:
+    # Excel writes <v></v> for =IF(A2="","",A2): a value, empty; not a formula to flag.
+    rows = (
+        header_row()
+        + '<row r="2"><c r="A2" t="str"><f>IF(C2="","",C2)</f><v></v></c>'
+        + '<c r="B2" t="str"><f>IF(C2="","",C2)</f><v></v></c></row>'
+        + f'<row r="3">{text_cell("A3", "09121234569")}{text_cell("B3", "bye")}</row>'
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    assert [(i.code, i.line) for i in r.issues] == [("F206", 2)]
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize("dimension", ['<dimension ref="A1:B5" />', ""])
+def test_formula_rows_saved_without_a_value_after_the_last_value_are_read(
+    tmp_path: Path, dimension: str
+) -> None:
+    """openpyxl appends rows of formulas and saves them with <v />: calamine's sheet ends
+    before them, so they vanished ("All checks passed", fix wrote the file without them).
+    They are rows the user sees, an empty row between them too (F206, at its Excel row)."""
+
+    def formula(ref: str, text: str) -> str:
+        return f"<c r={ref!r}><f>{text}</f><v /></c>"
+
+    rows = (
+        header_row()
+        + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+        + f'<row r="3">{formula("A3", "&quot;09121234502&quot;")}'
+        + f"{formula('B3', 'CONCATENATE(&quot;Hi&quot;,&quot;Ali&quot;)')}</row>"
+        + f'<row r="5">{formula("A5", "A3")}{formula("B5", "B3")}</row>'
+    )
+    path = raw_book(tmp_path, sheet_xml(rows, head=dimension))
+    r = read_file(path)
+    assert [(line, *cells) for line, _, *cells in r.frame.rows()] == [
+        (2, "09121234567", "hi"),
+        (3, '="09121234502"', '=CONCATENATE("Hi","Ali")'),
+        (5, "=A3", "=B3"),
+    ]
+    assert ("F206", 4) in [(i.code, i.line) for i in r.issues]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (3, 1, 2)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+def test_a_sheet_of_formulas_saved_without_values_is_not_f106(tmp_path: Path) -> None:
+    """Every data row a formula without a value, and no value at all in column A: the
+    rows are read (they were "F106 no data rows"), column A with them."""
+    rows = (
+        f'<row r="1"><c r="A1"><f>"recipient"</f><v /></c>{text_cell("B1", "message")}</row>'
+        + '<row r="2"><c r="A2"><f>"09121234502"</f><v /></c>'
+        + '<c r="B2"><f>"Hello"</f><v /></c></row>'
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows, head='<dimension ref="A1:B2"/>')))
+    assert "F106" not in [i.code for i in r.issues]
+    assert [row[2:] for row in r.frame.rows()] == [('="09121234502"', '="Hello"')]
+
+
+def test_f107_names_a_hidden_sheet_of_recipients_and_not_a_hidden_lookup_sheet(
+    tmp_path: Path,
+) -> None:
+    """A hidden sheet of dropdown lists loses no recipient: no F107 (it was an error)."""
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "a"])
+
+    def hidden(cells: list[str]) -> Fill:
+        def fill_hidden(ws: Worksheet) -> None:
+            ws.write_column(0, 0, cells)
+            ws.hide()
+
+        return fill_hidden
+
+    lookup = workbook(tmp_path, ("Upload", fill), ("lists", hidden(["Tehran", "Karaj"])))
+    assert [i.code for i in read_file(lookup).issues] == []
+    kept = workbook(tmp_path, ("Upload", fill), ("old", hidden(["9121234568"])), name="kept.xlsx")
+    assert "('old' (hidden in Excel))" in issue(read_file(kept), "F107").message
+
+
+_SPILL_ROW = '<row r="3">{a3}<c r="B3" t="e"><f>SORT(C1:C9)</f><v>{error}</v></c></row>'
+
+
+def _error_book(tmp_path: Path, error: str, a3: str = "", name: str = "e.xlsx") -> Path:
+    rows = (
+        header_row()
+        + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+        + _SPILL_ROW.format(a3=a3 or text_cell("A3", "09121234568"), error=error)
+    )
+    return raw_book(tmp_path, sheet_xml(rows), name=name)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize(
+    "error",
+    [
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+        "#GETTING_DATA",
+    ],
+)
+def test_excel_365_error_values_are_read_not_f102(tmp_path: Path, error: str) -> None:
+    """calamine fails the whole workbook on Excel 365's error values: it was F102
+    "damaged", for everyone. The cell reads as the error Excel shows (M402, P201)."""
+    path = _error_book(tmp_path, error, a3=f'<c r="A3" t="e"><f>X1</f><v>{error}</v></c>')
+    r = read_file(path)
+    assert "F102" not in [i.code for i in r.issues]
+    assert [row[2:] for row in r.frame.rows()] == [("09121234567", "hi"), (error, error)]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (2, 1, 1)
+    rejected = (tmp_path / "r.csv").read_text("utf-8")
+    assert "M402" in rejected
+    assert "P201" in rejected
+
+
+def test_a_later_sheet_that_cannot_be_loaded_is_f107_not_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later sheet calamine failed on was taken as empty: its recipients were lost
+    with no word. One with a #SPILL! is read; one still unreadable is named."""
+    first = sheet_xml(
+        header_row() + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+    )
+    second = sheet_xml(
+        header_row() + _SPILL_ROW.format(a3=text_cell("A3", "09121234568"), error="#SPILL!")
+    )
+    path = raw_book(tmp_path, first, second)
+    f107 = issue(read_file(path), "F107")
+    assert "('S2')" in f107.message
+    # A sheet still unreadable once its error values are replaced: not known to be empty.
+    monkeypatch.setattr(_read_xlsx, "_readable_copy", lambda src: None)
+    f107 = issue(read_file(path), "F107")
+    assert "'S2' (which this reader cannot read: it may hold rows)" in f107.message
+
+
+def test_an_error_value_that_cannot_be_read_is_named_in_f102(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read_xlsx, "_readable_copy", lambda src: None)
+    f102 = issue(read_file(_error_book(tmp_path, "#CALC!")), "F102")
+    assert "Excel error value #CALC! in cell B3 this reader cannot read: replace it" in (
+        f102.message
+    )
+    assert "damaged" not in f102.message

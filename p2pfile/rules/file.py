@@ -92,6 +92,13 @@ file_rule(
     "error",
     """An XLSX workbook has data on a second or later sheet.
 
+    Data is a cell that could be a recipient: 9 digits or more (Persian,
+    Arabic or ASCII) once spaces and separators are removed. A sheet of
+    other text only (a hidden lookup sheet of dropdown lists: cities,
+    branches) is not reported. A sheet the reader cannot load is reported
+    too, as it may hold rows. The message says which sheets are hidden in
+    Excel.
+
     Why: the provider reads one sheet; every row on the others would be
     silently lost. Fix: move all rows to the first sheet, or split the
     workbook into one file per sheet.

@@ -692,7 +692,9 @@ def spreadsheet_artifact(options: Options) -> Finding:
 
     Also ``None``, ``NULL``, SQL dumps' ``\\N``, R's ``NA``, every Excel error value:
     ``#NAME?``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NUM!``, ``#NULL!``,
-    ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``, and LibreOffice's ``Err:`` and
+    Excel 365's ``#SPILL!``, ``#CALC!``, ``#FIELD!``, ``#BLOCKED!``,
+    ``#CONNECT!``, ``#BUSY!``, ``#UNKNOWN!``, ``#PYTHON!``,
+    ``#GETTING_DATA``, and LibreOffice's ``Err:`` and
     three digits (``Err:502``, ``Err:520``). In an XLSX, an error cell
     (``t="e"``) counts too, though the reader library returns it empty. A
     formula is its text, not its value: a workbook saved by a program that
