@@ -156,7 +156,7 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
                     # Error cells are named in columns A and B, and in those chosen by name.
                     wanted = frozenset((0, 1, *(candidate.columns if candidate else ())))
                     number_like = _number_like(df, columns, 0)
-                    scan.last_row = _last_row_to_scan(df, columns, wanted, number_like, scan)
+                    scan.last_row = _last_row_to_scan(df, scan)
                 finally:
                     if scan.last_row is None:  # the load failed: the scan must not go on
                         scan.last_row = 0
@@ -185,6 +185,7 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
     _other_sheets(reader, sheets, sink, first_hidden=first_hidden, src=src)
+    _hidden_data_rows(shape, cells.hidden, below[0] if below[0] is not None else first, sink)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
@@ -287,6 +288,34 @@ def _error_cell(src: Source, value: str) -> str:
     return ""
 
 
+def _hidden_data_rows(
+    shape: pl.DataFrame, hidden: frozenset[int], header_index: int | None, sink: IssueSink
+) -> None:
+    """F110 for the non-blank rows below the header (at ``header_index`` of ``shape``;
+    None: no non-blank row) that are hidden in Excel: a filter shows the owner some
+    rows, the provider sends them all."""
+    if not hidden or header_index is None:
+        return
+    lines = (
+        shape.slice(header_index + 1)
+        .filter(~pl.col("blank") & pl.col("line").is_in(sorted(hidden)))
+        .get_column("line")
+        .to_list()
+    )
+    if not lines:
+        return
+    shown = ", ".join(str(line) for line in lines[:5])
+    more = f" and {len(lines) - 5:,} more" if len(lines) > 5 else ""
+    rows = "row" if len(lines) == 1 else "rows"
+    sink(
+        "F110",
+        lines[0],
+        f"{len(lines):,} {rows} {'is' if len(lines) == 1 else 'are'} hidden in Excel "
+        f"({rows} {shown}{more}), by a filter or by hand; the provider sends hidden rows "
+        "too: delete the rows not to send, or copy the visible cells to a new sheet",
+    )
+
+
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
     """The column at 0-based ``position`` (nulls where the sheet has none)."""
     if position in columns:
@@ -366,6 +395,8 @@ class _SheetCells(NamedTuple):
     #: The Excel rows (Int64, unique) whose column-A cell is stored as a number; None
     #: when the XML is written in a way the scan does not read (the types load answers).
     numbers: pl.Series | None
+    #: The Excel rows hidden in Excel (``<row hidden="1">``: an AutoFilter, or by hand).
+    hidden: frozenset[int] = frozenset()
 
 
 class _CellScan:
@@ -390,30 +421,18 @@ def _number_like(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl
     return df.get_column(columns[position]).str.contains(_RENDERED_NUMBER).fill_null(False)
 
 
-def _last_row_to_scan(
-    df: pl.DataFrame,
-    columns: dict[int, str],
-    wanted: frozenset[int],
-    number_like_a: pl.Series,
-    scan: _CellScan,
-) -> int:
-    """The Excel row of the last cell the scan must see (0 when none): an empty cell of
-    the ``wanted`` columns (0-based: recipient and message; an error cell, maybe), a
-    column-A cell that reads as a number (``number_like_a``), or the sheet's last row
-    when it has rows past the frame's end (:func:`_last_row_declared`)."""
+def _last_row_to_scan(df: pl.DataFrame, scan: _CellScan) -> int:
+    """The Excel row of the last row the scan must see (0 when none): every row of the
+    frame, since any may be hidden in Excel (F110) and then no cell tells; and the
+    sheet's last row when it has rows past the frame's end (:func:`_last_row_declared`).
+
+    (Until 2026-11 the scan stopped after the last empty or number-like cell, and was
+    skipped without one. Reading every row costs a large workbook no wall time, as the
+    scan runs beside the text load there: check of 1M rows, same figures A/B.)"""
     # Rows past the frame's end hold no value calamine reads, but may hold formulas
     # saved without one: the scan reads to the sheet's end then.
     past_end = _last_row_declared(scan.src, scan.sheet_name)
-    # An empty string too: calamine reads a ``t="str"`` formula saved with ``<v/>`` so.
-    cells = [
-        df.get_column(columns[p]).is_null() | (df.get_column(columns[p]) == "")
-        for p in sorted(wanted)
-        if p in columns
-    ]
-    cells.append(number_like_a)
-    # The frame's row i is Excel row i + 1.
-    last = max((int(w.arg_true()[-1]) + 1 for w in cells if w.any()), default=0)
-    return max(last, past_end if past_end > df.height else 0)
+    return max(df.height, past_end)
 
 
 #: The start of a sheet's XML read for its ``<dimension>``, which comes before the cells.
@@ -546,6 +565,7 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
     # The row numbers' digits, as bytes: findall hands them over without a Python
     # object per match (about 0.1 s at 200k number cells).
     numbers: list[bytes] | None = []
+    hidden: set[int] = set()
     layout_known = False
     buf = b""
     seen_row = 0  # the last row started in what was read
@@ -566,6 +586,7 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
                     numbers = None
         keep = _errors_in(buf, found)
         _uncalculated_in(buf, found)
+        _hidden_rows_in(buf, hidden)
         # Every tag before the last "<" is whole.
         whole = buf.rfind(b"<")
         if numbers is not None and whole > 0:
@@ -575,11 +596,34 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
             seen_row = int(starts[-1].group(1))
         buf = buf[min(keep, max(whole, 0)) :]
     if numbers is None:
-        return _SheetCells(found, None)
+        return _SheetCells(found, None, frozenset(hidden))
     # A cell start read twice (kept over a chunk's end) is one row.
     return _SheetCells(
-        found, pl.Series(numbers, dtype=pl.Binary).cast(pl.String).cast(pl.Int64).unique()
+        found,
+        pl.Series(numbers, dtype=pl.Binary).cast(pl.String).cast(pl.Int64).unique(),
+        frozenset(hidden),
     )
+
+
+#: A row start tag that hides the row: Excel writes ``hidden="1"``, LibreOffice
+#: ``hidden="true"``. Rare (a filter or rows hidden by hand): found by a byte search
+#: for the attribute, then this is matched at the tag's start.
+_HIDDEN_ROW = re.compile(
+    rb"""<(?:\w+:)?row\b(?=[^>]*\bhidden=["'](?:1|true)["'])[^>]*?\br=["']([0-9]+)["']"""
+)
+
+
+def _hidden_rows_in(buf: bytes, hidden: set[int]) -> None:
+    """Add the rows of ``buf``'s whole row tags that are hidden to ``hidden``. A tag cut
+    by the chunk's end is read whole from the next chunk (the buffer keeps the last few
+    KB); one read twice is one row."""
+    at = buf.find(b"hidden=")
+    while at != -1:
+        start = buf.rfind(b"<", 0, at)
+        found = _HIDDEN_ROW.match(buf, start) if start != -1 else None
+        if found is not None:
+            hidden.add(int(found.group(1)))
+        at = buf.find(b"hidden=", at + 7)
 
 
 def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:

@@ -15,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 from p2pfile import _read_xlsx
 from p2pfile.fix import fix
 from p2pfile.reader import FileIssue, ReadResult, read_bytes, read_file
+from p2pfile.rules import get_rule
 
 Fill = Callable[[Worksheet], None]
 
@@ -814,3 +815,48 @@ def test_an_error_value_that_cannot_be_read_is_named_in_f102(
         f102.message
     )
     assert "damaged" not in f102.message
+
+
+# --------------------------------------------------------------------------- F110 hidden rows
+
+
+@pytest.mark.usefixtures("xlsx_scan")
+def test_rows_hidden_by_a_filter_are_f110(tmp_path: Path) -> None:
+    """Red team 6: filter a list in Excel to one segment, save, upload: the provider
+    sends every row, hidden or not. The rows were read with no word of it."""
+
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        for r in range(1, 11):
+            ws.write_row(r, 0, [f"0912123{r:04d}", "Tehran" if r % 2 else "Shiraz"])
+        ws.autofilter(0, 0, 10, 1)
+        ws.filter_column(1, "x == Tehran")
+        for r in range(2, 11, 2):  # Excel hides the rows the filter leaves out
+            ws.set_row(r, None, None, {"hidden": True})
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    f110 = issue(r, "F110")
+    assert f110.line == 3
+    assert f110.message.startswith("5 rows are hidden in Excel (rows 3, 5, 7, 9, 11), by a")
+    assert r.frame.height == 10  # read all the same: they are in the upload
+    assert get_rule("F110") is not None
+    assert get_rule("F110").severity == "warning"
+
+
+def test_libreoffice_hidden_rows_and_hidden_blank_rows(tmp_path: Path) -> None:
+    # LibreOffice writes hidden="true"; a hidden blank row or header sends nothing.
+    rows = (
+        '<row r="1" hidden="true">'
+        + text_cell("A1", "recipient")
+        + text_cell("B1", "message")
+        + "</row>"
+        + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+        + '<row r="3" hidden="true"/>'
+        + f'<row r="4" hidden="true" ht="0">{text_cell("A4", "09121234568")}'
+        + f"{text_cell('B4', 'yo')}</row>"
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    f110 = issue(r, "F110")
+    assert (f110.line, f110.message[:44]) == (4, "1 row is hidden in Excel (row 4), by a filte")
+    plain = rows.replace(' hidden="true"', "")
+    assert "F110" not in [i.code for i in read_file(raw_book(tmp_path, sheet_xml(plain))).issues]

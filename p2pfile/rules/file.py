@@ -127,6 +127,23 @@ file_rule(
     """,
 )
 file_rule(
+    "F110",
+    "hidden-rows",
+    "warning",
+    """XLSX rows with data that are hidden in Excel: filtered out by an
+    AutoFilter, or hidden by hand.
+
+    Why: filtering a customer list to one city or segment and saving it is a
+    common way to prepare a send, but a filter only hides rows: the provider
+    reads the sheet and sends every row, hidden or not. The finding names the
+    first hidden rows.
+    Example: an AutoFilter on column C shows the 40 Tehran customers of 300;
+    all 300 would get the message.
+    Fix: delete the rows not to send (or copy the visible cells to a new
+    sheet); if every row is meant to go, unhide them, or ignore F110.
+    """,
+)
+file_rule(
     "F201",
     "missing-header",
     "error",
