@@ -822,13 +822,16 @@ def sniff_delimiter(text: str) -> str:
     first = _first_delimiter(text, m.start(), _FLOAT_FRACTION)
     if first is None:
         return ","
-    sep, at = first
+    sep = first[0]
     # A header typed by hand with ';' over data written with ',': when the next content
     # line is a record whose recipient (a phone number, which holds no delimiter) ends at
     # another delimiter, the data's is read, and the header is judged as written (F202
     # says so). A junk first cell (';' as a recipient) proves nothing.
-    line_end = text.find("\n", at, HEAD)
-    following = _CONTENT_LINE.search(text, line_end + 1, HEAD) if line_end != -1 else None
+    # The header record ends at its first line break outside quotes, CR, LF or CRLF as
+    # the reader splits records: in a CR-only file the first LF is inside a quoted
+    # message, and a check from there would read message text as the next record.
+    header_end = _record_end(text, m.start())
+    following = _CONTENT_LINE.search(text, header_end, HEAD) if header_end is not None else None
     if following is not None:
         second = _first_delimiter(text, following.start(), _ANY_FRACTION if sep in ";\t" else None)
         if (
@@ -838,6 +841,19 @@ def sniff_delimiter(text: str) -> str:
         ):
             return second[0]
     return sep
+
+
+def _record_end(text: str, start: int) -> int | None:
+    """Where the record starting at ``start`` ends, past its line break (CR, LF or
+    CRLF outside quotes), or None when it runs past :data:`HEAD` or the text."""
+    in_quote = False
+    for at in range(start, min(len(text), HEAD)):
+        ch = text[at]
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in "\r\n":
+            return at + 2 if text.startswith("\r\n", at) else at + 1
+    return None
 
 
 def _first_delimiter(

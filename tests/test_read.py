@@ -148,6 +148,21 @@ def test_cr_only_line_breaks_still_read(both_paths: str) -> None:
     assert rows(r) == [(2, 1, "0912", "x\ry"), (4, 2, "0913", "b")]
 
 
+@pytest.mark.parametrize("after", ["\u060c \u0633\u0627\u0639\u062a \u06f9", "; 9am-5pm", "\t9am"])
+def test_cr_only_file_keeps_its_delimiter_past_a_phone_in_a_quoted_message(
+    both_paths: str, after: str
+) -> None:
+    # Excel's "CSV (Macintosh)": records end with CR, and a line break typed in a cell is
+    # LF. A phone number opening the message's second line, then a delimiter candidate,
+    # once made the sniffer read the file as delimited by that candidate: every row lost.
+    message = f"call us\n021 8877 6655{after}"
+    body = f'recipient,message\r09121234567,"{message}"\r09351234568,hi\r'
+    r = read_bytes(body.encode())
+    assert r.delimiter == ","
+    assert codes(r) == ["F105"]
+    assert rows(r) == [(2, 1, "09121234567", message), (4, 2, "09351234568", "hi")]
+
+
 # --- structure ----------------------------------------------------------------
 
 
