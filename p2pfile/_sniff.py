@@ -815,7 +815,7 @@ def sniff_delimiter(text: str) -> str:
     """
     hint = sep_hint(text)
     if hint is not None:
-        return hint
+        return _trust_hint(text, hint)
     m = _CONTENT_LINE.search(text, 0, HEAD)
     if m is None:  # blank lines only: nothing to go by
         return ","
@@ -841,6 +841,40 @@ def sniff_delimiter(text: str) -> str:
         ):
             return second[0]
     return sep
+
+
+#: How many records after a ``sep=`` line are checked against it.
+_HINT_RECORDS: Final = 5
+
+
+def _trust_hint(text: str, hint: str) -> str:
+    """The delimiter a ``sep=`` line names, unless the records after it say otherwise.
+
+    Some exporters write ``sep=;`` whatever delimiter follows. When the header and
+    each of the first records end their first field (the recipient, which holds no
+    delimiter) at another delimiter, the same one in each, that one is read: trusting
+    the hint would reject every row.
+    """
+    after = _record_end(text, 0)
+    if after is None:
+        return hint
+    rest = text[after:]
+    data = sniff_delimiter(rest)
+    if data == hint or sep_hint(rest) is not None:
+        return hint
+    fraction = _ANY_FRACTION if hint in ";\t" else None
+    records = 0
+    at: int | None = 0
+    while records < _HINT_RECORDS and at is not None:
+        m = _CONTENT_LINE.search(rest, at, HEAD)
+        if m is None:
+            break
+        at = _record_end(rest, m.start())
+        first = _first_delimiter(rest, m.start(), fraction)
+        if first is None or first[0] != data or (at is not None and first[1] >= at):
+            return hint
+        records += 1
+    return data if records else hint
 
 
 def _record_end(text: str, start: int) -> int | None:

@@ -813,8 +813,36 @@ def test_excel_sep_hint_sets_the_delimiter_and_is_not_the_header(
     hint = issue(r, "F202")
     assert (hint.line, hint.fixable) == (1, True)
     assert "sep=;" in hint.message
-    assert "F206" not in codes(r)
-    assert "F205" not in codes(r)
+
+
+@pytest.mark.parametrize(
+    ("body", "data", "expected"),
+    [
+        # Some exporters write sep=; whatever delimiter follows; a ';' in a message
+        # does not make the hint right.
+        (
+            "sep=;\nrecipient,message\n09121234567,سلام\n09351234568,Hello; world\n",
+            ",",
+            [(3, 1, "09121234567", "سلام"), (4, 2, "09351234568", "Hello; world")],
+        ),
+        (
+            "sep=,\r\nrecipient;message\r\n09121234567;hi, there\r\n",
+            ";",
+            [(3, 1, "09121234567", "hi, there")],
+        ),
+    ],
+)
+def test_sep_hint_contradicted_by_the_data_is_overruled_and_said_once(
+    both_paths: str, body: str, data: str, expected: list[tuple[object, ...]]
+) -> None:
+    r = read_bytes(body.encode())
+    assert r.delimiter == data
+    assert r.header == ("recipient", "message")
+    assert rows(r) == expected
+    hint = issue(r, "F202")
+    assert (hint.line, hint.fixable) == (1, True)
+    assert f"disagrees with the data, which is delimited by '{data}'" in hint.message
+    assert codes(r) == ["F202"] + (["F208"] if data != "," else [])
 
 
 def test_sep_hint_alone_is_an_empty_file(both_paths: str) -> None:
