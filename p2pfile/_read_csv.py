@@ -298,9 +298,7 @@ class _Issue(NamedTuple):
     fixable: bool = False
 
 
-def _report(
-    issues: list[_Issue], sep: str, sink: IssueSink, *, hinted: str | None = None
-) -> None:
+def _report(issues: list[_Issue], sep: str, sink: IssueSink, *, hinted: str | None = None) -> None:
     """Send the findings to ``sink``, file-level ones first.
 
     ``hinted``: the delimiter a ``sep=`` first line names; when the data overruled it
