@@ -175,6 +175,41 @@ def test_short_record_is_f204_with_a_null_message(both_paths: str) -> None:
     assert rows(r) == [(2, 1, "0912", None), (3, 2, "0913", ""), (4, 3, "0914", "ok")]
 
 
+@pytest.mark.parametrize(
+    ("body", "escaped"),
+    [
+        # SSMS "Save Results As CSV" / bcp: the break is written as it is, unquoted.
+        ("recipient,message\r\n09121234567,سلام علی\r\nکد تخفیف: 1234\r\n0935,hi\r\n", False),
+        # MySQL INTO OUTFILE: a backslash escapes the break; tab-delimited, no header.
+        ("09121234567\tسلام\\\nخط دوم\n0935\thi\n", True),
+        # A bare CR from database text inside an unquoted message of an LF file.
+        ("recipient,message\n09121234567,line1\rline2\n0935,hi\n", False),
+    ],
+)
+def test_unquoted_line_break_in_a_message_marks_the_record_it_cuts(
+    both_paths: str, body: str, escaped: bool
+) -> None:
+    r = read_bytes(body.encode())
+    first = rows(r)[0]
+    cut = [i for i in r.issues if i.code == "F207"]
+    # The record holding only the first line of its message is an error of its own,
+    # at its line and row, so that nothing treats it as a complete message.
+    assert [(i.line, i.row, i.fixable) for i in cut] == [(first[0], 1, False)]
+    assert "a line break inside the message is not quoted" in cut[0].message
+    assert ("MySQL's INTO OUTFILE" in cut[0].message) is escaped
+    rest = issue(r, "F204")
+    assert (rest.line, rest.row) == (first[0] + 1, 2)
+    assert f"the rest of line {first[0]}'s message" in rest.message
+
+
+def test_short_record_that_looks_like_a_phone_is_a_row_missing_its_message(
+    both_paths: str,
+) -> None:
+    r = read_bytes("recipient,message\n09121234567,سلام\n09351234568\n0936,hi\n".encode())
+    assert codes(r) == ["F204"]
+    assert issue(r, "F204").message == "record has 1 field, the header has 2"
+
+
 @pytest.mark.parametrize("every", [1, 2, 50])
 def test_short_record_found_among_empty_messages(every: int) -> None:
     """Records with an empty last cell are proven by their bytes when few and by counting
