@@ -56,6 +56,10 @@ Decisions worth knowing:
   the header's columns is F203/F205, as in an XLSX.
 * Excel's delimiter hint, a first line ``sep=;``, sets the delimiter and is
   neither header nor data: one fixable F202 on line 1 names it.
+* A CSV record of one field that is no phone number, on the line after a complete
+  record, is the rest of that record's message (a line break left unquoted by
+  SSMS, bcp or MySQL's ``INTO OUTFILE``): its F204 says so, and the record it
+  continues gets a non-fixable F207, so that the fix rejects half a message.
 * This module never prints, never exits, and turns I/O failures into F101.
 """
 
@@ -765,7 +769,9 @@ def _unquoted_breaks(
     continues: dict[int, int] = {}  # record index -> index of the record it continues
     for i in short:
         this, prev = rows[i], rows[i - 1]
-        if looks_like_phone(this["recipient"] or ""):
+        cell = this["recipient"] or ""
+        # Something to read (not NUL padding or invisible marks) that is not a number.
+        if looks_like_phone(cell) or not any(c.isprintable() and not c.isspace() for c in cell):
             continue
         origin = continues.get(i - 1, i - 1 if prev["nfields"] >= 2 else None)
         if origin is None:

@@ -202,11 +202,18 @@ def test_unquoted_line_break_in_a_message_marks_the_record_it_cuts(
     assert f"the rest of line {first[0]}'s message" in rest.message
 
 
-def test_short_record_that_looks_like_a_phone_is_a_row_missing_its_message(
-    both_paths: str,
+@pytest.mark.parametrize(
+    "short",
+    [
+        "09351234568",  # a row missing its message
+        "\x00\x00\x00",  # NUL padding a tool wrote past the last record: nothing to read
+    ],
+)
+def test_short_record_that_is_no_text_does_not_continue_the_one_before(
+    both_paths: str, short: str
 ) -> None:
-    r = read_bytes("recipient,message\n09121234567,سلام\n09351234568\n0936,hi\n".encode())
-    assert codes(r) == ["F204"]
+    r = read_bytes(f"recipient,message\n09121234567,سلام\n{short}\n0936,hi\n".encode())
+    assert "F207" not in codes(r)
     assert issue(r, "F204").message == "record has 1 field, the header has 2"
 
 
