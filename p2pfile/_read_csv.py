@@ -141,7 +141,8 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
         )
     encoding = codec or "utf-8"
     start = head.decode("utf-8", "replace").removeprefix("\ufeff")
-    sep, hint = sniff_delimiter(start), sep_hint(start) is not None
+    sep, hinted = sniff_delimiter(start), sep_hint(start)
+    hint = hinted is not None
     issues: list[_Issue] = []
     try:
         records = _fast_records(src, sep, issues, hint=hint)
@@ -151,7 +152,7 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
                 records = _Scanner(sep, issues, hint=hint).run(text)
     except (_NotUtf8Error, UnicodeDecodeError):
         return _read_damaged(src, sink)
-    _report(issues, sep, sink, hint=hint)
+    _report(issues, sep, sink, hinted=hinted)
     return CsvRead(records, encoding, sep)
 
 
@@ -279,13 +280,14 @@ def _read_damaged(src: Source, sink: IssueSink) -> CsvRead:
 def _read_text(text: str, encoding: str, sink: IssueSink) -> CsvRead:
     """Parse text that was decoded in memory, through the same two paths."""
     text = text.removeprefix("\ufeff")
-    sep, hint = sniff_delimiter(text), sep_hint(text) is not None
+    sep, hinted = sniff_delimiter(text), sep_hint(text)
+    hint = hinted is not None
     issues: list[_Issue] = []
     records = _fast_records(Source("-", data=text.encode("utf-8")), sep, issues, hint=hint)
     if records is None:
         issues.clear()
         records = _Scanner(sep, issues, hint=hint).run(io.StringIO(text, newline=""))
-    _report(issues, sep, sink, hint=hint)
+    _report(issues, sep, sink, hinted=hinted)
     return CsvRead(records, encoding, sep)
 
 
@@ -296,14 +298,29 @@ class _Issue(NamedTuple):
     fixable: bool = False
 
 
-def _report(issues: list[_Issue], sep: str, sink: IssueSink, *, hint: bool = False) -> None:
-    if hint:
+def _report(issues: list[_Issue], sep: str, sink: IssueSink, *, hinted: str | None = None) -> None:
+    """Send the findings to ``sink``, file-level ones first.
+
+    ``hinted``: the delimiter a ``sep=`` first line names; when the data overruled it
+    (see ``sniff_delimiter``), the one finding on that line says so.
+    """
+    if hinted == sep:
         sink(
             "F202",
             1,
             f"line 1 ({'sep=' + sep!r}) is Excel's delimiter hint, not the header "
             "'recipient,message'; "
             "it was skipped, and the fix removes it",
+            fixable=True,
+        )
+    elif hinted is not None:
+        sink(
+            "F202",
+            1,
+            f"line 1 ({'sep=' + hinted!r}) is Excel's delimiter hint, not the header "
+            f"'recipient,message', and it disagrees with the data, which is delimited by "
+            f"{delimiter_name(sep)}; the file was read with {delimiter_name(sep)}, "
+            "and the fix removes the line",
             fixable=True,
         )
     if sep != ",":

@@ -815,20 +815,23 @@ def sniff_delimiter(text: str) -> str:
     """
     hint = sep_hint(text)
     if hint is not None:
-        return hint
+        return _trust_hint(text, hint)
     m = _CONTENT_LINE.search(text, 0, HEAD)
     if m is None:  # blank lines only: nothing to go by
         return ","
     first = _first_delimiter(text, m.start(), _FLOAT_FRACTION)
     if first is None:
         return ","
-    sep, at = first
+    sep = first[0]
     # A header typed by hand with ';' over data written with ',': when the next content
     # line is a record whose recipient (a phone number, which holds no delimiter) ends at
     # another delimiter, the data's is read, and the header is judged as written (F202
     # says so). A junk first cell (';' as a recipient) proves nothing.
-    line_end = text.find("\n", at, HEAD)
-    following = _CONTENT_LINE.search(text, line_end + 1, HEAD) if line_end != -1 else None
+    # The header record ends at its first line break outside quotes, CR, LF or CRLF as
+    # the reader splits records: in a CR-only file the first LF is inside a quoted
+    # message, and a check from there would read message text as the next record.
+    header_end = _record_end(text, m.start())
+    following = _CONTENT_LINE.search(text, header_end, HEAD) if header_end is not None else None
     if following is not None:
         second = _first_delimiter(text, following.start(), _ANY_FRACTION if sep in ";\t" else None)
         if (
@@ -838,6 +841,53 @@ def sniff_delimiter(text: str) -> str:
         ):
             return second[0]
     return sep
+
+
+#: How many records after a ``sep=`` line are checked against it.
+_HINT_RECORDS: Final = 5
+
+
+def _trust_hint(text: str, hint: str) -> str:
+    """The delimiter a ``sep=`` line names, unless the records after it say otherwise.
+
+    Some exporters write ``sep=;`` whatever delimiter follows. When the header and
+    each of the first records end their first field (the recipient, which holds no
+    delimiter) at another delimiter, the same one in each, that one is read: trusting
+    the hint would reject every row.
+    """
+    after = _record_end(text, 0)
+    if after is None:
+        return hint
+    rest = text[after:]
+    data = sniff_delimiter(rest)
+    if data == hint or sep_hint(rest) is not None:
+        return hint
+    fraction = _ANY_FRACTION if hint in ";\t" else None
+    records = 0
+    at: int | None = 0
+    while records < _HINT_RECORDS and at is not None:
+        m = _CONTENT_LINE.search(rest, at, HEAD)
+        if m is None:
+            break
+        at = _record_end(rest, m.start())
+        first = _first_delimiter(rest, m.start(), fraction)
+        if first is None or first[0] != data or (at is not None and first[1] >= at):
+            return hint
+        records += 1
+    return data if records else hint
+
+
+def _record_end(text: str, start: int) -> int | None:
+    """Where the record starting at ``start`` ends, past its line break (CR, LF or
+    CRLF outside quotes), or None when it runs past :data:`HEAD` or the text."""
+    in_quote = False
+    for at in range(start, min(len(text), HEAD)):
+        ch = text[at]
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in "\r\n":
+            return at + 2 if text.startswith("\r\n", at) else at + 1
+    return None
 
 
 def _first_delimiter(

@@ -56,6 +56,10 @@ Decisions worth knowing:
   the header's columns is F203/F205, as in an XLSX.
 * Excel's delimiter hint, a first line ``sep=;``, sets the delimiter and is
   neither header nor data: one fixable F202 on line 1 names it.
+* A CSV record of one field that is no phone number, on the line after a complete
+  record, is the rest of that record's message (a line break left unquoted by
+  SSMS, bcp or MySQL's ``INTO OUTFILE``): its F204 says so, and the record it
+  continues gets a non-fixable F207, so that the fix rejects half a message.
 * This module never prints, never exits, and turns I/O failures into F101.
 """
 
@@ -718,6 +722,8 @@ def _ragged(
         else f"fields {recipient + 1} and {message + 1} (recipient and message) were"
     )
     letters = f"{column_letter(recipient + 1)} and {column_letter(message + 1)}"
+    field = "message" if rec.columns is None else "last field"
+    cut = {} if xlsx else _unquoted_breaks(data, at, sink, field)
     for line, row, nfields, filled, rest in bad.iter_rows():
         if xlsx:
             text = (
@@ -727,7 +733,13 @@ def _ragged(
             sink("F205", line, text, row=row)
         elif nfields < expected:
             noun = "field" if nfields == 1 else "fields"
-            sink("F204", line, f"record has {nfields} {noun}, {against}", row=row)
+            text = f"record has {nfields} {noun}, {against}"
+            if line in cut:
+                text += (
+                    f"; it looks like the rest of line {cut[line]}'s {field}: a line break "
+                    f"inside a {field} that is not quoted"
+                )
+            sink("F204", line, text, row=row)
         else:
             dropped = ""
             if rest is not None:
@@ -744,6 +756,75 @@ def _ragged(
 
 #: How much of the fields an F205 record loses its message shows.
 _SHOWN_REST = 100
+
+#: A line break, as the CSV reader counts lines.
+_LINE_BREAK: Final = re.compile("\r\n|\r|\n")
+#: A field ending in an odd number of backslashes: MySQL's ``INTO OUTFILE`` escape of
+#: a line break (``\\`` + LF) when the break follows.
+_ESCAPED_BREAK: Final = re.compile(r"(?<!\\)(?:\\\\)*\\\Z")
+
+
+def _unquoted_breaks(
+    data: pl.DataFrame, at: pl.Series, sink: _Collector, field: str
+) -> dict[int, int]:
+    """Records split by a line break inside an unquoted message; F207 on each.
+
+    SSMS and bcp ("Save Results As CSV"), MySQL's ``INTO OUTFILE`` (which writes
+    ``\\`` + LF) and hand-made exporters leave such a break unquoted: the rest of the
+    message becomes records of one field. Such a record is taken for a continuation when
+    its one field does not look like a phone number (a row missing its message does)
+    and it starts on the line after a complete record or another continuation. The
+    record it continues holds only the first line of its message: a non-fixable F207
+    on it makes the fix reject it rather than send half a message. Returns the
+    continuations' lines, each with the line of the record it continues.
+    """
+    nfields = data.get_column("nfields")
+    # Only the short records among the bad ones, and their previous records: few rows.
+    short = [i for i in at.filter(nfields.gather(at) == 1).to_list() if i > 0]
+    if not short:
+        return {}
+    near = sorted({j for i in short for j in (i - 1, i)})
+    cols = ["line", "row", "nfields", "recipient", "message"]
+    if "rest" in data.columns:
+        cols.append("rest")
+    rows = dict(zip(near, data[near].select(cols).iter_rows(named=True), strict=True))
+    continues: dict[int, int] = {}  # record index -> index of the record it continues
+    for i in short:
+        this, prev = rows[i], rows[i - 1]
+        cell = this["recipient"] or ""
+        # Something to read (not NUL padding or invisible marks) that is not a number.
+        if looks_like_phone(cell) or not any(c.isprintable() and not c.isspace() for c in cell):
+            continue
+        origin = continues.get(i - 1, i - 1 if prev["nfields"] >= 2 else None)
+        if origin is None:
+            continue
+        spanned = sum(len(_LINE_BREAK.findall(prev.get(c) or "")) for c in cols[3:])
+        if prev["line"] + spanned + 1 == this["line"]:
+            continues[i] = origin
+    # A record the quoting already broke (a quote never closed) has its F207, which says
+    # why better: a second would only guess.
+    broken = {i.line for i in sink.issues if i.code == "F207" and not i.fixable}
+    continues = {i: o for i, o in continues.items() if rows[o]["line"] not in broken}
+    by_origin: dict[int, list[int]] = {}
+    for i, origin in continues.items():
+        by_origin.setdefault(origin, []).append(rows[i]["line"])
+    for origin, lines in by_origin.items():
+        first = rows[origin]
+        after = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+        text = (
+            f"a line break inside the {field} is not quoted: {after} after it "
+            f"{'holds' if len(lines) == 1 else 'hold'} one field, not a phone number, and "
+            f"{'looks' if len(lines) == 1 else 'look'} like the rest of it (as SSMS, bcp and "
+            "some exporters write); only its first line was read, and the fix rejects the "
+            f"row rather than send half a {field}: quote the {field} in the export"
+        )
+        if _ESCAPED_BREAK.search(first.get("rest") or first["message"] or ""):
+            text += (
+                "; the '\\' before the line break is how MySQL's INTO OUTFILE escapes one, "
+                "which CSV readers do not undo"
+            )
+        sink("F207", first["line"], text, row=first["row"])
+    return {rows[i]["line"]: rows[origin]["line"] for i, origin in continues.items()}
 
 
 def _numeric_recipients(

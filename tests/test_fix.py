@@ -260,6 +260,26 @@ def test_broken_records_are_rejected_with_the_readers_reason(tmp_path: Path) -> 
         fix(src, settings=DEFAULTS)
 
 
+def test_half_a_message_cut_by_an_unquoted_line_break_is_not_written(tmp_path: Path) -> None:
+    # SSMS / bcp exports leave a line break inside a message unquoted: the first line
+    # was once written as a clean message and the rest rejected as a phantom row.
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "recipient,message\r\n09121234567,سلام علی جان\r\nکد تخفیف شما: 1234\r\n"
+        "سه‌شنبه\r\n09351234568,Hello\r\n",
+        encoding="utf-8",
+    )
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(src, out, rejects, settings=DEFAULTS)
+    _assert_accounted(result)
+    assert out.read_text(encoding="utf-8") == "recipient,message\n+989351234568,Hello\n"
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (4, 1, 3)
+    rejected = pl.read_csv(rejects, infer_schema=False)
+    assert rejected["line"].to_list() == ["2", "3", "4"]
+    assert rejected["codes"][0] == "F207"
+    assert _errors(out) == []
+
+
 def test_message_errors_are_judged_on_the_fixed_text(tmp_path: Path) -> None:
     # "\x01" alone becomes empty once M103 removes it (M101); "hi \x01" needs M103
     # and then M102, which only sees the space once the control is gone.

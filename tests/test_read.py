@@ -148,6 +148,21 @@ def test_cr_only_line_breaks_still_read(both_paths: str) -> None:
     assert rows(r) == [(2, 1, "0912", "x\ry"), (4, 2, "0913", "b")]
 
 
+@pytest.mark.parametrize("after", ["\u060c \u0633\u0627\u0639\u062a \u06f9", "; 9am-5pm", "\t9am"])
+def test_cr_only_file_keeps_its_delimiter_past_a_phone_in_a_quoted_message(
+    both_paths: str, after: str
+) -> None:
+    # Excel's "CSV (Macintosh)": records end with CR, and a line break typed in a cell is
+    # LF. A phone number opening the message's second line, then a delimiter candidate,
+    # once made the sniffer read the file as delimited by that candidate: every row lost.
+    message = f"call us\n021 8877 6655{after}"
+    body = f'recipient,message\r09121234567,"{message}"\r09351234568,hi\r'
+    r = read_bytes(body.encode())
+    assert r.delimiter == ","
+    assert codes(r) == ["F105"]
+    assert rows(r) == [(2, 1, "09121234567", message), (4, 2, "09351234568", "hi")]
+
+
 # --- structure ----------------------------------------------------------------
 
 
@@ -158,6 +173,48 @@ def test_short_record_is_f204_with_a_null_message(both_paths: str) -> None:
     assert f204.message == "record has 1 field, the header has 2"
     # "0913," is a complete record with an empty message, not a short one.
     assert rows(r) == [(2, 1, "0912", None), (3, 2, "0913", ""), (4, 3, "0914", "ok")]
+
+
+@pytest.mark.parametrize(
+    ("body", "escaped"),
+    [
+        # SSMS "Save Results As CSV" / bcp: the break is written as it is, unquoted.
+        ("recipient,message\r\n09121234567,سلام علی\r\nکد تخفیف: 1234\r\n0935,hi\r\n", False),
+        # MySQL INTO OUTFILE: a backslash escapes the break; tab-delimited, no header.
+        ("09121234567\tسلام\\\nخط دوم\n0935\thi\n", True),
+        # A bare CR from database text inside an unquoted message of an LF file.
+        ("recipient,message\n09121234567,line1\rline2\n0935,hi\n", False),
+    ],
+)
+def test_unquoted_line_break_in_a_message_marks_the_record_it_cuts(
+    both_paths: str, body: str, escaped: bool
+) -> None:
+    r = read_bytes(body.encode())
+    first = rows(r)[0]
+    cut = [i for i in r.issues if i.code == "F207"]
+    # The record holding only the first line of its message is an error of its own,
+    # at its line and row, so that nothing treats it as a complete message.
+    assert [(i.line, i.row, i.fixable) for i in cut] == [(first[0], 1, False)]
+    assert "a line break inside the message is not quoted" in cut[0].message
+    assert ("MySQL's INTO OUTFILE" in cut[0].message) is escaped
+    rest = issue(r, "F204")
+    assert (rest.line, rest.row) == (first[0] + 1, 2)
+    assert f"the rest of line {first[0]}'s message" in rest.message
+
+
+@pytest.mark.parametrize(
+    "short",
+    [
+        "09351234568",  # a row missing its message
+        "\x00\x00\x00",  # NUL padding a tool wrote past the last record: nothing to read
+    ],
+)
+def test_short_record_that_is_no_text_does_not_continue_the_one_before(
+    both_paths: str, short: str
+) -> None:
+    r = read_bytes(f"recipient,message\n09121234567,سلام\n{short}\n0936,hi\n".encode())
+    assert "F207" not in codes(r)
+    assert issue(r, "F204").message == "record has 1 field, the header has 2"
 
 
 @pytest.mark.parametrize("every", [1, 2, 50])
@@ -798,8 +855,36 @@ def test_excel_sep_hint_sets_the_delimiter_and_is_not_the_header(
     hint = issue(r, "F202")
     assert (hint.line, hint.fixable) == (1, True)
     assert "sep=;" in hint.message
-    assert "F206" not in codes(r)
-    assert "F205" not in codes(r)
+
+
+@pytest.mark.parametrize(
+    ("body", "data", "expected"),
+    [
+        # Some exporters write sep=; whatever delimiter follows; a ';' in a message
+        # does not make the hint right.
+        (
+            "sep=;\nrecipient,message\n09121234567,سلام\n09351234568,Hello; world\n",
+            ",",
+            [(3, 1, "09121234567", "سلام"), (4, 2, "09351234568", "Hello; world")],
+        ),
+        (
+            "sep=,\r\nrecipient;message\r\n09121234567;hi, there\r\n",
+            ";",
+            [(3, 1, "09121234567", "hi, there")],
+        ),
+    ],
+)
+def test_sep_hint_contradicted_by_the_data_is_overruled_and_said_once(
+    both_paths: str, body: str, data: str, expected: list[tuple[object, ...]]
+) -> None:
+    r = read_bytes(body.encode())
+    assert r.delimiter == data
+    assert r.header == ("recipient", "message")
+    assert rows(r) == expected
+    hint = issue(r, "F202")
+    assert (hint.line, hint.fixable) == (1, True)
+    assert f"disagrees with the data, which is delimited by '{data}'" in hint.message
+    assert codes(r) == ["F202"] + (["F208"] if data != "," else [])
 
 
 def test_sep_hint_alone_is_an_empty_file(both_paths: str) -> None:
