@@ -127,3 +127,16 @@ LIBREOFFICE_ERROR: Final = r"^[Ee][Rr][Rr]:[0-9]{3}$"
 #: ``\\N``, NULL in MySQL and PostgreSQL dumps (``INTO OUTFILE``, ``COPY``), and R's
 #: ``NA`` (``write.csv`` writes a missing value so).
 NULL_WORDS: Final = ("nan", "none", "null", "\\n", "na")
+
+#: Joiners that Persian spelling needs (ZWNJ in ``شماره‌ها``, ZWJ): shown as they are by
+#: :func:`quoted`, where Python's ``repr`` would write ``\u200c``.
+_JOINERS: Final = {"\\u200c": "\u200c", "\\u200d": "\u200d"}
+
+
+def quoted(text: str) -> str:
+    """``text`` quoted for a finding's message, as ``repr`` quotes it (so a stray space,
+    tab or control character shows), except for the joiners of Persian spelling."""
+    shown = repr(text)
+    for escaped, joiner in _JOINERS.items():
+        shown = shown.replace(escaped, joiner)
+    return shown

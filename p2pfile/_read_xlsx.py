@@ -68,6 +68,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
+from p2pfile._chars import quoted
 from p2pfile._sniff import (
     HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
@@ -788,7 +789,7 @@ def _other_sheets(
     for index, name in sheets[1:]:
         sheet = _other_sheet(reader, index, src, patched)
         if sheet is None:
-            with_data.append(f"{name!r} (which this reader cannot read: it may hold rows)")
+            with_data.append(f"{quoted(name)} (which this reader cannot read: it may hold rows)")
             continue
         other = sheet.to_polars()
         if (
@@ -803,14 +804,14 @@ def _other_sheets(
             ).item()
         ):
             hidden = sheet.visible != "visible"
-            with_data.append(f"{name!r}" + (" (hidden in Excel)" if hidden else ""))
+            with_data.append(f"{quoted(name)}" + (" (hidden in Excel)" if hidden else ""))
     if with_data:
         listed = ", ".join(with_data)
         sink(
             "F107",
             1,
             f"the workbook has data in other sheets too ({listed}); the provider reads only "
-            f"the first sheet ({names[0]!r}"
+            f"the first sheet ({quoted(names[0])}"
             + (", which is hidden in Excel: unhide it to see what it holds" if first_hidden else "")
             + "), so those rows would not be sent",
         )

@@ -32,7 +32,7 @@ from typing import Any, BinaryIO, Final, Literal, NamedTuple, Protocol, cast
 
 import polars as pl
 
-from p2pfile._chars import DIGITS
+from p2pfile._chars import DIGITS, quoted
 
 __all__ = [
     "CHUNK",
@@ -611,7 +611,7 @@ def _sniff_zip(src: Source) -> Container:
     inner = [n for n in names if n.lower().endswith((".csv", ".xlsx", ".txt"))]
     if inner:
         return Container(
-            "unsupported", f"this is a zip archive holding {inner[0]!r}; extract it first"
+            "unsupported", f"this is a zip archive holding {quoted(inner[0])}; extract it first"
         )
     return Container("unsupported", "this is a zip archive, not an XLSX workbook")
 
@@ -1117,7 +1117,7 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
     shown = ",".join(cells)
     extra = None
     if len(cells) > 2:
-        ignored = ", ".join(repr(c) for c in cells[2:])
+        ignored = ", ".join(quoted(c) for c in cells[2:])
         extra = (
             f"the header has {len(cells)} columns; only the first two are read "
             f"(recipient, message) and the rest are ignored: {ignored}"
@@ -1129,7 +1129,7 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
     if _is_recipient_name(a) and _is_message_name(b):
         return HeaderVerdict(
             False,
-            f"the header is {shown!r}, not 'recipient,message'; both are known names "
+            f"the header is {quoted(shown)}, not 'recipient,message'; both are known names "
             "for those columns, and the fix renames them",
             fixable=True,
             extra=extra,
@@ -1139,7 +1139,7 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
         # reads by position, so this stays an error, and the fix swaps the columns.
         return HeaderVerdict(
             False,
-            f"the header {shown!r} names the columns in the other order, message first; "
+            f"the header {quoted(shown)} names the columns in the other order, message first; "
             "the provider reads the first column as the recipient: they were read by "
             "their names, and the fix swaps them",
             fixable=True,
@@ -1150,20 +1150,20 @@ def classify_header(cells: Sequence[str], columns: tuple[int, int] | None = None
     if split is not None:
         return HeaderVerdict(
             False,
-            f"the header {first!r} separates its names with {delimiter_name(split)}, "
+            f"the header {quoted(first)} separates its names with {delimiter_name(split)}, "
             "unlike the data; they are known names for recipient and message, and the "
             "fix writes the header recipient,message",
             fixable=True,
         )
     if len(cells) < 2:
-        why = f"it has only one column ({first!r})"
+        why = f"it has only one column ({quoted(first)})"
     elif not _is_recipient_name(a):
-        why = f"{first!r} is not a known name for the recipient column"
+        why = f"{quoted(first)} is not a known name for the recipient column"
     else:
-        why = f"{second!r} is not a known name for the message column"
+        why = f"{quoted(second)} is not a known name for the message column"
     return HeaderVerdict(
         False,
-        f"the header is {shown!r}, not 'recipient,message': {why}; columns are read by "
+        f"the header is {quoted(shown)}, not 'recipient,message': {why}; columns are read by "
         "position (first = recipient, second = message)",
         extra=extra,
     )
@@ -1182,7 +1182,7 @@ def _names_split_by_another_delimiter(cell: str) -> str | None:
 def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
     """The verdict on a wide header whose recipient and message columns were chosen by name."""
     recipient, message = columns
-    ignored = ", ".join(repr(c) for i, c in enumerate(cells) if i not in columns)
+    ignored = ", ".join(quoted(c) for i, c in enumerate(cells) if i not in columns)
     # pandas writes its index first, with no name ('' in to_csv, 'Unnamed: 0' once read
     # back and written again), and R's write.csv its row names: the export's own option
     # leaves it out.
@@ -1196,8 +1196,8 @@ def _by_name(cells: Sequence[str], columns: tuple[int, int]) -> HeaderVerdict:
     return HeaderVerdict(
         is_data=False,
         extra=(
-            f"the header has {len(cells)} columns: reading {cells[recipient]!r} as the "
-            f"recipient and {cells[message]!r} as the message; ignored: {ignored}{index}; "
+            f"the header has {len(cells)} columns: reading {quoted(cells[recipient])} as the "
+            f"recipient and {quoted(cells[message])} as the message; ignored: {ignored}{index}; "
             "`p2pfile fix --unsafe-fixes` writes only those two"
         ),
         by_name=True,

@@ -61,6 +61,7 @@ from typing import Any, Final, Literal, get_args
 import polars as pl
 
 from p2pfile._args import destination_arg, frame_arg, options_arg, path_arg, settings_arg
+from p2pfile._chars import quoted
 from p2pfile.check import CheckPlan, analyze, findings_for, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
@@ -1595,11 +1596,12 @@ def _refuse_extra_columns(result: ReadResult, issue: FileIssue, *, unsafe: bool)
         raise InputFileError(msg)
     if unsafe:
         return  # F203's unsafe fix: the canonical file from the two columns chosen
-    dropped = ", ".join(repr(c) for i, c in enumerate(header) if i not in columns)
+    dropped = ", ".join(quoted(c) for i, c in enumerate(header) if i not in columns)
     msg = (
         f"{name}: the header has {len(header)} columns (F203); {lost}: "
-        f"`p2pfile fix --unsafe-fixes` would keep the recipient column {header[columns[0]]!r} "
-        f"and the message column {header[columns[1]]!r} and drop {dropped}"
+        "`p2pfile fix --unsafe-fixes` would keep the recipient column "
+        f"{quoted(header[columns[0]])} and the message column {quoted(header[columns[1]])} "
+        f"and drop {dropped}"
     )
     raise InputFileError(msg)
 

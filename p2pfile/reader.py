@@ -75,6 +75,7 @@ from typing import Final, Literal, NamedTuple
 import polars as pl
 
 from p2pfile._args import path_arg
+from p2pfile._chars import quoted
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import (
@@ -462,16 +463,16 @@ def _find_header(
         header_line = int(table["line"][below.at])
         shown = ",".join(cells)
         if header_line - 1 == first_line:
-            what = f"{unit} {first_line} ({shown!r}) is a title above the header"
+            what = f"{unit} {first_line} ({quoted(shown)}) is a title above the header"
             done = "it was skipped, and the fix removes it"
         else:
             lines = f"{unit}s {first_line}-{header_line - 1}"
-            what = f"{lines} (from {shown!r}) are a title above the header"
+            what = f"{lines} (from {quoted(shown)}) are a title above the header"
             done = "they were skipped, and the fix removes them"
         sink(
             "F202",
             first_line,
-            f"{what} ({unit} {header_line}, {','.join(below.cells)!r}), not data; {done}",
+            f"{what} ({unit} {header_line}, {quoted(','.join(below.cells))}), not data; {done}",
             fixable=True,
         )
         first_index, cells, first_line, below = below.at, below.cells, header_line, None
@@ -481,7 +482,7 @@ def _find_header(
         if below is not None:
             line = int(table["line"][below.at])
             return (
-                f"; {unit} {line} ({','.join(below.cells)!r}) looks like the header: "
+                f"; {unit} {line} ({quoted(','.join(below.cells))}) looks like the header: "
                 f"delete the {unit}s above it"
             )
         return _what_columns_hold(table, first_index, cells)
@@ -580,7 +581,7 @@ def _what_columns_hold(table: pl.DataFrame, first_index: int, cells: tuple[str, 
     kinds = _kinds(sample)
     said = []
     for i, kind in enumerate(kinds):
-        name = f"column {i + 1}" + (f" ({cells[i]!r})" if i < len(cells) else "")
+        name = f"column {i + 1}" + (f" ({quoted(cells[i])})" if i < len(cells) else "")
         said.append(f"{name} {_KIND_WORDS[kind]}")
     swapped = kinds == ("messages", "recipients")
     records = "data record" if sample.height == 1 else f"{sample.height} data records"
@@ -654,7 +655,7 @@ def _judge_header(
         sink(
             "F201",
             first_line,
-            f"the first record ({','.join(cells)!r}) is data, not the header "
+            f"the first record ({quoted(','.join(cells))}) is data, not the header "
             f"'recipient,message'; {done}",
             fixable=True,
         )
@@ -668,10 +669,10 @@ def _judge_header(
         # nothing.
         recipient, message = columns or (1, 2)
         read = (
-            f"{cells[recipient]!r} and {cells[message]!r} were read as the recipient and "
-            "message, and the fix drops "
+            f"{quoted(cells[recipient])} and {quoted(cells[message])} were read as the "
+            "recipient and message, and the fix drops "
         )
-        name = f"({cells[0]!r})" if cells[0].strip() else "(no name)"
+        name = f"({quoted(cells[0])})" if cells[0].strip() else "(no name)"
         if kind == "empty":
             said = (
                 f"the first column {name} holds no value in any row (in a workbook: the "
@@ -744,7 +745,7 @@ def _ragged(
             dropped = ""
             if rest is not None:
                 shown = rest if len(rest) <= _SHOWN_REST else rest[:_SHOWN_REST] + "…"
-                dropped = f"; not read: {shown!r}"
+                dropped = f"; not read: {quoted(shown)}"
             sink(
                 "F205",
                 line,

@@ -1041,3 +1041,14 @@ def test_a_long_run_of_blank_records_is_one_f206(both_paths: str) -> None:
     assert f206[:10] == [(line, f"line {line} is a blank record", True) for line in range(3, 13)]
     assert f206[10:] == [(14, "lines 14-24 (11 lines) are blank records", True)]
     assert [(line, row) for line, row, *_ in rows(r)] == [(2, 1), (13, 2), (25, 3)]
+
+
+def test_persian_joiners_in_quoted_cells_are_shown_as_written() -> None:
+    # repr() wrote the ZWNJ of Persian spelling as \u200c in every message quoting a cell.
+    r = read_bytes("نام\u200cخانوادگی,متن پیام\n09121234567,سلام\n".encode())
+    f202 = next(i for i in r.issues if i.code == "F202")
+    assert "'نام\u200cخانوادگی'" in f202.message
+    assert "\\u200c" not in f202.message
+    # Other invisible characters still show escaped, so the user can find them.
+    tab = read_bytes(b"recipient\t,message\n09121234567,hi\n")
+    assert "'recipient\\t,message'" in next(i for i in tab.issues if i.code == "F202").message
