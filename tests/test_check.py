@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -9,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from p2pfile import read
 from p2pfile.check import analyze, check
 from p2pfile.fix import MESSAGE_FIX_ORDER
 from p2pfile.report import Report
@@ -90,6 +93,41 @@ def test_messy_example_shows_most_rules() -> None:
     report = check(EXAMPLES / "messy.csv", isolated=True)
     assert len(report.counts()) >= 20
     assert report.failed()
+
+
+#: examples/messy.xlsx (examples/make_messy_xlsx.py): each finding at its Excel row.
+MESSY_XLSX = {
+    ("F107", 1),
+    ("F202", 1),
+    ("F109", 2),
+    ("P104", 2),
+    ("P101", 3),
+    ("P102", 3),
+    ("F206", 4),
+    ("D101", 5),
+    ("P102", 5),
+    ("P201", 6),
+    ("M204", 7),
+    ("M401", 8),
+    ("M301", 9),
+    ("F110", 10),
+    ("P204", 11),
+    ("P206", 12),
+    ("D102", 13),
+}
+
+
+def test_messy_xlsx_example_shows_the_workbook_rules_at_their_excel_rows(
+    tmp_path: Path,
+) -> None:
+    report = check(EXAMPLES / "messy.xlsx", isolated=True)
+    assert {(d.code, d.line) for d in report} == MESSY_XLSX
+    # The committed workbook is the script's output: the same findings from a fresh one.
+    script = EXAMPLES / "make_messy_xlsx.py"
+    fresh = tmp_path / "messy.xlsx"
+    subprocess.run([sys.executable, str(script), str(fresh)], check=True)
+    assert {(d.code, d.line) for d in check(fresh, isolated=True)} == MESSY_XLSX
+    assert read(fresh).equals(read(EXAMPLES / "messy.xlsx"))
 
 
 def test_line_numbers_follow_multiline_quoted_messages(tmp_path: Path) -> None:
