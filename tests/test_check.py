@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +95,82 @@ def test_messy_example_shows_most_rules() -> None:
     report = check(EXAMPLES / "messy.csv", isolated=True)
     assert len(report.counts()) >= 20
     assert report.failed()
+
+
+def _workbook(
+    path: Path, rows: list[list[object]], *, hidden: int = 0, sheet2: bool = False
+) -> None:
+    """An XLSX of ``rows`` (a number stays a number); row ``hidden`` (1-based) hidden."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, values in enumerate(rows):
+        ws.write_row(r, 0, values)
+    if hidden:
+        ws.set_row(hidden - 1, None, None, {"hidden": True})
+    if sheet2:
+        wb.add_worksheet("old").write_row(0, 0, ["09121112244", "left here"])
+    wb.close()
+
+
+HEADER = "recipient,message\n"
+GOOD = "09121112233,سلام\n"
+
+#: file rule -> (file name, its bytes or a writer of the file, check() options, the
+#: finding's line). One case each, as ROW_CASES for the row rules.
+FILE_CASES: dict[str, tuple[str, Callable[[Path], None] | bytes, dict[str, object], int]] = {
+    "F101": ("missing.csv", lambda p: None, {}, 1),
+    "F102": ("junk.csv", b"\x00\x01\x02\xff\xfe binary", {}, 1),
+    "F103": ("cp1256.csv", (HEADER + "09121112233,").encode() + "سلام\n".encode("cp1256"), {}, 2),
+    "F104": ("bom.csv", ("\ufeff" + HEADER + GOOD).encode(), {}, 1),
+    "F105": ("eol.csv", (HEADER + GOOD + "09121112234,hi\r\n" + GOOD).encode(), {}, 1),
+    "F106": ("empty.csv", b"", {}, 1),
+    "F107": ("two.xlsx", lambda p: _workbook(p, [["recipient", "message"]], sheet2=True), {}, 1),
+    "F108": ("big.csv", (HEADER + GOOD + "09121112234,hi\n").encode(), {"max_rows": 1}, 3),
+    "F109": (
+        "num.xlsx",
+        lambda p: _workbook(p, [["recipient", "message"], [9121112233, "hi"]]),
+        {},
+        2,
+    ),
+    "F110": (
+        "hid.xlsx",
+        lambda p: _workbook(p, [["recipient", "message"], ["09121112233", "hi"]], hidden=2),
+        {},
+        2,
+    ),
+    "F201": ("nohead.csv", GOOD.encode(), {}, 1),
+    "F202": ("alias.csv", ("mobile,text\n" + GOOD).encode(), {}, 1),
+    "F203": ("wide.csv", (b"recipient,message,name\n09121112233,hi,Ali\n"), {}, 1),
+    "F204": ("short.csv", (HEADER + GOOD + "09121112234\n").encode(), {}, 3),
+    "F205": ("long.csv", (HEADER + "09121112233,hi,there\n").encode(), {}, 2),
+    "F206": ("blank.csv", (HEADER + GOOD + "\n" + "09121112234,hi\n").encode(), {}, 3),
+    "F207": ("quote.csv", (HEADER + '09121112233,"hi\n').encode(), {}, 2),
+    "F208": ("semi.csv", (b"recipient;message\n09121112233;hi\n"), {}, 1),
+    "F209": (
+        "index.csv",
+        (b",recipient,message\n0,09121112233,hi\n1,09121112234,yo\n"),
+        {},
+        1,
+    ),
+}
+
+
+def test_every_file_rule_has_a_case() -> None:
+    # D103 needs two files: test_cross_file_duplicates_name_the_other_file.
+    file_rules = {r.code for r in all_rules() if r.check is None and r.code != "D103"}
+    assert file_rules == set(FILE_CASES)
+
+
+@pytest.mark.parametrize("code", sorted(FILE_CASES))
+def test_file_rule_fires_on_its_case(tmp_path: Path, code: str) -> None:
+    name, content, options, line = FILE_CASES[code]
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        content(path)
+    report = check(path, isolated=True, **options)
+    assert (code, line) in {(d.code, d.line) for d in report}, report.to_json()
 
 
 #: examples/messy.xlsx (examples/make_messy_xlsx.py): each finding at its Excel row.
