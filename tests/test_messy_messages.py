@@ -238,3 +238,26 @@ def test_masked_card_numbers_are_not_mojibake(tmp_path: Path) -> None:
     masked = ["برداشت از کارت 6037-××××-××××-1234 مبلغ ۵۰۰٬۰۰۰ ریال", "÷÷÷ تقسیم"]
     assert _hits(tmp_path, masked, "M104") == []
     assert _hits(tmp_path, ["ÓáÇã Úáí"], "M104") == ["ÓáÇã Úáí"]
+
+
+def test_crm_fields_in_any_case_or_spelling_are_placeholders(tmp_path: Path) -> None:
+    # Red team 7: narrowing M401 to lower case and a few field words let these through,
+    # so fix wrote them as clean; a missed placeholder goes to every recipient.
+    variables = [
+        "[FName] عزیز، کد تخفیف شما [DiscountCode] است",
+        "سفارش [OrderID] ارسال شد",
+        "موجودی شما [Balance] ریال",
+        "ایمیل: [EMAIL]",
+        "سلام [نام مشتری] عزیز",
+        "[مشتري] گرامی",  # Arabic ي, as CRM data has it (M301 would fix it afterwards)
+        "کد پیگیری: [کدپیگیری]",
+        "[نام\u200cمشتری] عزیز",
+        "Your code: [CODE]",
+        "[Name] عزیز، خوش آمدید",  # a field at the start is no brand tag
+        "[Snapp] Dear [FName]",  # after a brand tag
+    ]
+    assert _hits(tmp_path, variables, "M401") == variables
+    found = _by_row(_check_messages(tmp_path, variables), "M401")
+    assert found[5].endswith("[مشتري]")
+    assert found[10].endswith("[FName]")
+    assert _hits(tmp_path, ["[SALE] 50% off", "[100_000] تومان"], "M401") == []
