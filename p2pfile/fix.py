@@ -1625,7 +1625,10 @@ def _is_xlsx_name(name: str) -> bool:
 
 
 #: Spreadsheet formats fix does not write (it writes .xlsx, and CSV under any other name).
-_OTHER_WORKBOOKS: Final = (".xls", ".xlsm", ".xlsb", ".xltx", ".xltm", ".ods", ".numbers")
+_OTHER_WORKBOOKS: Final = (
+    *(".xls", ".xlsm", ".xlsb", ".xlt", ".xltx", ".xltm", ".xla", ".xlam", ".xlw"),
+    *(".ods", ".fods", ".ots", ".numbers", ".et", ".ett", ".gsheet"),
+)
 
 
 def _other_workbook_suffix(name: str) -> str | None:
