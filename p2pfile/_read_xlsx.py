@@ -38,7 +38,10 @@
 * Formula cells saved without a value (openpyxl, .NET, template generators)
   read as ``=`` and the formula, from the scan. calamine's frame ends at its
   last value: when the sheet's ``<dimension>`` says rows lie past it, the scan
-  reads to there and the frame grows with the rows it finds.
+  reads to there and the frame grows with the rows it finds. A dimension can be
+  missing (.NET), ``A1`` or smaller than the data: the scan goes on past its
+  limit while the chunk it just read holds such cells, so no row the user sees
+  is lost, and a sheet without them stops where it did.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
   One it fails on for an Excel 365 error value (``#SPILL!``) is given to it
   as an in-memory copy with ``#N/A`` in those cells; the scan still reads the
@@ -570,10 +573,16 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
     layout_known = False
     buf = b""
     seen_row = 0  # the last row started in what was read
+    # Whether the chunk just read added error or uncached formula cells: the limit is
+    # calamine's last row or a ``<dimension>``, and neither counts rows of formulas
+    # saved without a value when the dimension is missing, ``A1`` or stale (.NET writes
+    # none). While such rows keep coming the scan goes on past the limit; a chunk past
+    # it that adds none ends it, so a sheet without formulas stops where it always did.
+    adding = False
     while True:
         limit = last_row()
         # Rows come in order: past the last cell to read, none is left.
-        if limit == 0 or (limit is not None and seen_row > limit):
+        if limit == 0 or (limit is not None and seen_row > limit and not adding):
             break
         chunk = sheet.read(_CHUNK)
         if not chunk:
@@ -585,8 +594,10 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
                 layout_known = True
                 if not buf.startswith(b'<c r="', first.start()):
                     numbers = None
+        before = len(found)
         keep = _errors_in(buf, found)
         _uncalculated_in(buf, found)
+        adding = len(found) > before
         _hidden_rows_in(buf, hidden)
         # Every tag before the last "<" is whole.
         whole = buf.rfind(b"<")

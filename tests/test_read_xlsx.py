@@ -710,6 +710,36 @@ def test_formula_rows_saved_without_a_value_after_the_last_value_are_read(
 
 
 @pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize("dimension", ['<dimension ref="A1"/>', '<dimension ref="A1:B4"/>', ""])
+def test_formula_rows_past_a_wrong_or_missing_dimension_are_all_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dimension: str
+) -> None:
+    """Red team 7: a dimension of ``A1``, one smaller than the data, or none on a big
+    sheet (.NET) ended the scan in the first chunk past it: "rows in" counted 7,862 of
+    40,000 rows, the rest vanished unseen. Every formula row the user sees is read."""
+    monkeypatch.setattr(_read_xlsx, "_CHUNK", 8192)  # a big sheet, in small chunks
+    monkeypatch.setattr(_read_xlsx, "_SMALL_SHEET", 0)  # no dimension: a big sheet's
+
+    def formula(ref: str, text: str) -> str:
+        return f"<c r={ref!r}><f>{text}</f><v /></c>"
+
+    values = "".join(
+        f'<row r="{r}">{text_cell(f"A{r}", f"0912123{r:04d}")}{text_cell(f"B{r}", "hi")}</row>'
+        for r in range(2, 5)
+    )
+    formulas = "".join(
+        f'<row r="{r}">{formula(f"A{r}", f"C{r}")}{formula(f"B{r}", f"D{r}")}</row>'
+        for r in range(5, 2001)
+    )
+    path = raw_book(tmp_path, sheet_xml(header_row() + values + formulas, head=dimension))
+    r = read_file(path)
+    assert r.frame.height == 1999
+    assert r.frame.rows()[-1][2:] == ("=C2000", "=D2000")
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (1999, 3, 1996)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
 def test_a_sheet_of_formulas_saved_without_values_is_not_f106(tmp_path: Path) -> None:
     """Every data row a formula without a value, and no value at all in column A: the
     rows are read (they were "F106 no data rows"), column A with them."""
