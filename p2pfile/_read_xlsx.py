@@ -13,7 +13,8 @@
 * Error cells (``t="e"``: a failed formula, ``#N/A``) come out of calamine as
   empty cells, while Excel shows the user ``#N/A``. They get their error text
   back from the sheet's XML, so the finding names what the user sees (P201,
-  M402) and not an empty cell.
+  M402) and not an empty cell. A value those rules do not know (``#FOO!``, from
+  a newer Excel or another producer) reads as ``#N/A``: never as a message.
 * Both come from one scan of the sheet's XML, which stops after the last row
   with an empty cell in column A or B or a number-like recipient, and is
   skipped when there is none. Decompressing costs about 0.5 s per million
@@ -71,7 +72,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from p2pfile._chars import quoted
+from p2pfile._chars import LIBREOFFICE_ERROR, SPREADSHEET_ERRORS, quoted
 from p2pfile._sniff import (
     HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
@@ -660,10 +661,26 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
                 if ref is not None and value is not None:
                     column = _column_number(ref.group(1).decode("ascii")) - 1
                     text = html.unescape(value.group(1).decode("utf-8", "replace"))
-                    found[int(ref.group(2)), column] = text.strip()
+                    found[int(ref.group(2)), column] = _error_shown(text.strip())
             done = max(done, end)
             at = buf.find(mark, end)
     return done
+
+
+def _error_shown(value: str) -> str:
+    """The text an error cell holding ``value`` is read as: the value itself when it is
+    one P201 and M402 know (Excel's errors, LibreOffice's ``Err:502``), else ``#N/A``.
+
+    A ``t="e"`` cell is an error whatever it holds, but those rules know errors by their
+    text: an unknown one (``#FOO!``, a value from a newer Excel or another producer)
+    read as itself would be sent as a message. ``#N/A``, "no value", is what the cell
+    holds for the provider; the finding is on the cell's row."""
+    if value.lower() in SPREADSHEET_ERRORS or _LIBREOFFICE_ERROR.match(value):
+        return value
+    return "#N/A"
+
+
+_LIBREOFFICE_ERROR: Final = re.compile(LIBREOFFICE_ERROR)
 
 
 #: A formula cell saved without a value: nothing but whitespace between the formula and

@@ -816,6 +816,21 @@ def test_excel_365_error_values_are_read_not_f102(tmp_path: Path, error: str) ->
     assert "P201" in rejected
 
 
+@pytest.mark.parametrize("error", ["#FOO!", "#EXTERNAL!"])
+def test_an_error_value_no_rule_knows_is_not_sent_as_a_message(tmp_path: Path, error: str) -> None:
+    """Red team 7: ``<c t="e"><v>#FOO!</v></c>`` read as the text ``#FOO!``, which no
+    rule knows: the row was written and ``#FOO!`` sent. An error cell is never a value."""
+    path = _error_book(tmp_path, error, a3=f'<c r="A3" t="e"><v>{error}</v></c>')
+    r = read_file(path)
+    assert [row[2:] for row in r.frame.rows()] == [("09121234567", "hi"), ("#N/A", "#N/A")]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (2, 1, 1)
+    rejected = (tmp_path / "r.csv").read_text("utf-8")
+    assert "M402" in rejected
+    assert "P201" in rejected
+    assert error not in (tmp_path / "out.csv").read_text("utf-8")
+
+
 def test_a_later_sheet_that_cannot_be_loaded_is_f107_not_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
