@@ -190,7 +190,6 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
     _other_sheets(reader, sheets, sink, first_hidden=first_hidden, src=src)
-    _hidden_data_rows(shape, cells.hidden, below[0] if below[0] is not None else first, sink)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
@@ -207,6 +206,8 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         header_cells=below[1],
         header_index=below[0],
         lead=_cells(df, columns, 0) if recipient and message else None,
+        # F110 is told where the header is known: a hidden title row is not data.
+        hidden=cells.hidden,
     )
 
 
@@ -291,34 +292,6 @@ def _error_cell(src: Source, value: str) -> str:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         pass
     return ""
-
-
-def _hidden_data_rows(
-    shape: pl.DataFrame, hidden: frozenset[int], header_index: int | None, sink: IssueSink
-) -> None:
-    """F110 for the non-blank rows below the header (at ``header_index`` of ``shape``;
-    None: no non-blank row) that are hidden in Excel: a filter shows the owner some
-    rows, the provider sends them all."""
-    if not hidden or header_index is None:
-        return
-    lines = (
-        shape.slice(header_index + 1)
-        .filter(~pl.col("blank") & pl.col("line").is_in(sorted(hidden)))
-        .get_column("line")
-        .to_list()
-    )
-    if not lines:
-        return
-    shown = ", ".join(str(line) for line in lines[:5])
-    more = f" and {len(lines) - 5:,} more" if len(lines) > 5 else ""
-    rows = "row" if len(lines) == 1 else "rows"
-    sink(
-        "F110",
-        lines[0],
-        f"{len(lines):,} {rows} {'is' if len(lines) == 1 else 'are'} hidden in Excel "
-        f"({rows} {shown}{more}), by a filter or by hand; the provider sends hidden rows "
-        "too: delete the rows not to send, or copy the visible cells to a new sheet",
-    )
 
 
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
@@ -619,24 +592,39 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
 
 
 #: A row start tag that hides the row: Excel writes ``hidden="1"``, LibreOffice
-#: ``hidden="true"``. Rare (a filter or rows hidden by hand): found by a byte search
-#: for the attribute, then this is matched at the tag's start.
+#: ``hidden="true"``, XML allows spaces around ``=``; a row of zero height
+#: (``ht="0"``) Excel shows hidden too. Rare (a filter or rows hidden by hand): found
+#: by a byte search for the attribute (:data:`_HIDDEN_MARKS`), then this is matched at
+#: the tag's start. A row written without ``r`` (allowed: the next row) is not told:
+#: its number would take counting every row tag of the sheet.
 _HIDDEN_ROW = re.compile(
-    rb"""<(?:\w+:)?row\b(?=[^>]*\bhidden=["'](?:1|true)["'])[^>]*?\br=["']([0-9]+)["']"""
+    rb"""<(?:\w+:)?row\b(?=[^>]*?\b(?:hidden\s*=\s*["'](?:1|true)["']"""
+    rb"""|ht\s*=\s*["']0+(?:\.0*)?["']))[^>]*?\br\s*=\s*["']([0-9]+)["']"""
 )
+#: ``hidden`` in any form, and ``ht`` of zero as written (``ht="0"``, ``ht = '0.0'``).
+#: The pattern starts with its literal, which ``re`` finds as fast as a byte search.
+_HIDDEN_MARKS: Final = (b"hidden", re.compile(rb"""ht\s*=\s*["']0[.'"]"""))
 
 
 def _hidden_rows_in(buf: bytes, hidden: set[int]) -> None:
     """Add the rows of ``buf``'s whole row tags that are hidden to ``hidden``. A tag cut
     by the chunk's end is read whole from the next chunk (the buffer keeps the last few
     KB); one read twice is one row."""
-    at = buf.find(b"hidden=")
+    word, zero_height = _HIDDEN_MARKS
+    at = buf.find(word)
     while at != -1:
-        start = buf.rfind(b"<", 0, at)
-        found = _HIDDEN_ROW.match(buf, start) if start != -1 else None
-        if found is not None:
-            hidden.add(int(found.group(1)))
-        at = buf.find(b"hidden=", at + 7)
+        _hidden_row_at(buf, at, hidden)
+        at = buf.find(word, at + len(word))
+    for mark in zero_height.finditer(buf):
+        _hidden_row_at(buf, mark.start(), hidden)
+
+
+def _hidden_row_at(buf: bytes, at: int, hidden: set[int]) -> None:
+    """Add the row of the tag holding offset ``at`` of ``buf`` if it is hidden."""
+    start = buf.rfind(b"<", 0, at)
+    found = _HIDDEN_ROW.match(buf, start) if start != -1 else None
+    if found is not None:
+        hidden.add(int(found.group(1)))
 
 
 def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:

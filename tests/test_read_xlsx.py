@@ -903,5 +903,33 @@ def test_libreoffice_hidden_rows_and_hidden_blank_rows(tmp_path: Path) -> None:
     r = read_file(raw_book(tmp_path, sheet_xml(rows)))
     f110 = issue(r, "F110")
     assert (f110.line, f110.message[:44]) == (4, "1 row is hidden in Excel (row 4), by a filte")
-    plain = rows.replace(' hidden="true"', "")
+    plain = rows.replace(' hidden="true"', "").replace(' ht="0"', "")
     assert "F110" not in [i.code for i in read_file(raw_book(tmp_path, sheet_xml(plain))).issues]
+
+
+def test_hidden_rows_in_every_form_excel_hides_and_not_above_the_header(
+    tmp_path: Path,
+) -> None:
+    """Red team 7: ``hidden = "1"`` (spaces are valid XML) and zero-height rows, which
+    Excel shows hidden, were missed; a hidden note row above the header was counted as
+    a hidden data row (``3 rows ... (rows 2, 5, 9)``), at the note's line."""
+
+    def data(r: int, extra: str = "") -> str:
+        cells = text_cell(f"A{r}", f"0912123{r:04d}") + text_cell(f"B{r}", "hi")
+        return f'<row r="{r}"{extra}>{cells}</row>'
+
+    rows = (
+        f'<row r="1">{text_cell("A1", "Customer list, May")}</row>'
+        + f'<row r="2" hidden="1">{text_cell("A2", "internal note")}</row>'
+        + f'<row r="3">{text_cell("A3", "recipient")}{text_cell("B3", "message")}</row>'
+        + data(4)
+        + data(5, ' hidden = "1"')
+        + data(6)
+        + data(7, ' ht="0" customHeight="1"')
+        + data(8, " ht = '0.0' customHeight='1'")
+        + data(9, ' ht="15" customHeight="0"')
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    f110 = issue(r, "F110")
+    assert (f110.line, f110.message[:46]) == (5, "3 rows are hidden in Excel (rows 5, 7, 8), by ")
+    assert r.frame.height == 6
