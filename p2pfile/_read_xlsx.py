@@ -32,8 +32,9 @@
   for CSV), before the scan is told where to stop, and kept only if the rows
   with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
-* Any other sheet holding a cell that could be a recipient (9 digits or more),
-  or that calamine cannot load, is F107: the provider reads one sheet.
+* Any other sheet holding a cell that could be a recipient (one the recipient
+  column's normalizer reads as a valid number), or that calamine cannot load, is
+  F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
 * Formula cells saved without a value (openpyxl, .NET, template generators)
@@ -82,6 +83,7 @@ from p2pfile._sniff import (
     Source,
     choose_header,
 )
+from p2pfile.phone import normalize_numbers
 
 __all__ = ["column_letter", "read_xlsx"]
 
@@ -779,11 +781,30 @@ def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
     return sheets
 
 
-#: A cell that could be a recipient: 9 digits or more (of any script: polars' ``\d``
-#: is Unicode's) once spaces and separators are removed. A lookup sheet of cities or
-#: branches (dropdown lists) has none, and loses no recipient.
-_SEPARATORS: Final = r"[\s\-\u2010-\u2015().+/_,]"
-_RECIPIENT_LIKE: Final = r"\d{9}"
+#: A cell that could be a recipient is one the recipient column's own normalizer
+#: (:func:`p2pfile.phone.normalize_numbers`) reads as a valid number, invisible marks,
+#: ZWNJ, Persian digits and separators undone as there; a ratio (``0.9565…``) or an
+#: amount (``1,250,000,000 ریال``) is not one. Only cells with this many digits (any
+#: script) are normalized: fewer make no number the normalizer accepts.
+_DIGITS_AT_LEAST: Final = 9
+#: Candidates are normalized this many at a time, stopping at the first valid number:
+#: a copy of a whole list on another sheet is told from its first rows.
+_CANDIDATES_AT_ONCE: Final = 4096
+
+
+def _could_be_recipients(sheet: pl.DataFrame) -> bool:
+    """Whether a cell of ``sheet`` (all text) normalizes to a valid number."""
+    if not sheet.width:
+        return False
+    cells = pl.concat([sheet.get_column(name) for name in sheet.columns])
+    candidates = cells.filter(
+        cells.str.count_matches(r"\d").fill_null(0) >= _DIGITS_AT_LEAST
+    ).unique(maintain_order=True)
+    for start in range(0, candidates.len(), _CANDIDATES_AT_ONCE):
+        batch = candidates.slice(start, _CANDIDATES_AT_ONCE)
+        if normalize_numbers(batch).get_column("e164").is_not_null().any():
+            return True
+    return False
 
 
 def _other_sheets(
@@ -807,18 +828,7 @@ def _other_sheets(
         if sheet is None:
             with_data.append(f"{quoted(name)} (which this reader cannot read: it may hold rows)")
             continue
-        other = sheet.to_polars()
-        if (
-            other.width
-            and other.select(
-                pl.any_horizontal(
-                    pl.all()
-                    .str.replace_all(_SEPARATORS, "")
-                    .str.contains(_RECIPIENT_LIKE)
-                    .fill_null(False)
-                ).any()
-            ).item()
-        ):
+        if _could_be_recipients(sheet.to_polars()):
             hidden = sheet.visible != "visible"
             with_data.append(f"{quoted(name)}" + (" (hidden in Excel)" if hidden else ""))
     if with_data:

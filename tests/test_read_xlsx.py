@@ -933,3 +933,27 @@ def test_hidden_rows_in_every_form_excel_hides_and_not_above_the_header(
     f110 = issue(r, "F110")
     assert (f110.line, f110.message[:46]) == (5, "3 rows are hidden in Excel (rows 5, 7, 8), by ")
     assert r.frame.height == 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "f107"),
+    [
+        ("0.956521739130435", False),  # a delivery ratio
+        ("1,250,000,000 ریال", False),  # an invoice total
+        ("1250000000", False),
+        ("\u200e0912\u200e123\u200e4567", True),  # direction marks, from a web page
+        ("0912\u200c1234567", True),
+        ("۰۹۱۲۱۲۳۴۵۶۷", True),
+    ],
+)
+def test_f107_is_told_by_the_recipient_normalizer(tmp_path: Path, cell: str, f107: bool) -> None:
+    """Red team 7: "9 digits once separators are removed" made a summary sheet's ratio
+    or amount F107 (fix refused the workbook) and missed numbers with invisible marks
+    (fix wrote sheet 1 and lost them). A cell is a recipient as the recipient column
+    would read it."""
+    first = sheet_xml(
+        header_row() + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+    )
+    second = sheet_xml(f'<row r="1">{text_cell("A1", "total")}{text_cell("B1", cell)}</row>')
+    r = read_file(raw_book(tmp_path, first, second))
+    assert ("F107" in [i.code for i in r.issues]) is f107
