@@ -13,7 +13,8 @@
 * Error cells (``t="e"``: a failed formula, ``#N/A``) come out of calamine as
   empty cells, while Excel shows the user ``#N/A``. They get their error text
   back from the sheet's XML, so the finding names what the user sees (P201,
-  M402) and not an empty cell.
+  M402) and not an empty cell. A value those rules do not know (``#FOO!``, from
+  a newer Excel or another producer) reads as ``#N/A``: never as a message.
 * Both come from one scan of the sheet's XML, which stops after the last row
   with an empty cell in column A or B or a number-like recipient, and is
   skipped when there is none. Decompressing costs about 0.5 s per million
@@ -31,14 +32,18 @@
   for CSV), before the scan is told where to stop, and kept only if the rows
   with their error cells filled in agree. The scan finds numbers in
   column A only, so another recipient column takes the types load for F109.
-* Any other sheet holding a cell that could be a recipient (9 digits or more),
-  or that calamine cannot load, is F107: the provider reads one sheet.
+* Any other sheet holding a cell that could be a recipient (one the recipient
+  column's normalizer reads as a valid number), or that calamine cannot load, is
+  F107: the provider reads one sheet.
   Chart sheets hold no cells and are passed over (loading one makes calamine
   print to stderr): the first *worksheet* is the upload.
 * Formula cells saved without a value (openpyxl, .NET, template generators)
   read as ``=`` and the formula, from the scan. calamine's frame ends at its
   last value: when the sheet's ``<dimension>`` says rows lie past it, the scan
-  reads to there and the frame grows with the rows it finds.
+  reads to there and the frame grows with the rows it finds. A dimension can be
+  missing (.NET), ``A1`` or smaller than the data: the scan goes on past its
+  limit while the chunk it just read holds such cells, so no row the user sees
+  is lost, and a sheet without them stops where it did.
 * A workbook fastexcel cannot open is F102 with its reason, never a traceback.
   One it fails on for an Excel 365 error value (``#SPILL!``) is given to it
   as an in-memory copy with ``#N/A`` in those cells; the scan still reads the
@@ -68,7 +73,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
-from p2pfile._chars import quoted
+from p2pfile._chars import LIBREOFFICE_ERROR, SPREADSHEET_ERRORS, quoted
 from p2pfile._sniff import (
     HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
@@ -78,6 +83,7 @@ from p2pfile._sniff import (
     Source,
     choose_header,
 )
+from p2pfile.phone import normalize_numbers
 
 __all__ = ["column_letter", "read_xlsx"]
 
@@ -186,7 +192,6 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
     )
     _other_sheets(reader, sheets, sink, first_hidden=first_hidden, src=src)
-    _hidden_data_rows(shape, cells.hidden, below[0] if below[0] is not None else first, sink)
     # The scan's numbers are column A's; another recipient column is asked of calamine.
     numbers = cells.numbers if recipient == 0 else None
     maybe = number_like if recipient == 0 else _number_like(df, columns, recipient)
@@ -203,6 +208,8 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         header_cells=below[1],
         header_index=below[0],
         lead=_cells(df, columns, 0) if recipient and message else None,
+        # F110 is told where the header is known: a hidden title row is not data.
+        hidden=cells.hidden,
     )
 
 
@@ -287,34 +294,6 @@ def _error_cell(src: Source, value: str) -> str:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         pass
     return ""
-
-
-def _hidden_data_rows(
-    shape: pl.DataFrame, hidden: frozenset[int], header_index: int | None, sink: IssueSink
-) -> None:
-    """F110 for the non-blank rows below the header (at ``header_index`` of ``shape``;
-    None: no non-blank row) that are hidden in Excel: a filter shows the owner some
-    rows, the provider sends them all."""
-    if not hidden or header_index is None:
-        return
-    lines = (
-        shape.slice(header_index + 1)
-        .filter(~pl.col("blank") & pl.col("line").is_in(sorted(hidden)))
-        .get_column("line")
-        .to_list()
-    )
-    if not lines:
-        return
-    shown = ", ".join(str(line) for line in lines[:5])
-    more = f" and {len(lines) - 5:,} more" if len(lines) > 5 else ""
-    rows = "row" if len(lines) == 1 else "rows"
-    sink(
-        "F110",
-        lines[0],
-        f"{len(lines):,} {rows} {'is' if len(lines) == 1 else 'are'} hidden in Excel "
-        f"({rows} {shown}{more}), by a filter or by hand; the provider sends hidden rows "
-        "too: delete the rows not to send, or copy the visible cells to a new sheet",
-    )
 
 
 def _cells(df: pl.DataFrame, columns: dict[int, str], position: int) -> pl.Series:
@@ -570,10 +549,16 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
     layout_known = False
     buf = b""
     seen_row = 0  # the last row started in what was read
+    # Whether the chunk just read added error or uncached formula cells: the limit is
+    # calamine's last row or a ``<dimension>``, and neither counts rows of formulas
+    # saved without a value when the dimension is missing, ``A1`` or stale (.NET writes
+    # none). While such rows keep coming the scan goes on past the limit; a chunk past
+    # it that adds none ends it, so a sheet without formulas stops where it always did.
+    adding = False
     while True:
         limit = last_row()
         # Rows come in order: past the last cell to read, none is left.
-        if limit == 0 or (limit is not None and seen_row > limit):
+        if limit == 0 or (limit is not None and seen_row > limit and not adding):
             break
         chunk = sheet.read(_CHUNK)
         if not chunk:
@@ -585,8 +570,10 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
                 layout_known = True
                 if not buf.startswith(b'<c r="', first.start()):
                     numbers = None
+        before = len(found)
         keep = _errors_in(buf, found)
         _uncalculated_in(buf, found)
+        adding = len(found) > before
         _hidden_rows_in(buf, hidden)
         # Every tag before the last "<" is whole.
         whole = buf.rfind(b"<")
@@ -607,24 +594,39 @@ def _scan_cells(sheet: IO[bytes], last_row: Callable[[], int | None]) -> _SheetC
 
 
 #: A row start tag that hides the row: Excel writes ``hidden="1"``, LibreOffice
-#: ``hidden="true"``. Rare (a filter or rows hidden by hand): found by a byte search
-#: for the attribute, then this is matched at the tag's start.
+#: ``hidden="true"``, XML allows spaces around ``=``; a row of zero height
+#: (``ht="0"``) Excel shows hidden too. Rare (a filter or rows hidden by hand): found
+#: by a byte search for the attribute (:data:`_HIDDEN_MARKS`), then this is matched at
+#: the tag's start. A row written without ``r`` (allowed: the next row) is not told:
+#: its number would take counting every row tag of the sheet.
 _HIDDEN_ROW = re.compile(
-    rb"""<(?:\w+:)?row\b(?=[^>]*\bhidden=["'](?:1|true)["'])[^>]*?\br=["']([0-9]+)["']"""
+    rb"""<(?:\w+:)?row\b(?=[^>]*?\b(?:hidden\s*=\s*["'](?:1|true)["']"""
+    rb"""|ht\s*=\s*["']0+(?:\.0*)?["']))[^>]*?\br\s*=\s*["']([0-9]+)["']"""
 )
+#: ``hidden`` in any form, and ``ht`` of zero as written (``ht="0"``, ``ht = '0.0'``).
+#: The pattern starts with its literal, which ``re`` finds as fast as a byte search.
+_HIDDEN_MARKS: Final = (b"hidden", re.compile(rb"""ht\s*=\s*["']0[.'"]"""))
 
 
 def _hidden_rows_in(buf: bytes, hidden: set[int]) -> None:
     """Add the rows of ``buf``'s whole row tags that are hidden to ``hidden``. A tag cut
     by the chunk's end is read whole from the next chunk (the buffer keeps the last few
     KB); one read twice is one row."""
-    at = buf.find(b"hidden=")
+    word, zero_height = _HIDDEN_MARKS
+    at = buf.find(word)
     while at != -1:
-        start = buf.rfind(b"<", 0, at)
-        found = _HIDDEN_ROW.match(buf, start) if start != -1 else None
-        if found is not None:
-            hidden.add(int(found.group(1)))
-        at = buf.find(b"hidden=", at + 7)
+        _hidden_row_at(buf, at, hidden)
+        at = buf.find(word, at + len(word))
+    for mark in zero_height.finditer(buf):
+        _hidden_row_at(buf, mark.start(), hidden)
+
+
+def _hidden_row_at(buf: bytes, at: int, hidden: set[int]) -> None:
+    """Add the row of the tag holding offset ``at`` of ``buf`` if it is hidden."""
+    start = buf.rfind(b"<", 0, at)
+    found = _HIDDEN_ROW.match(buf, start) if start != -1 else None
+    if found is not None:
+        hidden.add(int(found.group(1)))
 
 
 def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
@@ -649,10 +651,26 @@ def _errors_in(buf: bytes, found: dict[tuple[int, int], str]) -> int:
                 if ref is not None and value is not None:
                     column = _column_number(ref.group(1).decode("ascii")) - 1
                     text = html.unescape(value.group(1).decode("utf-8", "replace"))
-                    found[int(ref.group(2)), column] = text.strip()
+                    found[int(ref.group(2)), column] = _error_shown(text.strip())
             done = max(done, end)
             at = buf.find(mark, end)
     return done
+
+
+def _error_shown(value: str) -> str:
+    """The text an error cell holding ``value`` is read as: the value itself when it is
+    one P201 and M402 know (Excel's errors, LibreOffice's ``Err:502``), else ``#N/A``.
+
+    A ``t="e"`` cell is an error whatever it holds, but those rules know errors by their
+    text: an unknown one (``#FOO!``, a value from a newer Excel or another producer)
+    read as itself would be sent as a message. ``#N/A``, "no value", is what the cell
+    holds for the provider; the finding is on the cell's row."""
+    if value.lower() in SPREADSHEET_ERRORS or _LIBREOFFICE_ERROR.match(value):
+        return value
+    return "#N/A"
+
+
+_LIBREOFFICE_ERROR: Final = re.compile(LIBREOFFICE_ERROR)
 
 
 #: A formula cell saved without a value: nothing but whitespace between the formula and
@@ -763,11 +781,30 @@ def _sheet_relationships(zf: zipfile.ZipFile) -> dict[str, ElementTree.Element]:
     return sheets
 
 
-#: A cell that could be a recipient: 9 digits or more (of any script: polars' ``\d``
-#: is Unicode's) once spaces and separators are removed. A lookup sheet of cities or
-#: branches (dropdown lists) has none, and loses no recipient.
-_SEPARATORS: Final = r"[\s\-\u2010-\u2015().+/_,]"
-_RECIPIENT_LIKE: Final = r"\d{9}"
+#: A cell that could be a recipient is one the recipient column's own normalizer
+#: (:func:`p2pfile.phone.normalize_numbers`) reads as a valid number, invisible marks,
+#: ZWNJ, Persian digits and separators undone as there; a ratio (``0.9565…``) or an
+#: amount (``1,250,000,000 ریال``) is not one. Only cells with this many digits (any
+#: script) are normalized: fewer make no number the normalizer accepts.
+_DIGITS_AT_LEAST: Final = 9
+#: Candidates are normalized this many at a time, stopping at the first valid number:
+#: a copy of a whole list on another sheet is told from its first rows.
+_CANDIDATES_AT_ONCE: Final = 4096
+
+
+def _could_be_recipients(sheet: pl.DataFrame) -> bool:
+    """Whether a cell of ``sheet`` (all text) normalizes to a valid number."""
+    if not sheet.width:
+        return False
+    cells = pl.concat([sheet.get_column(name) for name in sheet.columns])
+    candidates = cells.filter(
+        cells.str.count_matches(r"\d").fill_null(0) >= _DIGITS_AT_LEAST
+    ).unique(maintain_order=True)
+    for start in range(0, candidates.len(), _CANDIDATES_AT_ONCE):
+        batch = candidates.slice(start, _CANDIDATES_AT_ONCE)
+        if normalize_numbers(batch).get_column("e164").is_not_null().any():
+            return True
+    return False
 
 
 def _other_sheets(
@@ -791,18 +828,7 @@ def _other_sheets(
         if sheet is None:
             with_data.append(f"{quoted(name)} (which this reader cannot read: it may hold rows)")
             continue
-        other = sheet.to_polars()
-        if (
-            other.width
-            and other.select(
-                pl.any_horizontal(
-                    pl.all()
-                    .str.replace_all(_SEPARATORS, "")
-                    .str.contains(_RECIPIENT_LIKE)
-                    .fill_null(False)
-                ).any()
-            ).item()
-        ):
+        if _could_be_recipients(sheet.to_polars()):
             hidden = sheet.visible != "visible"
             with_data.append(f"{quoted(name)}" + (" (hidden in Excel)" if hidden else ""))
     if with_data:

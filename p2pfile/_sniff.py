@@ -130,7 +130,8 @@ class Records:
     two. ``header_cells`` and ``header_index``: that header, when it is not the first
     non-blank record but sits below a title (None otherwise). ``lead``: the first
     column's cells, one per record, when ``columns`` leaves that column out (a row
-    index, F209, is told from its values); None otherwise.
+    index, F209, is told from its values); None otherwise. ``hidden`` (XLSX only): the
+    lines of the rows hidden in Excel (F110 is told for the data rows among them).
     """
 
     table: pl.DataFrame
@@ -145,6 +146,7 @@ class Records:
     header_cells: tuple[str, ...] | None = None
     header_index: int | None = None
     lead: pl.Series | None = None
+    hidden: frozenset[int] = frozenset()
 
 
 # ---------------------------------------------------------------------------

@@ -372,6 +372,7 @@ def _finish(
             else "the file has no data rows",
         )
     numeric = _numeric_recipients(data, sink, rec.columns) if "numeric" in data.columns else 0
+    _hidden_data_rows(data, rec.hidden, sink)
     _attach_rows(sink, data, cut_line)
     return data.select(FRAME_SCHEMA.keys()), header, numeric
 
@@ -846,6 +847,28 @@ def _numeric_recipients(
             row=int(row),
         )
     return numeric.height
+
+
+def _hidden_data_rows(data: pl.DataFrame, hidden: frozenset[int], sink: _Collector) -> None:
+    """F110 for the data rows (below the header and any title row above it, blank
+    rows left out) whose lines are ``hidden`` in Excel: a filter shows the owner some
+    rows, the provider sends them all. Told here, where the header is known: a hidden
+    title or note row above it is not data, and the fix removes it."""
+    if not hidden:
+        return
+    lines = data.get_column("line").filter(data.get_column("line").is_in(sorted(hidden)))
+    if lines.is_empty():
+        return
+    shown = ", ".join(str(line) for line in lines.head(5))
+    more = f" and {lines.len() - 5:,} more" if lines.len() > 5 else ""
+    rows = "row" if lines.len() == 1 else "rows"
+    sink(
+        "F110",
+        int(lines[0]),
+        f"{lines.len():,} {rows} {'is' if lines.len() == 1 else 'are'} hidden in Excel "
+        f"({rows} {shown}{more}), by a filter or by hand; the provider sends hidden rows "
+        "too: delete the rows not to send, or copy the visible cells to a new sheet",
+    )
 
 
 def _attach_rows(sink: _Collector, data: pl.DataFrame, cut_line: int | None) -> None:

@@ -710,6 +710,36 @@ def test_formula_rows_saved_without_a_value_after_the_last_value_are_read(
 
 
 @pytest.mark.usefixtures("xlsx_scan")
+@pytest.mark.parametrize("dimension", ['<dimension ref="A1"/>', '<dimension ref="A1:B4"/>', ""])
+def test_formula_rows_past_a_wrong_or_missing_dimension_are_all_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dimension: str
+) -> None:
+    """Red team 7: a dimension of ``A1``, one smaller than the data, or none on a big
+    sheet (.NET) ended the scan in the first chunk past it: "rows in" counted 7,862 of
+    40,000 rows, the rest vanished unseen. Every formula row the user sees is read."""
+    monkeypatch.setattr(_read_xlsx, "_CHUNK", 8192)  # a big sheet, in small chunks
+    monkeypatch.setattr(_read_xlsx, "_SMALL_SHEET", 0)  # no dimension: a big sheet's
+
+    def formula(ref: str, text: str) -> str:
+        return f"<c r={ref!r}><f>{text}</f><v /></c>"
+
+    values = "".join(
+        f'<row r="{r}">{text_cell(f"A{r}", f"0912123{r:04d}")}{text_cell(f"B{r}", "hi")}</row>'
+        for r in range(2, 5)
+    )
+    formulas = "".join(
+        f'<row r="{r}">{formula(f"A{r}", f"C{r}")}{formula(f"B{r}", f"D{r}")}</row>'
+        for r in range(5, 2001)
+    )
+    path = raw_book(tmp_path, sheet_xml(header_row() + values + formulas, head=dimension))
+    r = read_file(path)
+    assert r.frame.height == 1999
+    assert r.frame.rows()[-1][2:] == ("=C2000", "=D2000")
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (1999, 3, 1996)
+
+
+@pytest.mark.usefixtures("xlsx_scan")
 def test_a_sheet_of_formulas_saved_without_values_is_not_f106(tmp_path: Path) -> None:
     """Every data row a formula without a value, and no value at all in column A: the
     rows are read (they were "F106 no data rows"), column A with them."""
@@ -786,6 +816,21 @@ def test_excel_365_error_values_are_read_not_f102(tmp_path: Path, error: str) ->
     assert "P201" in rejected
 
 
+@pytest.mark.parametrize("error", ["#FOO!", "#EXTERNAL!"])
+def test_an_error_value_no_rule_knows_is_not_sent_as_a_message(tmp_path: Path, error: str) -> None:
+    """Red team 7: ``<c t="e"><v>#FOO!</v></c>`` read as the text ``#FOO!``, which no
+    rule knows: the row was written and ``#FOO!`` sent. An error cell is never a value."""
+    path = _error_book(tmp_path, error, a3=f'<c r="A3" t="e"><v>{error}</v></c>')
+    r = read_file(path)
+    assert [row[2:] for row in r.frame.rows()] == [("09121234567", "hi"), ("#N/A", "#N/A")]
+    result = fix(path, tmp_path / "out.csv", tmp_path / "r.csv")
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (2, 1, 1)
+    rejected = (tmp_path / "r.csv").read_text("utf-8")
+    assert "M402" in rejected
+    assert "P201" in rejected
+    assert error not in (tmp_path / "out.csv").read_text("utf-8")
+
+
 def test_a_later_sheet_that_cannot_be_loaded_is_f107_not_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -858,5 +903,57 @@ def test_libreoffice_hidden_rows_and_hidden_blank_rows(tmp_path: Path) -> None:
     r = read_file(raw_book(tmp_path, sheet_xml(rows)))
     f110 = issue(r, "F110")
     assert (f110.line, f110.message[:44]) == (4, "1 row is hidden in Excel (row 4), by a filte")
-    plain = rows.replace(' hidden="true"', "")
+    plain = rows.replace(' hidden="true"', "").replace(' ht="0"', "")
     assert "F110" not in [i.code for i in read_file(raw_book(tmp_path, sheet_xml(plain))).issues]
+
+
+def test_hidden_rows_in_every_form_excel_hides_and_not_above_the_header(
+    tmp_path: Path,
+) -> None:
+    """Red team 7: ``hidden = "1"`` (spaces are valid XML) and zero-height rows, which
+    Excel shows hidden, were missed; a hidden note row above the header was counted as
+    a hidden data row (``3 rows ... (rows 2, 5, 9)``), at the note's line."""
+
+    def data(r: int, extra: str = "") -> str:
+        cells = text_cell(f"A{r}", f"0912123{r:04d}") + text_cell(f"B{r}", "hi")
+        return f'<row r="{r}"{extra}>{cells}</row>'
+
+    rows = (
+        f'<row r="1">{text_cell("A1", "Customer list, May")}</row>'
+        + f'<row r="2" hidden="1">{text_cell("A2", "internal note")}</row>'
+        + f'<row r="3">{text_cell("A3", "recipient")}{text_cell("B3", "message")}</row>'
+        + data(4)
+        + data(5, ' hidden = "1"')
+        + data(6)
+        + data(7, ' ht="0" customHeight="1"')
+        + data(8, " ht = '0.0' customHeight='1'")
+        + data(9, ' ht="15" customHeight="0"')
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    f110 = issue(r, "F110")
+    assert (f110.line, f110.message[:46]) == (5, "3 rows are hidden in Excel (rows 5, 7, 8), by ")
+    assert r.frame.height == 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "f107"),
+    [
+        ("0.956521739130435", False),  # a delivery ratio
+        ("1,250,000,000 ریال", False),  # an invoice total
+        ("1250000000", False),
+        ("\u200e0912\u200e123\u200e4567", True),  # direction marks, from a web page
+        ("0912\u200c1234567", True),
+        ("۰۹۱۲۱۲۳۴۵۶۷", True),
+    ],
+)
+def test_f107_is_told_by_the_recipient_normalizer(tmp_path: Path, cell: str, f107: bool) -> None:
+    """Red team 7: "9 digits once separators are removed" made a summary sheet's ratio
+    or amount F107 (fix refused the workbook) and missed numbers with invisible marks
+    (fix wrote sheet 1 and lost them). A cell is a recipient as the recipient column
+    would read it."""
+    first = sheet_xml(
+        header_row() + f'<row r="2">{text_cell("A2", "09121234567")}{text_cell("B2", "hi")}</row>'
+    )
+    second = sheet_xml(f'<row r="1">{text_cell("A1", "total")}{text_cell("B1", cell)}</row>')
+    r = read_file(raw_book(tmp_path, first, second))
+    assert ("F107" in [i.code for i in r.issues]) is f107

@@ -92,8 +92,10 @@ file_rule(
     "error",
     """An XLSX workbook has data on a second or later sheet.
 
-    Data is a cell that could be a recipient: 9 digits or more (Persian,
-    Arabic or ASCII) once spaces and separators are removed. A sheet of
+    Data is a cell that could be a recipient: one the recipient column's own
+    number normalizer reads as a valid number (Persian or ASCII digits,
+    spaces, separators and invisible marks allowed, as there). Ratios and
+    amounts (``0.9565``, ``1,250,000,000 ریال``) are not. A sheet of
     other text only (a hidden lookup sheet of dropdown lists: cities,
     branches) is not reported. A sheet the reader cannot load is reported
     too, as it may hold rows. The message says which sheets are hidden in
