@@ -26,7 +26,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final, Literal, NamedTuple, Protocol, cast
 
@@ -130,7 +130,10 @@ class Records:
     two. ``header_cells`` and ``header_index``: that header, when it is not the first
     non-blank record but sits below a title (None otherwise). ``lead``: the first
     column's cells, one per record, when ``columns`` leaves that column out (a row
-    index, F209, is told from its values); None otherwise.
+    index, F209, is told from its values); None otherwise. ``raw_lines`` (CSV only):
+    the text of the given physical lines (1-based, ascending, line ends included) as
+    the file holds them, for the few records whose quoting a rule must see (the
+    table holds values, not how they were written); None: not known.
     """
 
     table: pl.DataFrame
@@ -145,6 +148,7 @@ class Records:
     header_cells: tuple[str, ...] | None = None
     header_index: int | None = None
     lead: pl.Series | None = None
+    raw_lines: Callable[[Sequence[int]], list[str]] | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -315,6 +319,13 @@ class Source:
         if strays is not None and records is not None:
             records.strays = strays.finish()
         return ByteScan(crlf, spans)
+
+    def lines(self, wanted: Sequence[int]) -> list[str]:
+        """The text of LF-counted lines ``wanted`` (1-based, ascending), line ends
+        included, as UTF-8 (for the fast path, which reads only UTF-8 and counts lines by
+        LF). One pass over a large file: only for a few lines, and rarely."""
+        spans = self.scan(wanted, wanted).spans
+        return [span.decode("utf-8", "replace") for span in spans]
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
         """The file in CHUNK pieces, read into one reused buffer (fresh 16 MB allocations
