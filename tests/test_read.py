@@ -927,6 +927,27 @@ def test_sep_hint_contradicted_by_the_data_is_overruled_and_said_once(
     assert codes(r) == ["F202"] + (["F208"] if data != "," else [])
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Cells pasted from a grid keep a trailing tab: a tab comes first in each record,
+        # but ',' splits every one into the header's two fields.
+        "sep=,\nrecipient\t,message\n09121234567\t,hi there\n09121234568\t,hello\n",
+        "sep=,\r\nrecipient\t,message\t\r\n09121234567\t,hi there\t\r\n",
+    ],
+)
+def test_sep_hint_that_splits_the_data_is_kept_whatever_comes_first(
+    both_paths: str, body: str
+) -> None:
+    r = read_bytes(body.encode())
+    assert r.delimiter == ","
+    assert [row[2].strip() for row in rows(r)][:1] == ["09121234567"]
+    assert all("disagrees with the data" not in i.message for i in r.issues)
+    assert "F208" not in codes(r)
+    # What is left is fixable: the fix writes the file, as it did before the hint was judged.
+    assert all(i.fixable for i in r.issues if i.code.startswith("F"))
+
+
 def test_sep_hint_alone_is_an_empty_file(both_paths: str) -> None:
     r = read_bytes(b"sep=,\n")
     assert "F106" in codes(r)
