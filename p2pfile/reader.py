@@ -877,8 +877,10 @@ def _unquoted_breaks(
     by_origin: dict[int, list[int]] = {}
     for i, origin in kept.items():
         by_origin.setdefault(origin, []).append(i)
-    # One stray line proves nothing; the same break after two records is a habit.
-    habit = len(by_origin) >= 2
+    # One stray line proves nothing; the same break after two records is a habit. Lines
+    # closing the file are footers (``Total: 2``) as often as not: they do not count.
+    last = data.height - 1
+    habit = sum(after[-1] != last for after in by_origin.values()) >= 2
     found: dict[int, _Continuation] = {}
     for origin, after in by_origin.items():
         first = rows[origin]

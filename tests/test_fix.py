@@ -267,14 +267,17 @@ def test_half_a_message_cut_by_an_unquoted_line_break_is_not_written(tmp_path: P
     src = tmp_path / "in.csv"
     src.write_text(
         "recipient,message\r\n09121234567,سلام علی جان\r\nکد تخفیف شما: 1234\r\n"
-        "سه‌شنبه\r\n09351234568,Hello\r\n09361234568,Hi dear\r\nsee you soon\r\n",
+        "سه‌شنبه\r\n09351234568,Hello\r\n09361234568,Hi dear\r\nsee you soon\r\n"
+        "09371234568,Bye\r\n",
         encoding="utf-8",
     )
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = fix(src, out, rejects, settings=DEFAULTS)
     _assert_accounted(result)
-    assert out.read_text(encoding="utf-8") == "recipient,message\n+989351234568,Hello\n"
-    assert (result.rows_in, result.rows_written, result.rows_rejected) == (6, 1, 5)
+    assert out.read_text(encoding="utf-8") == (
+        "recipient,message\n+989351234568,Hello\n+989371234568,Bye\n"
+    )
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (7, 2, 5)
     rejected = pl.read_csv(rejects, infer_schema=False)
     assert rejected["line"].to_list() == ["2", "3", "4", "6", "7"]
     assert rejected["codes"][0] == "F207"

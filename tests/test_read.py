@@ -225,9 +225,18 @@ def test_one_short_line_after_a_good_row_is_only_said_to_maybe_continue_it(
     # row: the row is not rejected on that (no F207); the short record says what it may be.
     r = read_bytes(f"recipient,message\n09121234567,Hello\n{after}\n0936,hi\n".encode())
     assert "F207" not in codes(r)
-    rest = issue(r, "F204")
+    rest = next(i for i in r.issues if i.code == "F204")
     assert rest.line == 3
     assert "it may be the rest of line 2's message" in rest.message
+
+
+def test_a_footer_closing_the_file_is_no_second_cut_message(both_paths: str) -> None:
+    # A comment after one row and a footer closing the file: two short lines, but a
+    # footer is what a file's last line so often is that it proves no exporter's habit.
+    r = read_bytes(b"recipient,message\n09121234567,Hello\n# batch 2\n09121234568,Bye\nTotal: 2\n")
+    assert "F207" not in codes(r)
+    hints = [i.line for i in r.issues if "it may be the rest of line" in i.message]
+    assert hints == [3, 5]
 
 
 @pytest.mark.parametrize(

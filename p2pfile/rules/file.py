@@ -243,8 +243,9 @@ file_rule(
     cut is F207, and the fix rejects it rather than send half a message, only
     when that is sure: a backslash escapes the break (MySQL), the break is a
     bare CR in a file whose lines end with LF, or the file has such breaks after
-    two records or more. A single short line after a good row may as well be a
-    footer or a comment: its F204 says what it may be, and the row is sent.
+    two records or more (a line closing the file does not count: footers do). A
+    single short line after a good row may as well be a footer or a comment: its
+    F204 says what it may be, and the row is sent.
     """,
     fix="safe",
     fix_message="quote the field, keeping its text as read",
