@@ -51,8 +51,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain, islice
 from operator import attrgetter
@@ -150,6 +150,11 @@ def read_csv(src: Source, sink: IssueSink) -> CsvRead:
             issues.clear()
             with io.TextIOWrapper(src.open(), encoding, "strict", newline="") as text:
                 records = _Scanner(sep, issues, hint=hint).run(text)
+
+            def opener() -> IO[str]:
+                return io.TextIOWrapper(src.open(), encoding, "replace", newline="")
+
+            records = replace(records, raw_lines=partial(_text_lines, opener))
     except (_NotUtf8Error, UnicodeDecodeError):
         return _read_damaged(src, sink)
     _report(issues, sep, sink, hinted=hinted)
@@ -287,8 +292,26 @@ def _read_text(text: str, encoding: str, sink: IssueSink) -> CsvRead:
     if records is None:
         issues.clear()
         records = _Scanner(sep, issues, hint=hint).run(io.StringIO(text, newline=""))
+        opener = partial(io.StringIO, text, newline="")
+        records = replace(records, raw_lines=partial(_text_lines, opener))
     _report(issues, sep, sink, hinted=hinted)
     return CsvRead(records, encoding, sep)
+
+
+def _text_lines(opener: Callable[[], IO[str]], wanted: Sequence[int]) -> list[str]:
+    """The physical lines ``wanted`` (1-based, ascending; CR, LF and CRLF end one, as
+    the exact pass counts them), line ends included: a pass over the text, only for the
+    few lines a rule must see as written."""
+    found: dict[int, str] = {}
+    want = set(wanted)
+    last = max(want, default=0)
+    with opener() as stream:
+        for number, text in enumerate(stream, 1):
+            if number in want:
+                found[number] = text
+            if number >= last:
+                break
+    return [found.get(n, "") for n in wanted]
 
 
 class _Issue(NamedTuple):
@@ -480,7 +503,7 @@ def _fast_records(
         return None
     if last_byte != b"\n" and not _last_record_agrees(src, df.row(n - 1), sep, int(lf[-1])):
         return None
-    return _fast_result(df, line, blank, sep, hint=hint)
+    return replace(_fast_result(df, line, blank, sep, hint=hint), raw_lines=src.lines)
 
 
 def _fast_result(

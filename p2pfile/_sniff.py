@@ -26,7 +26,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final, Literal, NamedTuple, Protocol, cast
 
@@ -132,6 +132,10 @@ class Records:
     column's cells, one per record, when ``columns`` leaves that column out (a row
     index, F209, is told from its values); None otherwise. ``hidden`` (XLSX only): the
     lines of the rows hidden in Excel (F110 is told for the data rows among them).
+    ``raw_lines`` (CSV only): the text of the given physical lines (1-based,
+    ascending, line ends included) as the file holds them, for the few records whose
+    quoting a rule must see (the table holds values, not how they were written);
+    None: not known.
     """
 
     table: pl.DataFrame
@@ -147,6 +151,7 @@ class Records:
     header_index: int | None = None
     lead: pl.Series | None = None
     hidden: frozenset[int] = frozenset()
+    raw_lines: Callable[[Sequence[int]], list[str]] | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -317,6 +322,13 @@ class Source:
         if strays is not None and records is not None:
             records.strays = strays.finish()
         return ByteScan(crlf, spans)
+
+    def lines(self, wanted: Sequence[int]) -> list[str]:
+        """The text of LF-counted lines ``wanted`` (1-based, ascending), line ends
+        included, as UTF-8 (for the fast path, which reads only UTF-8 and counts lines by
+        LF). One pass over a large file: only for a few lines, and rarely."""
+        spans = self.scan(wanted, wanted).spans
+        return [span.decode("utf-8", "replace") for span in spans]
 
     def _chunks(self) -> Iterator[bytes | bytearray]:
         """The file in CHUNK pieces, read into one reused buffer (fresh 16 MB allocations
@@ -852,10 +864,13 @@ _HINT_RECORDS: Final = 5
 def _trust_hint(text: str, hint: str) -> str:
     """The delimiter a ``sep=`` line names, unless the records after it say otherwise.
 
-    Some exporters write ``sep=;`` whatever delimiter follows. When the header and
-    each of the first records end their first field (the recipient, which holds no
-    delimiter) at another delimiter, the same one in each, that one is read: trusting
-    the hint would reject every row.
+    Some exporters write ``sep=;`` whatever delimiter follows: trusting such a hint
+    would reject every row. But a hint that splits the data well is honest even when
+    another candidate comes first in a record (cells pasted from a grid keep a trailing
+    tab: ``recipient<TAB>,message`` under ``sep=,``). So the hint is overruled only when
+    it fails to split the header and the first records alike (the header into fewer than
+    two fields, or a record into another count than the header's) and the delimiter
+    the data would be sniffed with splits them all into the header's count.
     """
     after = _record_end(text, 0)
     if after is None:
@@ -864,19 +879,32 @@ def _trust_hint(text: str, hint: str) -> str:
     data = sniff_delimiter(rest)
     if data == hint or sep_hint(rest) is not None:
         return hint
-    fraction = _ANY_FRACTION if hint in ";\t" else None
-    records = 0
+    spans: list[tuple[int, int]] = []  # the header and the first records after it
     at: int | None = 0
-    while records < _HINT_RECORDS and at is not None:
+    while len(spans) <= _HINT_RECORDS and at is not None:
         m = _CONTENT_LINE.search(rest, at, HEAD)
         if m is None:
             break
         at = _record_end(rest, m.start())
-        first = _first_delimiter(rest, m.start(), fraction)
-        if first is None or first[0] != data or (at is not None and first[1] >= at):
-            return hint
-        records += 1
-    return data if records else hint
+        spans.append((m.start(), min(len(rest), HEAD) if at is None else at))
+
+    def splits(sep: str) -> bool:
+        counts = [_fields_in(rest, start, end, sep) for start, end in spans]
+        return bool(counts) and counts[0] >= 2 and all(c == counts[0] for c in counts)
+
+    return data if not splits(hint) and splits(data) else hint
+
+
+def _fields_in(text: str, start: int, end: int, sep: str) -> int:
+    """How many fields ``sep`` splits ``text[start:end]`` (one record) into, outside quotes."""
+    in_quote = False
+    fields = 1
+    for ch in text[start:end]:
+        if ch == '"':
+            in_quote = not in_quote
+        elif ch == sep and not in_quote:
+            fields += 1
+    return fields
 
 
 def _record_end(text: str, start: int) -> int | None:

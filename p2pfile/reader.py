@@ -56,10 +56,12 @@ Decisions worth knowing:
   the header's columns is F203/F205, as in an XLSX.
 * Excel's delimiter hint, a first line ``sep=;``, sets the delimiter and is
   neither header nor data: one fixable F202 on line 1 names it.
-* A CSV record of one field that is no phone number, on the line after a complete
-  record, is the rest of that record's message (a line break left unquoted by
-  SSMS, bcp or MySQL's ``INTO OUTFILE``): its F204 says so, and the record it
-  continues gets a non-fixable F207, so that the fix rejects half a message.
+* A CSV record of one unquoted field of text that is no phone number, on the line
+  after a complete record with an unquoted message, may be the rest of that message (a
+  line break left unquoted by SSMS, bcp or MySQL's ``INTO OUTFILE``): its F204 says so.
+  The record it continues gets a non-fixable F207, so that the fix rejects half a
+  message, only on strong evidence (a MySQL backslash, a bare CR, the pattern twice in
+  the file): a footer or a comment after a good row looks the same.
 * This module never prints, never exits, and turns I/O failures into F101.
 """
 
@@ -70,12 +72,18 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 import polars as pl
 
 from p2pfile._args import path_arg
-from p2pfile._chars import quoted
+from p2pfile._chars import (
+    LIBREOFFICE_ERROR,
+    NULL_WORDS,
+    SPREADSHEET_ERRORS,
+    WHITESPACE,
+    quoted,
+)
 from p2pfile._read_csv import read_csv
 from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import (
@@ -724,8 +732,7 @@ def _ragged(
         else f"fields {recipient + 1} and {message + 1} (recipient and message) were"
     )
     letters = f"{column_letter(recipient + 1)} and {column_letter(message + 1)}"
-    field = "message" if rec.columns is None else "last field"
-    cut = {} if xlsx else _unquoted_breaks(data, at, sink, field)
+    cut = {} if xlsx else _unquoted_breaks(data, at, sink, rec)
     for line, row, nfields, filled, rest in bad.iter_rows():
         if xlsx:
             text = (
@@ -736,10 +743,18 @@ def _ragged(
         elif nfields < expected:
             noun = "field" if nfields == 1 else "fields"
             text = f"record has {nfields} {noun}, {against}"
-            if line in cut:
+            if line in cut and cut[line].sure:
                 text += (
-                    f"; it looks like the rest of line {cut[line]}'s {field}: a line break "
-                    f"inside a {field} that is not quoted"
+                    f"; it looks like the rest of line {cut[line].origin}'s message: a line "
+                    "break inside a message that is not quoted"
+                )
+            elif line in cut:
+                # A footer or a comment looks the same: say it, and reject nothing else.
+                origin = cut[line].origin
+                text += (
+                    f"; it may be the rest of line {origin}'s message, cut by a line break "
+                    f"that is not quoted: if so, line {origin} holds only its first line: "
+                    "quote the message in the export"
                 )
             sink("F204", line, text, row=row)
         else:
@@ -766,20 +781,55 @@ _LINE_BREAK: Final = re.compile("\r\n|\r|\n")
 _ESCAPED_BREAK: Final = re.compile(r"(?<!\\)(?:\\\\)*\\\Z")
 
 
+#: What exports write for a missing value besides the null words: a continuation of a
+#: message is none of these.
+_MISSING: Final = frozenset({*NULL_WORDS, *SPREADSHEET_ERRORS, "n/a", "#na", "-"})
+_SPREADSHEET_ERROR: Final = re.compile(LIBREOFFICE_ERROR)
+
+
+def _no_text(cell: str) -> bool:
+    """Whether ``cell`` is no text a message could go on with: no letter (``-----``,
+    ``0``, NUL padding), or a null marker (``NULL``, ``nan``, ``#N/A``, ``Err:502``)."""
+    word = cell.strip(WHITESPACE).lower()
+    return (
+        not any(c.isalpha() for c in word)
+        or word in _MISSING
+        or _SPREADSHEET_ERROR.match(word) is not None
+    )
+
+
+class _Continuation(NamedTuple):
+    """A one-field record that may be the rest of an earlier record's message."""
+
+    origin: int  # the line of the record it would continue
+    sure: bool  # strong evidence: that record has its F207
+
+
 def _unquoted_breaks(
-    data: pl.DataFrame, at: pl.Series, sink: _Collector, field: str
-) -> dict[int, int]:
-    """Records split by a line break inside an unquoted message; F207 on each.
+    data: pl.DataFrame, at: pl.Series, sink: _Collector, rec: Records
+) -> dict[int, _Continuation]:
+    """Records split by a line break inside an unquoted message; F207 on each, when sure.
 
     SSMS and bcp ("Save Results As CSV"), MySQL's ``INTO OUTFILE`` (which writes
     ``\\`` + LF) and hand-made exporters leave such a break unquoted: the rest of the
-    message becomes records of one field. Such a record is taken for a continuation when
-    its one field does not look like a phone number (a row missing its message does)
-    and it starts on the line after a complete record or another continuation. The
-    record it continues holds only the first line of its message: a non-fixable F207
-    on it makes the fix reject it rather than send half a message. Returns the
-    continuations' lines, each with the line of the record it continues.
+    message becomes records of one field. Such a record is a candidate continuation
+    when its one field is unquoted text with a letter in it that does not look like a
+    phone number (a row missing its message does; ``-----``, ``0``, ``NULL`` and ``#N/A``
+    are no text), and it starts on the line after a complete record of two fields whose
+    message is unquoted (a quoted message cannot have leaked a break) or after another
+    candidate. Not in a file read by column names: there the last field is not always
+    the message written.
+
+    Footers (``Total: 2``), comments, a lone name and a title between two joined exports
+    look just the same, and they follow good rows. So the record continued gets a
+    non-fixable F207, which makes the fix reject it rather than send half a message, only
+    on strong evidence: its message ends in a backslash that escapes the break (MySQL),
+    the break is a bare CR in a file whose lines end otherwise, or the pattern recurs in
+    the file (an exporter's habit, not one stray line). Otherwise only the short record's
+    F204 says what it may be. Returns the candidates by line.
     """
+    if rec.columns is not None or rec.raw_lines is None:
+        return {}
     nfields = data.get_column("nfields")
     # Only the short records among the bad ones, and their previous records: few rows.
     short = [i for i in at.filter(nfields.gather(at) == 1).to_list() if i > 0]
@@ -791,42 +841,94 @@ def _unquoted_breaks(
         cols.append("rest")
     rows = dict(zip(near, data[near].select(cols).iter_rows(named=True), strict=True))
     continues: dict[int, int] = {}  # record index -> index of the record it continues
+    ends: dict[int, int] = {}  # record index -> its last physical line
     for i in short:
         this, prev = rows[i], rows[i - 1]
         cell = this["recipient"] or ""
-        # Something to read (not NUL padding or invisible marks) that is not a number.
-        if looks_like_phone(cell) or not any(c.isprintable() and not c.isspace() for c in cell):
+        # Text, with a letter: not a number, NUL padding, a null marker or a rule line.
+        if looks_like_phone(cell) or _no_text(cell):
             continue
-        origin = continues.get(i - 1, i - 1 if prev["nfields"] >= 2 else None)
+        origin = continues.get(i - 1, i - 1 if prev["nfields"] == 2 else None)
         if origin is None:
             continue
         spanned = sum(len(_LINE_BREAK.findall(prev.get(c) or "")) for c in cols[3:])
         if prev["line"] + spanned + 1 == this["line"]:
             continues[i] = origin
+            ends[i - 1] = prev["line"] + spanned
+            ends[i] = this["line"]
+    if not continues:
+        return {}
+    # How the lines were written, which the values do not say: a few lines, read once.
+    wanted = sorted(set(ends.values()))
+    raw = dict(zip(wanted, rec.raw_lines(wanted), strict=True))
     # A record the quoting already broke (a quote never closed) has its F207, which says
     # why better: a second would only guess.
     broken = {i.line for i in sink.issues if i.code == "F207" and not i.fixable}
-    continues = {i: o for i, o in continues.items() if rows[o]["line"] not in broken}
-    by_origin: dict[int, list[int]] = {}
+    kept: dict[int, int] = {}
     for i, origin in continues.items():
-        by_origin.setdefault(origin, []).append(rows[i]["line"])
-    for origin, lines in by_origin.items():
+        before = raw[ends[i - 1]].rstrip("\r\n").rstrip(" \t")
+        if (
+            rows[origin]["line"] in broken
+            or before.endswith('"')  # the message before was quoted: nothing leaked
+            or raw[ends[i]].lstrip(" \t\ufeff").startswith('"')  # quoted: a value of its own
+            or (i - 1 != origin and i - 1 not in kept)
+        ):
+            continue
+        kept[i] = origin
+    by_origin: dict[int, list[int]] = {}
+    for i, origin in kept.items():
+        by_origin.setdefault(origin, []).append(i)
+    # One stray line proves nothing; the same break after two records is a habit. Lines
+    # closing the file are footers (``Total: 2``) as often as not: they do not count.
+    last = data.height - 1
+    habit = sum(after[-1] != last for after in by_origin.values()) >= 2
+    found: dict[int, _Continuation] = {}
+    for origin, after in by_origin.items():
         first = rows[origin]
-        after = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
-        text = (
-            f"a line break inside the {field} is not quoted: {after} after it "
-            f"{'holds' if len(lines) == 1 else 'hold'} one field, not a phone number, and "
-            f"{'looks' if len(lines) == 1 else 'look'} like the rest of it (as SSMS, bcp and "
-            "some exporters write); only its first line was read, and the fix rejects the "
-            f"row rather than send half a {field}: quote the {field} in the export"
+        lines = [rows[i]["line"] for i in after]
+        escaped = _ESCAPED_BREAK.search(first.get("rest") or first["message"] or "") is not None
+        end = raw[ends[origin]]
+        # A CR alone ends no line of a file whose next line ends with LF.
+        bare_cr = end.endswith("\r") and raw[ends[after[0]]].endswith("\n")
+        sure = habit or escaped or bare_cr
+        for line in lines:
+            found[line] = _Continuation(first["line"], sure)
+        if not sure:
+            continue
+        _say_cut(sink, first, lines, escaped=escaped, bare_cr=bare_cr, habit=len(by_origin))
+    return found
+
+
+def _say_cut(
+    sink: _Collector,
+    first: dict[str, Any],
+    lines: list[int],
+    *,
+    escaped: bool,
+    bare_cr: bool,
+    habit: int,
+) -> None:
+    """The F207 on a record whose message a line break cut (see :func:`_unquoted_breaks`):
+    ``lines``, its continuations; why that is sure: a MySQL escape, a bare CR, or ``habit``
+    records so cut in the file."""
+    span = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+    text = (
+        f"a line break inside the message is not quoted: {span} after it "
+        f"{'holds' if len(lines) == 1 else 'hold'} one field, not a phone number, and "
+        f"{'looks' if len(lines) == 1 else 'look'} like the rest of it (as SSMS, bcp and "
+        "some exporters write); only its first line was read, and the fix rejects the "
+        "row rather than send half a message: quote the message in the export"
+    )
+    if escaped:
+        text += (
+            "; the '\\' before the line break is how MySQL's INTO OUTFILE escapes one, "
+            "which CSV readers do not undo"
         )
-        if _ESCAPED_BREAK.search(first.get("rest") or first["message"] or ""):
-            text += (
-                "; the '\\' before the line break is how MySQL's INTO OUTFILE escapes one, "
-                "which CSV readers do not undo"
-            )
-        sink("F207", first["line"], text, row=first["row"])
-    return {rows[i]["line"]: rows[origin]["line"] for i, origin in continues.items()}
+    elif bare_cr:
+        text += "; the line break is a CR alone, where the file's lines end with LF"
+    else:
+        text += f"; {habit} records in this file are followed by such lines"
+    sink("F207", first["line"], text, row=first["row"])
 
 
 def _numeric_recipients(

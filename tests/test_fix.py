@@ -262,22 +262,46 @@ def test_broken_records_are_rejected_with_the_readers_reason(tmp_path: Path) -> 
 
 def test_half_a_message_cut_by_an_unquoted_line_break_is_not_written(tmp_path: Path) -> None:
     # SSMS / bcp exports leave a line break inside a message unquoted: the first line
-    # was once written as a clean message and the rest rejected as a phantom row.
+    # was once written as a clean message and the rest rejected as a phantom row. Two
+    # messages cut so in one file are an exporter's habit, not a stray line.
     src = tmp_path / "in.csv"
     src.write_text(
         "recipient,message\r\n09121234567,سلام علی جان\r\nکد تخفیف شما: 1234\r\n"
-        "سه‌شنبه\r\n09351234568,Hello\r\n",
+        "سه‌شنبه\r\n09351234568,Hello\r\n09361234568,Hi dear\r\nsee you soon\r\n"
+        "09371234568,Bye\r\n",
         encoding="utf-8",
     )
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     result = fix(src, out, rejects, settings=DEFAULTS)
     _assert_accounted(result)
-    assert out.read_text(encoding="utf-8") == "recipient,message\n+989351234568,Hello\n"
-    assert (result.rows_in, result.rows_written, result.rows_rejected) == (4, 1, 3)
+    assert out.read_text(encoding="utf-8") == (
+        "recipient,message\n+989351234568,Hello\n+989371234568,Bye\n"
+    )
+    assert (result.rows_in, result.rows_written, result.rows_rejected) == (7, 2, 5)
     rejected = pl.read_csv(rejects, infer_schema=False)
-    assert rejected["line"].to_list() == ["2", "3", "4"]
+    assert rejected["line"].to_list() == ["2", "3", "4", "6", "7"]
     assert rejected["codes"][0] == "F207"
+    assert rejected["codes"][3] == "F207"
     assert _errors(out) == []
+
+
+def test_a_good_row_before_a_footer_line_is_written(tmp_path: Path) -> None:
+    # A footer typed under the data looks like the rest of the message above it; once in
+    # a file that is no evidence, and the good row is sent: only the footer is rejected.
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "recipient,message\n09121234567,Hello\n09121234568,Your order shipped\nTotal: 2\n",
+        encoding="utf-8",
+    )
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = fix(src, out, rejects, settings=DEFAULTS)
+    _assert_accounted(result)
+    assert out.read_text(encoding="utf-8") == (
+        "recipient,message\n+989121234567,Hello\n+989121234568,Your order shipped\n"
+    )
+    rejected = pl.read_csv(rejects, infer_schema=False)
+    assert rejected["line"].to_list() == ["4"]
+    assert "it may be the rest of line 3's message" in rejected["reasons"][0]
 
 
 def test_message_errors_are_judged_on_the_fixed_text(tmp_path: Path) -> None:

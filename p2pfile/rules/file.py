@@ -239,6 +239,15 @@ file_rule(
     one reading, the text as written, which Excel, Python's csv and polars all
     give; such a record of two fields is read so, and the fix (safe) writes the
     field quoted (``"he said ""hi"" ok"``) instead of rejecting the row.
+
+    A line break left unquoted inside a message (SSMS, bcp, MySQL's ``INTO
+    OUTFILE``) cuts it: the rest becomes one-field records (F204). The record
+    cut is F207, and the fix rejects it rather than send half a message, only
+    when that is sure: a backslash escapes the break (MySQL), the break is a
+    bare CR in a file whose lines end with LF, or the file has such breaks after
+    two records or more (a line closing the file does not count: footers do). A
+    single short line after a good row may as well be a footer or a comment: its
+    F204 says what it may be, and the row is sent.
     """,
     fix="safe",
     fix_message="quote the field, keeping its text as read",
