@@ -407,8 +407,10 @@ def _last_row_to_scan(df: pl.DataFrame, scan: _CellScan) -> int:
     sheet's last row when it has rows past the frame's end (:func:`_last_row_declared`).
 
     (Until 2026-11 the scan stopped after the last empty or number-like cell, and was
-    skipped without one. Reading every row costs a large workbook no wall time, as the
-    scan runs beside the text load there: check of 1M rows, same figures A/B.)"""
+    skipped without one. Reading every row costs a large workbook no wall time since
+    its rare marks are found by one polars search per chunk (:func:`_rare_marks_in`):
+    the scan, beside the text load, ends first; check of 1M rows 4.84-4.89 s before,
+    4.85-4.89 s after.)"""
     # Rows past the frame's end hold no value calamine reads, but may hold formulas
     # saved without one: the scan reads to the sheet's end then.
     past_end = _last_row_declared(scan.src, scan.sheet_name)
