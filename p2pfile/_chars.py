@@ -128,6 +128,11 @@ LIBREOFFICE_ERROR: Final = r"^[Ee][Rr][Rr]:[0-9]{3}$"
 #: ``NA`` (``write.csv`` writes a missing value so).
 NULL_WORDS: Final = ("nan", "none", "null", "\\n", "na")
 
+#: A cell holding one of these (any case) is empty: ``N/A`` typed by hand, an
+#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...); so is
+#: a LibreOffice error (``Err:502``, :data:`LIBREOFFICE_ERROR`).
+NULL_MARKERS: Final = (*NULL_WORDS, "n/a", *SPREADSHEET_ERRORS)
+
 #: Joiners that Persian spelling needs (ZWNJ in ``شماره‌ها``, ZWJ): shown as they are by
 #: :func:`quoted`, where Python's ``repr`` would write ``\u200c``.
 _JOINERS: Final = {"\\u200c": "\u200c", "\\u200d": "\u200d"}

@@ -180,10 +180,6 @@ class NumberResult:
 
 # -- cleaning (spec §4, steps 1-11), shared patterns -----------------------------
 
-#: A cell holding one of these (any case) is empty: ``N/A`` typed by hand, an
-#: export's word for nothing, or an Excel error (a failed lookup, ``#REF!``...); so is
-#: a LibreOffice error (``Err:502``, :data:`p2pfile._chars.LIBREOFFICE_ERROR`).
-_NULL_MARKERS: Final = (*_chars.NULL_WORDS, "n/a", *_chars.SPREADSHEET_ERRORS)
 _TEXT_MARKERS: Final = ("'", "\u2019")
 _DASHES: Final = "".join(chr(c) for c in range(0x2010, 0x2016)) + "\u2212\ufe58\ufe63\uff0d"
 _SEPARATORS: Final = _chars.WHITESPACE + "-.()/" + _DASHES
@@ -288,7 +284,7 @@ def normalize_number(text: str) -> NumberResult:
         forms.add(FORMATTING_CHARACTERS)
     s = stripped
     # 4. Empty cells and spreadsheet null markers.
-    if not s or s.lower() in _NULL_MARKERS or _re_libreoffice_error.match(s):
+    if not s or s.lower() in _chars.NULL_MARKERS or _re_libreoffice_error.match(s):
         return _result(text, _reject("empty"), ())
     # 5. One Excel text marker.
     if s.startswith(_TEXT_MARKERS):
@@ -848,7 +844,7 @@ def _null_marker_spellings() -> list[str]:
     return sorted(
         {
             "".join(chars)
-            for marker in _NULL_MARKERS
+            for marker in _chars.NULL_MARKERS
             for chars in itertools.product(*({ch, ch.upper()} for ch in marker))
         }
     )

@@ -79,8 +79,7 @@ import polars as pl
 from p2pfile._args import path_arg
 from p2pfile._chars import (
     LIBREOFFICE_ERROR,
-    NULL_WORDS,
-    SPREADSHEET_ERRORS,
+    NULL_MARKERS,
     WHITESPACE,
     quoted,
 )
@@ -781,9 +780,9 @@ _LINE_BREAK: Final = re.compile("\r\n|\r|\n")
 _ESCAPED_BREAK: Final = re.compile(r"(?<!\\)(?:\\\\)*\\\Z")
 
 
-#: What exports write for a missing value besides the null words: a continuation of a
-#: message is none of these.
-_MISSING: Final = frozenset({*NULL_WORDS, *SPREADSHEET_ERRORS, "n/a", "#na", "-"})
+#: What exports write for a missing value (the normalizer's null markers, and ``#NA``):
+#: a continuation of a message is none of these.
+_MISSING: Final = frozenset({*NULL_MARKERS, "#na"})
 _SPREADSHEET_ERROR: Final = re.compile(LIBREOFFICE_ERROR)
 
 
