@@ -14,7 +14,10 @@ the wall time and peak RSS a user of the command line sees. In one run:
    polars read + write of the same file (skipped, with a note, when ``p2pfile fix``
    does not exist yet);
 5. start-up: ``p2pfile check examples/clean.csv --isolated`` (5 rows), next to the bare
-   interpreter and ``import polars``.
+   interpreter and ``import polars``;
+6. on the 1M CSV, a reference: ``benchmarks/bare_job.py``, the least any whole-column
+   check does (E.164, encoding, parts, duplicates; no line numbers, rules or report).
+   Its ratios bound what the check's targets can be.
 
 Commands that share a floor are run round-robin (floor, check, ..., floor, check, ...)
 so that a change in the machine's load hits both sides of a ratio alike. The report
@@ -387,6 +390,11 @@ def build_plan(args: argparse.Namespace, tmp: Path) -> Plan:
         # every command after it in the group.
         return Spec(f"floor {f.key}", f, "floor", what, (py, "-c", script, str(f.path)))
 
+    def bare(f: DataFile) -> Spec:
+        # What any whole-column check costs before its own work: a lower bound, not a peer.
+        argv = (py, str(ROOT / "benchmarks" / "bare_job.py"), str(f.path))
+        return Spec(f"bare {f.key}", f, "bare", "reference: the bare job (bare_job.py)", argv)
+
     def peer(f: DataFile, warmup: int) -> Spec:
         argv = (py, str(ROOT / "benchmarks" / "naive_peer.py"), str(f.path))
         return Spec(
@@ -462,7 +470,7 @@ def build_plan(args: argparse.Namespace, tmp: Path) -> Plan:
     # 1M CSV: every command gets a warm-up except the peer (minutes per run; the
     # floor's warm-up has already put the file in the page cache).
     f1 = files["1m.csv"]
-    add("check", "1m.csv", [floor(f1), check(f1, 1), peer(f1, 0)], args.repeat)
+    add("check", "1m.csv", [floor(f1), bare(f1), check(f1, 1), peer(f1, 0)], args.repeat)
     add_fix(f1, 1, args.repeat)
     for key in ("100k.xlsx", "1m.xlsx"):
         f = files[key]
@@ -489,6 +497,7 @@ def build_plan(args: argparse.Namespace, tmp: Path) -> Plan:
 _FLOOR_OF: Final = {
     "check": "floor",
     "peer": "floor",
+    "bare": "floor",
     "fix": "fix_floor",
     "startup": "startup_floor",
     "interpreter": "startup_floor",
@@ -542,8 +551,9 @@ def table(
         else:
             ratio_cell = f"{ratio:.2f}×" if ratio is not None else ""
         peer_cell = ""
-        if s.kind in ("check", "peer"):
-            pr = _ratio(_median(idx.get((fkey, "peer"))), _median(idx.get((fkey, "check"))))
+        if s.kind in ("check", "peer", "bare"):
+            base = "bare" if s.kind == "bare" else "check"
+            pr = _ratio(_median(idx.get((fkey, "peer"))), _median(idx.get((fkey, base))))
             peer_cell = f"{pr:.1f}×" if pr is not None else ""
         rss_ratio = f"{t.peak_rss_bytes / f.size:.2f}×" if f else "—"
         rows.append(
@@ -570,7 +580,7 @@ def table(
         "peak RSS",
         "ratio to floor",
         "peak RSS / file size",
-        "pandas / check",
+        "pandas / check (or / bare job)",
     ]
     return markdown_table(headers, rows), notes
 
@@ -647,6 +657,22 @@ def targets(measured: Sequence[Measured]) -> list[Target]:
         ),
         Target("fix 10M CSV peak RSS / file size", rss("10m.csv", "fix"), 2, "×", at_most, True),
     ]
+
+
+def _bare_bounds(measured: Sequence[Measured]) -> list[str]:
+    """What the bare job's ratios say about the check targets, when it was measured."""
+    idx = _index(measured)
+    bare = _median(idx.get(("1m.csv", "bare")))
+    floor, peer = _median(idx.get(("1m.csv", "floor"))), _median(idx.get(("1m.csv", "peer")))
+    if bare is None or floor is None:
+        return []
+    line = (
+        f"Reference: the bare job (bare_job.py, no line numbers, rules or report) takes "
+        f"{bare / floor:.2f}× the 1M CSV floor"
+    )
+    if peer is not None:
+        line += f"; the pandas peer takes {peer / bare:.1f}× the bare job"
+    return ["", line + "."]
 
 
 def _git_dirty() -> list[str]:
@@ -778,6 +804,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Targets (ratios are median over median, both measured in this run):",
         "",
         markdown_table(["target", "limit", "measured", "verdict"], [g.row() for g in goals]),
+        *_bare_bounds(measured),
     ]
     print("\n".join(out))
     if args.json:
