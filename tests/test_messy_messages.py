@@ -261,3 +261,23 @@ def test_crm_fields_in_any_case_or_spelling_are_placeholders(tmp_path: Path) -> 
     assert found[5].endswith("[مشتري]")
     assert found[10].endswith("[FName]")
     assert _hits(tmp_path, ["[SALE] 50% off", "[100_000] تومان"], "M401") == []
+
+
+def test_positional_and_panel_token_slots_are_placeholders(tmp_path: Path) -> None:
+    # .NET's String.Format and the shared-line patterns of Iranian SMS panels write
+    # {0}, {1}; verification templates write %token, %token2 (no closing %). Each was
+    # sent to every recipient as it stood.
+    slots = [
+        "سلام {0} عزیز، سفارش {1} ارسال شد",
+        "کد تایید شما: %token",
+        "کد: %token2 - مبلغ %token3 ریال",
+        "Hi {12}",
+        "Code %token%",
+    ]
+    assert _hits(tmp_path, slots, "M401") == slots
+    found = _by_row(_check_messages(tmp_path, slots), "M401")
+    assert found[0].endswith("{0}")
+    assert found[1].endswith("%token")
+    assert found[4].endswith("%token%")
+    text = ["{100} تومان", "50%tokens off", "درصد {الف}", "%tokenize", "{ 0 }"]
+    assert _hits(tmp_path, text, "M401") == ["درصد {الف}"]

@@ -659,8 +659,13 @@ _IDENTIFIER: Final = r"(?:[a-z][A-Za-z0-9]*|[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*|[A-Z
 #: A name with an underscore, starting with a letter (``FIRST_NAME``, ``نام_مشتری``).
 _UNDERSCORED: Final = r"\p{L}[\p{L}\p{N}]*_[\p{L}\p{N}_]*"
 _VARIABLE: Final = rf"(?:{_UNDERSCORED}|{_FIELD_EN}|{_FIELD_FA}|{_IDENTIFIER})"
+#: Positional slots (``{0}``: .NET's String.Format, Python's str.format, the
+#: shared-line patterns of Iranian SMS panels) and the ``%token``, ``%token2`` of
+#: verification templates, which have no closing ``%``.
+_POSITIONAL: Final = r"\{[0-9]{1,2}\}|%token[0-9]{0,2}\b"
 PLACEHOLDER: Final = (
-    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{{_NAME}\}}|%{_NAME}%|%[sd](?:[^\p{{L}}\p{{N}}]|$)"
+    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{{_NAME}\}}|%{_NAME}%|{_POSITIONAL}"
+    r"|%[sd](?:[^\p{L}\p{N}]|$)"
     rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|\$(?:{_UNDERSCORED}|{_FIELD_EN}|[a-z][A-Za-z0-9]*)\b"
 )
 #: A brand in brackets before the text (``[Snapp] Your code ...``): one capitalized
@@ -680,7 +685,8 @@ def _without_leading_tag() -> pl.Expr:
 def unresolved_placeholder(options: Options) -> Finding:
     """A template placeholder left in the text.
 
-    ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``.
+    ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``,
+    and the positional ``{0}`` and ``%token`` (``%token2``) of panel templates.
     Placeholders may hold Persian names (``{نام}``); ``20%`` and ``50% off``
     are not placeholders. Braces and ``%`` always make one. ``<x>`` and ``[x]``
     make one when ``x`` reads as a variable: an identifier with a lower-case
