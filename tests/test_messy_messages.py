@@ -279,5 +279,34 @@ def test_positional_and_panel_token_slots_are_placeholders(tmp_path: Path) -> No
     assert found[0].endswith("{0}")
     assert found[1].endswith("%token")
     assert found[4].endswith("%token%")
-    text = ["{100} تومان", "50%tokens off", "درصد {الف}", "%tokenize", "{ 0 }"]
-    assert _hits(tmp_path, text, "M401") == ["درصد {الف}"]
+    text = ["{100} تومان", "50%tokens off", "%tokenize", "{ 0 }"]
+    assert _hits(tmp_path, text, "M401") == []
+
+
+def test_persian_names_with_zwnj_or_spaces_and_hash_fields_are_placeholders(
+    tmp_path: Path,
+) -> None:
+    # Red team 8: the commonest Persian field, نام‌خانوادگی, is spelled with a ZWNJ,
+    # and CRM fields have spaces; fix wrote all of these as clean.
+    slots = [
+        "{نام\u200cخانوادگی} گرامی",
+        "{نام مشتری} عزیز، سفارش شما ارسال شد",
+        "{ name } عزیز",
+        "{first name}, your order shipped",
+        "%نام مشتری% عزیز",
+        "سلام #name#",
+        "کد شما #code# است",
+    ]
+    assert _hits(tmp_path, slots, "M401") == slots
+    found = _by_row(_check_messages(tmp_path, slots), "M401")
+    assert found[0].endswith("{نام\u200cخانوادگی}")
+    assert found[4].endswith("%نام مشتری%")
+    text = [
+        "Get 20%off for 30% more",
+        "۲۰%تخفیف ویژه و ۳۰% بیشتر",
+        "50% off, 70% more",
+        "#تخفیف# #یلدا",
+        "کد *123# را بگیرید",
+        "#1# شماره",
+    ]
+    assert _hits(tmp_path, text, "M401") == []

@@ -629,7 +629,10 @@ def mixed_digit_scripts(options: Options) -> Finding:
     )
 
 
-_NAME: Final = r"[\p{L}_][\p{L}\p{N}_.]*"
+#: A name in braces or percent signs: words of letters, digits, ``_``, ``.`` and ZWNJ
+#: (``نام‌خانوادگی`` is spelled with one), each starting with a letter, up to four
+#: of them (``{نام مشتری}``, ``%first name%``; ``20%off for 30%`` is no name).
+_NAME: Final = r"[\p{L}_][\p{L}\p{N}_.\x{200C}]*(?: [\p{L}_][\p{L}\p{N}_.\x{200C}]*){0,3}"
 
 
 def _persian(word: str) -> str:
@@ -664,9 +667,9 @@ _VARIABLE: Final = rf"(?:{_UNDERSCORED}|{_FIELD_EN}|{_FIELD_FA}|{_IDENTIFIER})"
 #: verification templates, which have no closing ``%``.
 _POSITIONAL: Final = r"\{[0-9]{1,2}\}|%token[0-9]{0,2}\b"
 PLACEHOLDER: Final = (
-    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{{_NAME}\}}|%{_NAME}%|{_POSITIONAL}"
+    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{\s*{_NAME}\s*\}}|%{_NAME}%|{_POSITIONAL}"
     r"|%[sd](?:[^\p{L}\p{N}]|$)"
-    rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|\$(?:{_UNDERSCORED}|{_FIELD_EN}|[a-z][A-Za-z0-9]*)\b"
+    rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|#{_VARIABLE}#|\$(?:{_UNDERSCORED}|{_FIELD_EN}|[a-z][A-Za-z0-9]*)\b"
 )
 #: A brand in brackets before the text (``[Snapp] Your code ...``): one capitalized
 #: word, not a field (``[Name] عزیز`` is a placeholder).
@@ -686,11 +689,12 @@ def unresolved_placeholder(options: Options) -> Finding:
     """A template placeholder left in the text.
 
     ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``,
-    and the positional ``{0}`` and ``%token`` (``%token2``) of panel templates.
+    ``#name#``, and the positional ``{0}`` and ``%token`` (``%token2``) of panel
+    templates.
     Placeholders may hold Persian names (``{نام}``); ``20%`` and ``50% off``
     are not placeholders. Braces and ``%`` always make one. ``<x>`` and ``[x]``
     make one when ``x`` reads as a variable: an identifier with a lower-case
-    letter (``[name]``, ``[FName]``, ``[OrderID]``), five or more capitals
+    letter (``[name]``, ``[FName]``, ``[OrderID]``; ``#name#`` alike), five or more capitals
     (``[EMAIL]``), a name with an underscore (``<FIRST_NAME>``,
     ``[نام_مشتری]``), or a field a template fills (``[Name]``, ``[CODE]``,
     ``[نام مشتری]``, ``[کدپیگیری]``, with Arabic ي and ك too). ``$x`` when ``x``
