@@ -141,6 +141,10 @@ QUESTION_MARKS_MEANT = [
     "? yes",
     "https://example.com/?a=1&b=2",
     "سلام? ok",
+    # Red team 8: a question mark typed without its space, in a message whose ی and
+    # Persian digits show it was never saved in an encoding that loses them.
+    "سلام علی جان، خوبی?فردا میای؟",
+    "سفارش شما ثبت شد?کد پیگیری: ۱۲۳۴۵",
 ]
 
 
