@@ -130,7 +130,8 @@ REASON_TEXT: Final[dict[Reason, str]] = {
     "landline": "a landline or fixed-wireless number; it cannot receive SMS",
     "not-mobile": "a service number (not a mobile)",
     "sender-line": "an SMS sender line (1000/2000/3000/5000...), not a recipient",
-    "invalid-number": "not a valid phone number (unknown country code, or 00 followed by junk)",
+    "invalid-number": "not a valid phone number: no such country code, area code or prefix "
+    "(00 starts an international number)",
 }
 
 #: The polars dtype of :func:`number_expr` (the columns of :func:`normalize_numbers` but ``input``).
@@ -208,10 +209,17 @@ _DECIMAL: Final = r"^[0-9]+[.,][0-9]{1,2}$"
 _CLEAN: Final = r"^\+?[0-9]+$"
 #: One number in a mobile form (``0912…``, ``912…``, ``98912…``, ``+98912…``, ``0098912…``).
 _ONE_NUMBER: Final = r"(?:\+?(?:00)?98|0)?9[0-9]{9}"
-#: Two or more numbers back to back once the separators are gone (``0912… 0935…``,
-#: ``0912…/0935…``): 20 digits at least, longer than any phone number, so a cell
-#: matching this is never valid; it is reported as what it is, not as a wrong length.
-_TWO_NUMBERS: Final = rf"^(?:{_ONE_NUMBER}){{2,}}$"
+#: A landline: with its area code (``021…``, ``98 21…``), or the 8 digits of a local one.
+_ONE_LANDLINE: Final = r"(?:\+?(?:00)?98|0)?[1-8][0-9]{9}|[1-8][0-9]{7}"
+#: Two or more numbers back to back once the separators are gone, one of them a mobile
+#: (``0912… 0935…``, ``0912…/0935…``, a CRM's ``021-88776655 / 0912…``): 18 digits at
+#: least, longer than any phone number, so a cell matching this is never valid; it is
+#: reported as what it is, not as a wrong length. (Two landlines alone are not looked
+#: for: a 16-digit card number would read as two local numbers.)
+_TWO_NUMBERS: Final = (
+    rf"^(?:(?:{_ONE_LANDLINE})+(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})*"
+    rf"|(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})+)$"
+)
 #: SMS sender lines: 1000/2000/3000/5000 and 3 to 10 more digits.
 _SENDER_LINE: Final = r"^(?:1000|2000|3000|5000)[0-9]{3,10}$"
 

@@ -96,6 +96,10 @@ TWO_NUMBER_CELLS = [
     "+989121234567 09351234567",
     "۰۹۱۲۱۲۳۴۵۶۷ ۰۹۳۵۱۲۳۴۵۶۷",
     "09121234567 09351234567 09191234567",
+    # Red team 8: a CRM's "phones" field, a landline beside the mobile.
+    "021-88776655 / 09123456789",
+    "88776655 - 09123456789",
+    "09123456789 (021) 88776655",
 ]
 
 
@@ -105,8 +109,10 @@ def test_two_numbers_in_one_cell_are_invalid_characters_not_a_length(cell: str) 
 
 
 def test_a_long_single_number_is_still_a_wrong_length() -> None:
-    # 21 digits that are not two mobile numbers: nothing says two numbers.
-    assert _both(["091212345670935123456", "0912123456789"]) == [
+    # 21 digits that are not two mobile numbers, and a 16-digit card number (which
+    # would split into two 8-digit landlines): nothing says two numbers.
+    assert _both(["091212345670935123456", "0912123456789", "6037991234567890"]) == [
+        (None, "invalid-length", []),
         (None, "invalid-length", []),
         (None, "invalid-length", []),
     ]
@@ -388,3 +394,9 @@ def test_the_number_command_reads_a_decimal_comma(capsys: pytest.CaptureFixture[
         "'9121234567,0': +989121234567 MCI "
         "[P103 non-e164, P104 missing-leading-zero, P105 float-artifact]\n"
     )
+
+
+def test_a_number_with_no_such_area_code_is_not_blamed_on_a_country_code(tmp_path: Path) -> None:
+    # Red team 8: P210 spoke of an unknown country code and 00 for 01012345678.
+    found = _at(_check_csv(tmp_path, [("01012345678", "hello")]), 2)
+    assert "no such country code, area code or prefix" in found["P210"]

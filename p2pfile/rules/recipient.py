@@ -264,9 +264,10 @@ def sender_line(options: Options) -> Finding:
 
 @row_rule("P210", "invalid-number", "error", field="recipient")
 def invalid_number(options: Options) -> Finding:
-    """Anything else libphonenumber rejects: an unknown country code, ``00`` followed by junk.
+    """Anything else libphonenumber rejects: no such country code, area code or prefix.
 
-    Example: ``+1 555 0100``, ``009123456789`` (``00`` is the international
-    prefix: this is +91 23456789). Fix: correct the number at its source.
+    Example: ``+1 555 0100``, ``01012345678`` (Iran has no area code 10),
+    ``009123456789`` (``00`` is the international prefix: this is +91 23456789).
+    Fix: correct the number at its source.
     """
     return _explained("invalid-number")
