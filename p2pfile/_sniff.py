@@ -1111,6 +1111,10 @@ def _is_title(cells: Sequence[str | None]) -> bool:
     return not any(looks_like_phone(cell) for cell in trimmed)
 
 
+#: The header of the rejects file ``fix --rejects`` writes (F211 when it is read back).
+REJECTS_HEADER: Final = ("line", "row", "recipient", "message", "codes", "reasons")
+
+
 @dataclass(frozen=True)
 class HeaderVerdict:
     """How the first record reads: as data (F201), or a header that is exact, or not (F202)."""

@@ -678,7 +678,10 @@ def _fix_summary(result: FixResult) -> list[str]:
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
-    help="Write rows no fix can save here (CSV with codes and reasons).",
+    help=(
+        "Write rows no fix can save here, with codes and reasons: CSV, or .xlsx with "
+        "every cell as text, for correcting in a spreadsheet."
+    ),
 )
 @click.option(
     "--unsafe-fixes",

@@ -99,7 +99,7 @@ REJECTING_MESSAGE_RULES: Final = ("M101", "M104", "M201", "M202", "M401", "M402"
 STRUCTURAL: Final = ("F204", "F205", "F207")
 #: File-level findings the canonical writer fixes (counted in ``FixResult.fixes``).
 FILE_FIXES: Final = (
-    "F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208", "F209"
+    "F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208", "F209", "F211"
 )  # fmt: skip
 #: Those of FILE_FIXES whose fix is unsafe: applied (and counted) only with ``unsafe``.
 #: A file with one of them is fixed only with ``unsafe``: without transcoding (F103)
@@ -1314,7 +1314,18 @@ def fix(
         _check_xlsx_fits(decision, written, out)
 
     if rej is not None:
-        _atomic_write(rej, lambda tmp: _write_csv([decision.rejects()], tmp), no_wider_than=name)
+        rejects = decision.rejects()
+        if _is_xlsx_name(rej):
+            _check_rejects_fit(rejects, rej)
+        _atomic_write(
+            rej,
+            lambda tmp: (
+                _write_rejects_xlsx(rejects, tmp)
+                if _is_xlsx_name(rej)
+                else _write_csv([rejects], tmp)
+            ),
+            no_wider_than=name,
+        )
     target = out if out is not None else name
     # The clean rows are rebuilt and written a slice at a time: never a second copy of the file.
     changed = _atomic_write(
@@ -1510,8 +1521,8 @@ def _check_targets(name: str, out: str | None, rej: str | None) -> None:
                 msg += "; leave out the output to fix the file in place"
             raise UsageError(msg)
         seen[key] = role
-    if rej is not None and (_is_xlsx_name(rej) or _other_workbook_suffix(rej)):
-        msg = f"{rej}: the rejects file is CSV; give it a .csv name"
+    if rej is not None and (suffix := _other_workbook_suffix(rej)):
+        msg = f"{rej}: fix writes rejects as CSV or XLSX, not {suffix}; name it .csv or .xlsx"
         raise UsageError(msg)
     if out is not None and (suffix := _other_workbook_suffix(out)):
         # Anything not .xlsx is written as CSV: CSV text named .xls is a file Excel
@@ -1688,6 +1699,55 @@ def _write_xlsx(frames: Iterable[pl.DataFrame], dest: str) -> None:
             i += 1
             sheet.write_string(i, 0, recipient)
             sheet.write_string(i, 1, message)
+    workbook.close()
+
+
+def _check_rejects_fit(rejects: pl.DataFrame, dest: str) -> None:
+    if rejects.height > XLSX_MAX_ROWS:
+        msg = f"{dest}: {rejects.height:,} rejected rows do not fit in an XLSX sheet; write CSV"
+        raise UsageError(msg)
+    longest = rejects.select(
+        pl.max_horizontal(c(name).str.len_chars().max() for name in _REJECTS_TEXT)
+    ).item()
+    if longest is not None and longest > XLSX_MAX_CELL:
+        msg = f"{dest}: a cell of {longest:,} characters does not fit in XLSX; write CSV"
+        raise UsageError(msg)
+
+
+#: The rejects' text columns, and how wide each is shown (characters).
+_REJECTS_TEXT: Final = {"recipient": 18, "message": 60, "codes": 12, "reasons": 70}
+
+
+def _write_rejects_xlsx(rejects: pl.DataFrame, dest: str) -> None:
+    """The rejects as a workbook for a person to correct: ``line`` and ``row`` as numbers,
+    every other cell a string. A CSV opened in Excel turns ``9.12346E+09`` into the
+    number 9123460000 and drops the 0 of ``0912…``, and without a BOM shows Persian as
+    mojibake; fed back, such a file sends to a stranger. Text cells keep what was read."""
+    import xlsxwriter  # noqa: PLC0415 - only for XLSX output
+
+    workbook = xlsxwriter.Workbook(
+        dest,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet("rejects")
+    names = rejects.columns
+    for j, name in enumerate(names):
+        sheet.write_string(0, j, name)
+        sheet.set_column(j, j, _REJECTS_TEXT.get(name, 8))
+    sheet.freeze_panes(1, 0)
+    for i, values in enumerate(rejects.iter_rows(), start=1):
+        for j, (name, value) in enumerate(zip(names, values, strict=True)):
+            if value is None:
+                continue  # an empty cell, as read
+            if name in _REJECTS_TEXT:
+                sheet.write_string(i, j, value)
+            else:
+                sheet.write_number(i, j, value)
     workbook.close()
 
 

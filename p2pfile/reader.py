@@ -88,6 +88,7 @@ from p2pfile._read_xlsx import column_letter, read_xlsx
 from p2pfile._sniff import (
     HEADER_LOOKAHEAD,
     NONSPACE_PATTERN,
+    REJECTS_HEADER,
     Records,
     Source,
     classify_header,
@@ -693,6 +694,15 @@ def _judge_header(
                 f"row.names=FALSE); {read}the index"
             )
         sink("F209", first_line, said, fixable=True)
+    elif verdict.by_name and tuple(cells) == REJECTS_HEADER:
+        # What fix wrote about each row is no data: dropping it loses nothing.
+        sink(
+            "F211",
+            first_line,
+            "a rejects file of p2pfile fix: 'recipient' and 'message' were read, and the "
+            "fix drops the columns fix added (line, row, codes, reasons)",
+            fixable=True,
+        )
     elif verdict.extra:
         # Columns chosen by name can be written alone: an unsafe fix, as it drops the others.
         sink("F203", first_line, verdict.extra, fixable=verdict.by_name)

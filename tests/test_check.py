@@ -152,6 +152,12 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], None] | bytes, dict[str, objec
         {},
         1,
     ),
+    "F211": (
+        "rejects.csv",
+        b"line,row,recipient,message,codes,reasons\n5,4,09121112233,hi,P202,too short\n",
+        {},
+        1,
+    ),
 }
 
 

@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 import pytest
 
@@ -235,6 +236,44 @@ def test_rejects_file_lists_codes_and_reasons(tmp_path: Path) -> None:
     assert "spreadsheet artifact" in rows[4]["reasons"]
     assert rows[5]["codes"] == "P201"
     assert rows[5]["row"] == "4"
+
+
+def test_rejects_as_xlsx_keep_the_text_a_spreadsheet_would_turn_into_numbers(
+    tmp_path: Path,
+) -> None:
+    # Red team 8: a rejects CSV opened in Excel turns 9.12346E+09 into 9123460000 and
+    # 0912... into 912...; fed back, the row went to a stranger. As XLSX, text cells.
+    src = _csv(tmp_path, "in.csv", [("09121234567", "ok"), ("9.12346E+09", "سلام"), ("0912", "x")])
+    rejects = tmp_path / "rejects.xlsx"
+    result = fix(src, tmp_path / "out.csv", rejects, settings=DEFAULTS)
+    assert result.rows_rejected == 2
+    book = fastexcel.read_excel(rejects)
+    assert book.sheet_names == ["rejects"]
+    frame = book.load_sheet(0).to_polars()
+    assert frame.columns == list(REJECTS_SCHEMA.names())
+    assert frame.get_column("recipient").to_list() == ["9.12346E+09", "0912"]
+    assert frame.get_column("message").to_list() == ["سلام", "x"]
+    assert frame.get_column("line").to_list() == [3, 4]
+    assert frame.get_column("codes").to_list() == ["P206", "P202"]
+
+
+def test_a_corrected_rejects_file_is_fixed_again_without_unsafe_fixes(tmp_path: Path) -> None:
+    # Red team 8: the rejects file's own columns made it F203, whose fix needs
+    # --unsafe-fixes, which also rewrote the messages. They are fix's bookkeeping: F211.
+    src = _csv(tmp_path, "in.csv", [("09121234567", "ok"), ("0912", "“Hi”"), ("0935", "b")])
+    rejects = tmp_path / "rejects.csv"
+    fix(src, tmp_path / "out.csv", rejects, settings=DEFAULTS)
+    edited = rejects.read_text(encoding="utf-8").replace("0912,", "09121234568,")
+    rejects.write_text(edited, encoding="utf-8")
+    found = {d.code: d for d in check(rejects, isolated=True).diagnostics}
+    assert "F203" not in found
+    assert found["F211"].severity == "warning"
+    assert found["F211"].fix is not None and found["F211"].fix.applicability == "safe"
+    again = tmp_path / "again.csv"
+    result = fix(rejects, again, tmp_path / "still.csv", settings=DEFAULTS)
+    assert (result.rows_written, result.rows_rejected) == (1, 1)
+    assert result.fixes.get("F211") == 1
+    assert again.read_text(encoding="utf-8") == "recipient,message\n+989121234568,“Hi”\n"
 
 
 def test_refuses_to_drop_rows_without_a_rejects_file(tmp_path: Path) -> None:
@@ -487,8 +526,6 @@ def test_argument_mistakes_are_usage_errors(tmp_path: Path) -> None:
         fix(src, src, settings=DEFAULTS)
     with pytest.raises(UsageError, match="same path"):
         fix(src, tmp_path / "o.csv", tmp_path / "o.csv", settings=DEFAULTS)
-    with pytest.raises(UsageError, match="rejects file is CSV"):
-        fix(src, tmp_path / "o.csv", tmp_path / "r.xlsx", settings=DEFAULTS)
     with pytest.raises(UsageError, match="cannot be written"):
         fix(src, tmp_path / "no" / "such" / "dir.csv", settings=DEFAULTS)
 
@@ -501,7 +538,7 @@ def test_an_output_named_for_another_spreadsheet_format_is_refused(tmp_path: Pat
         with pytest.raises(UsageError, match=r"fix writes CSV or XLSX, not \.[a-z]+;"):
             fix(src, tmp_path / name, settings=DEFAULTS)
         assert not (tmp_path / name).exists()
-    with pytest.raises(UsageError, match="rejects file is CSV"):
+    with pytest.raises(UsageError, match=r"fix writes rejects as CSV or XLSX, not \.xls;"):
         fix(src, tmp_path / "o.csv", tmp_path / "r.xls", settings=DEFAULTS)
     assert not (tmp_path / "o.csv").exists()
 

@@ -292,3 +292,24 @@ file_rule(
     fix="safe",
     fix_message="drop the first column (a row index, or empty)",
 )
+file_rule(
+    "F211",
+    "rejects-file",
+    "warning",
+    """The file is a rejects file ``p2pfile fix --rejects`` wrote: the header is
+    ``line,row,recipient,message,codes,reasons``.
+
+    The recipient and message columns are read by name; ``line``, ``row``,
+    ``codes`` and ``reasons`` are what fix wrote about each row, not data.
+    Why: the way to save rejected rows is to correct them in the rejects file
+    and fix it again; under F203 that needed ``--unsafe-fixes``, which also
+    rewrites messages (M203, M105).
+    Example: ``p2pfile fix export.csv -o clean.csv --rejects rejects.xlsx``,
+    correct the numbers in rejects.xlsx, then
+    ``p2pfile fix rejects.xlsx -o more.csv --rejects still.csv``.
+    Fix (safe): the file is written without the four columns fix added. The
+    ``line`` of each row is then the rejects file's own, not the export's.
+    """,
+    fix="safe",
+    fix_message="drop the columns line, row, codes and reasons",
+)
