@@ -46,7 +46,7 @@ from typing import Any, Literal
 import click
 
 from p2pfile import cli as _cli
-from p2pfile.config import Settings
+from p2pfile.config import Settings, load_tariff
 from p2pfile.errors import AuthError, ProviderError, RefusedError, SendError, UsageError
 from p2pfile.fix import FixResult
 from p2pfile.fix import fix as fix_file
@@ -1079,7 +1079,7 @@ def send_command(  # noqa: PLR0917
         _report_file(out, job, prepared)
         _report_schedule(out, job, at, tz)
         if token is None:  # --dry-run
-            tariff = _cli._load_tariff(tariff_path) if tariff_path else settings.tariff
+            tariff = load_tariff(tariff_path) if tariff_path else settings.tariff
             stats = compute_stats([path], tariff=tariff, settings=settings)
             return out.finish(_dry_run(out, job, prepared, stats, token_file=token_file, work=work))
         refusal = _row_refusal(job, prepared)

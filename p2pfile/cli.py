@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,7 +37,7 @@ from p2pfile.check import (
     plans_from,
     unique_paths,
 )
-from p2pfile.config import NumberFormat, Resolver, Settings, Tariff, pinned
+from p2pfile.config import NumberFormat, Resolver, Settings, load_tariff, pinned
 from p2pfile.errors import P2PFileError, SendError
 from p2pfile.fix import FixResult
 from p2pfile.fix import diff as fix_diff
@@ -928,7 +927,7 @@ def stats_command(  # noqa: PLR0917
     names = [stdin_filename or "-" if p == "-" else p for p in paths]
     # Each file is judged with its closest config; the tariff is the run's.
     settings = resolver.for_run([n for n in names if n != "-"])
-    tariff = _load_tariff(tariff_path) if tariff_path else settings.tariff
+    tariff = load_tariff(tariff_path) if tariff_path else settings.tariff
     sources = _sources(paths, stdin_filename)
     if not sources:
         raise click.UsageError("no CSV or XLSX files found")
@@ -939,17 +938,6 @@ def stats_command(  # noqa: PLR0917
         text = render_stats_text(result, color=_use_color(color, sys.stdout))
         click.echo(text, nl=not text.endswith("\n"))
     return EXIT_CLEAN
-
-
-def _load_tariff(path: str) -> Tariff | None:
-    """A tariff file: the four fields at the top level or under [tariff]."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--tariff") from None
-    table = data.get("tariff", data)
-    return Settings().merged(tariff=table).tariff
 
 
 # -- rule ------------------------------------------------------------------------------

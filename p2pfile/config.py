@@ -142,6 +142,7 @@ __all__ = [
     "discover",
     "find_config",
     "load_config",
+    "load_tariff",
     "pinned",
     "resolve_selectors",
     "selected_codes",
@@ -431,6 +432,28 @@ def _tariff_check(value: object, key: str, where: str) -> Tariff:
         msg = f"incomplete {key!r} {where}: missing {', '.join(missing)} (all four are required)"
         raise ConfigError(msg)
     return Tariff(**{name: _rate(table[name], f"{key}.{name}", where) for name in _TARIFF_KEYS})
+
+
+def load_tariff(path: str | os.PathLike[str]) -> Tariff:
+    """The tariff in the TOML file ``path``: the four rates at the top level, under
+    ``[tariff]``, or under ``[tool.p2pfile.tariff]`` (a tariff kept as in a pyproject).
+
+    Raises :class:`~p2pfile.errors.ConfigError` naming the file.
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        msg = f"cannot read the tariff file {name}: {exc.strerror or exc}"
+        raise ConfigError(msg) from None
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"the tariff file {name} is not valid TOML: {exc}"
+        raise ConfigError(msg) from None
+    tool = data.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("p2pfile"), dict):
+        data = tool["p2pfile"]
+    return _tariff_check(data.get("tariff", data), "tariff", f"in {name}")
 
 
 _VALIDATORS: Final[Mapping[str, _Validator]] = {

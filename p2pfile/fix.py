@@ -1314,15 +1314,15 @@ def fix(
         _check_xlsx_fits(decision, written, out)
 
     if rej is not None:
-        rejects = decision.rejects()
+        rejected_rows = decision.rejects()
         if _is_xlsx_name(rej):
-            _check_rejects_fit(rejects, rej)
+            _check_rejects_fit(rejected_rows, rej)
         _atomic_write(
             rej,
             lambda tmp: (
-                _write_rejects_xlsx(rejects, tmp)
+                _write_rejects_xlsx(rejected_rows, tmp)
                 if _is_xlsx_name(rej)
-                else _write_csv([rejects], tmp)
+                else _write_csv([rejected_rows], tmp)
             ),
             no_wider_than=name,
         )

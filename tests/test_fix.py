@@ -268,7 +268,8 @@ def test_a_corrected_rejects_file_is_fixed_again_without_unsafe_fixes(tmp_path: 
     found = {d.code: d for d in check(rejects, isolated=True).diagnostics}
     assert "F203" not in found
     assert found["F211"].severity == "warning"
-    assert found["F211"].fix is not None and found["F211"].fix.applicability == "safe"
+    assert found["F211"].fix is not None
+    assert found["F211"].fix.applicability == "safe"
     again = tmp_path / "again.csv"
     result = fix(rejects, again, tmp_path / "still.csv", settings=DEFAULTS)
     assert (result.rows_written, result.rows_rejected) == (1, 1)

@@ -9,8 +9,8 @@ import jsonschema
 import polars as pl
 import pytest
 
-from p2pfile.config import Settings, Tariff
-from p2pfile.errors import InputFileError
+from p2pfile.config import Settings, Tariff, load_tariff
+from p2pfile.errors import ConfigError, InputFileError
 from p2pfile.fix import fix
 from p2pfile.phone import normalize_numbers
 from p2pfile.reader import read_file
@@ -240,3 +240,23 @@ def test_a_file_over_the_configured_limits_is_refused_not_counted_in_part(
     path.write_text("recipient,message\n09121234567,a\n09351234567,b\n", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"big\.csv: .*\(F108\); stats counts whole files"):
         stats(path, settings=Settings(**limit))
+
+
+def test_a_tariff_file_is_read_in_three_layouts_and_its_errors_name_it(tmp_path: Path) -> None:
+    rates = "persian_mci = 1330\npersian_other = 1400\nenglish_mci = 600\nenglish_other = 650\n"
+    expected = Tariff(persian_mci=1330, persian_other=1400, english_mci=600, english_other=650)
+    for i, head in enumerate(("", "[tariff]\n", "[tool.p2pfile.tariff]\n")):
+        path = tmp_path / f"t{i}.toml"
+        path.write_text(head + rates, encoding="utf-8")
+        assert load_tariff(path) == expected
+    # Red team 8: every mistake in a --tariff file was reported "in overrides".
+    short = tmp_path / "short.toml"
+    short.write_text("[tariff]\npersian_mci = 1330\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"incomplete 'tariff' in .*short\.toml: missing"):
+        load_tariff(short)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("persian_mci = [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tariff file .*broken\.toml is not valid TOML"):
+        load_tariff(broken)
+    with pytest.raises(ConfigError, match=r"cannot read the tariff file .*nope\.toml"):
+        load_tariff(tmp_path / "nope.toml")
