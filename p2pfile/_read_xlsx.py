@@ -186,7 +186,10 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
     recipient, message = chosen.columns if chosen is not None else (0, 1)
     # The header below a title, when the columns were chosen from it.
     below = found[chosen.at] if chosen is not None and chosen.at else (None, None)
-    df = _dates_as_shown(reader, first_sheet, df, columns, message)
+    df, dates = _dates_as_shown(reader, first_sheet, df, columns, message)
+    _valued_messages(
+        df, columns, message, dates, load_types=_types_loader(book, first_sheet, message), sink=sink
+    )
     recipients = _cells(df, columns, recipient)
     table = shape.hstack(
         [recipients.alias("recipient"), _cells(df, columns, message).alias("message")]
@@ -749,16 +752,17 @@ def _dates_as_shown(
     df: pl.DataFrame,
     columns: dict[int, str],
     message: int,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.Series | None]:
     """``df`` with the message column's (0-based ``message``) date-only and time-only
-    cells written as Excel shows them (see the module docstring)."""
+    cells written as Excel shows them (see the module docstring), and which cells are
+    dates (None: none can be)."""
     if message not in columns:
-        return df
+        return df, None
     name = columns[message]
     text = df.get_column(name)
     maybe = text.str.contains(_RENDERED_DATETIME).fill_null(value=False)
     if not maybe.any():
-        return df
+        return df, None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -766,13 +770,52 @@ def _dates_as_shown(
                 sheet, header_row=None, skip_rows=0, use_columns=[name], dtypes={name: "datetime"}
             ).to_polars()
     except Exception:  # pragma: no cover - the same sheet loaded fine as text
-        return df
+        return df, None
     if loaded.height != df.height or loaded.width != 1:  # pragma: no cover - defensive
-        return df
+        return df, None
     # Text cells load as null: only date cells are rewritten, never a message typed so.
     is_date = maybe & loaded.to_series().is_not_null()
     shown = text.str.replace(r"^([0-9-]{10}) 00:00:00$", "${1}").str.replace(_DAY_ZERO, "")
-    return df.with_columns(pl.when(is_date).then(shown).otherwise(text).alias(name))
+    return df.with_columns(pl.when(is_date).then(shown).otherwise(text).alias(name)), is_date
+
+
+def _valued_messages(
+    df: pl.DataFrame,
+    columns: dict[int, str],
+    message: int,
+    dates: pl.Series | None,
+    *,
+    load_types: Callable[[], pl.Series | None],
+    sink: IssueSink,
+) -> None:
+    """F111 for message cells stored as numbers, dates or booleans. Such a cell is sent
+    as its value, and Excel may show it otherwise (``00012345``, ``20%``, a long date):
+    the user proof-read what Excel showed. Which numbers and booleans are such cells
+    takes loading the column as ``boolean``, only when a message looks like one."""
+    if message not in columns:
+        return
+    text = df.get_column(columns[message])
+    valued = dates if dates is not None else pl.repeat(False, df.height, eager=True)
+    maybe = (text.str.contains(_RENDERED_NUMBER) | text.is_in(["true", "false"])).fill_null(
+        value=False
+    )
+    if maybe.any():
+        as_bool = load_types()
+        if as_bool is not None and as_bool.len() == df.height:
+            valued = valued | (maybe & as_bool.is_not_null())
+    rows = valued.arg_true()
+    if not rows.len():
+        return
+    first = int(rows[0])
+    cells = "cell is" if rows.len() == 1 else "cells are"
+    sink(
+        "F111",
+        first + 1,  # the frame's row i is Excel row i + 1
+        f"{rows.len():,} message {cells} stored as a number, date or TRUE/FALSE, not text "
+        f"(the first in {column_letter(message + 1)}{first + 1}, sent as "
+        f"{quoted(str(text[first]))}); Excel may show it otherwise (00012345, 20%, "
+        "1,234.50, a long date): format the column as Text and retype, or export as CSV",
+    )
 
 
 def _chart_sheets(src: Source) -> frozenset[str]:

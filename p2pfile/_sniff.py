@@ -1111,7 +1111,7 @@ def _is_title(cells: Sequence[str | None]) -> bool:
     return not any(looks_like_phone(cell) for cell in trimmed)
 
 
-#: The header of the rejects file ``fix --rejects`` writes (F211 when it is read back).
+#: The header of the rejects file ``fix --rejects`` writes (F210 when it is read back).
 REJECTS_HEADER: Final = ("line", "row", "recipient", "message", "codes", "reasons")
 
 

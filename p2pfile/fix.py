@@ -99,7 +99,7 @@ REJECTING_MESSAGE_RULES: Final = ("M101", "M104", "M201", "M202", "M401", "M402"
 STRUCTURAL: Final = ("F204", "F205", "F207")
 #: File-level findings the canonical writer fixes (counted in ``FixResult.fixes``).
 FILE_FIXES: Final = (
-    "F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208", "F209", "F211"
+    "F103", "F104", "F105", "F201", "F202", "F203", "F206", "F207", "F208", "F209", "F210"
 )  # fmt: skip
 #: Those of FILE_FIXES whose fix is unsafe: applied (and counted) only with ``unsafe``.
 #: A file with one of them is fixed only with ``unsafe``: without transcoding (F103)

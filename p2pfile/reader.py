@@ -697,7 +697,7 @@ def _judge_header(
     elif verdict.by_name and tuple(cells) == REJECTS_HEADER:
         # What fix wrote about each row is no data: dropping it loses nothing.
         sink(
-            "F211",
+            "F210",
             first_line,
             "a rejects file of p2pfile fix: 'recipient' and 'message' were read, and the "
             "fix drops the columns fix added (line, row, codes, reasons)",

@@ -138,6 +138,12 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], None] | bytes, dict[str, objec
         {},
         2,
     ),
+    "F111": (
+        "code.xlsx",
+        lambda p: _workbook(p, [["recipient", "message"], ["09121112233", "hi"], ["0912", 12]]),
+        {},
+        3,
+    ),
     "F201": ("nohead.csv", GOOD.encode(), {}, 1),
     "F202": ("alias.csv", ("mobile,text\n" + GOOD).encode(), {}, 1),
     "F203": ("wide.csv", (b"recipient,message,name\n09121112233,hi,Ali\n"), {}, 1),
@@ -152,7 +158,7 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], None] | bytes, dict[str, objec
         {},
         1,
     ),
-    "F211": (
+    "F210": (
         "rejects.csv",
         b"line,row,recipient,message,codes,reasons\n5,4,09121112233,hi,P202,too short\n",
         {},

@@ -259,7 +259,7 @@ def test_rejects_as_xlsx_keep_the_text_a_spreadsheet_would_turn_into_numbers(
 
 def test_a_corrected_rejects_file_is_fixed_again_without_unsafe_fixes(tmp_path: Path) -> None:
     # Red team 8: the rejects file's own columns made it F203, whose fix needs
-    # --unsafe-fixes, which also rewrote the messages. They are fix's bookkeeping: F211.
+    # --unsafe-fixes, which also rewrote the messages. They are fix's bookkeeping: F210.
     src = _csv(tmp_path, "in.csv", [("09121234567", "ok"), ("0912", "“Hi”"), ("0935", "b")])
     rejects = tmp_path / "rejects.csv"
     fix(src, tmp_path / "out.csv", rejects, settings=DEFAULTS)
@@ -267,13 +267,13 @@ def test_a_corrected_rejects_file_is_fixed_again_without_unsafe_fixes(tmp_path: 
     rejects.write_text(edited, encoding="utf-8")
     found = {d.code: d for d in check(rejects, isolated=True).diagnostics}
     assert "F203" not in found
-    assert found["F211"].severity == "warning"
-    assert found["F211"].fix is not None
-    assert found["F211"].fix.applicability == "safe"
+    assert found["F210"].severity == "warning"
+    assert found["F210"].fix is not None
+    assert found["F210"].fix.applicability == "safe"
     again = tmp_path / "again.csv"
     result = fix(rejects, again, tmp_path / "still.csv", settings=DEFAULTS)
     assert (result.rows_written, result.rows_rejected) == (1, 1)
-    assert result.fixes.get("F211") == 1
+    assert result.fixes.get("F210") == 1
     assert again.read_text(encoding="utf-8") == "recipient,message\n+989121234568,“Hi”\n"
 
 

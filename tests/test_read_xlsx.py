@@ -474,6 +474,47 @@ def test_date_and_time_messages_read_as_excel_shows_them(tmp_path: Path) -> None
     ]
 
 
+def test_message_cells_stored_as_values_are_f111_at_the_first(tmp_path: Path) -> None:
+    # Red team 8: a voucher code formatted 00000000, 20%, TRUE were sent as 12345, 0.2,
+    # true, and check said nothing; the user proof-read what Excel showed.
+    path = tmp_path / "codes.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    padded = wb.add_format({"num_format": "00000000"})
+    percent = wb.add_format({"num_format": "0%"})
+    date = wb.add_format({"num_format": "yyyy/mm/dd"})
+    ws = wb.add_worksheet()
+    header(ws)
+    ws.write_row(1, 0, ["09121234567", "hello"])
+    ws.write_row(2, 0, ["09121234568", "12345"])  # text that looks like a number: fine
+    ws.write_string(3, 0, "09121234569")
+    ws.write_number(3, 1, 12345, padded)
+    ws.write_string(4, 0, "09121234560")
+    ws.write_number(4, 1, 0.2, percent)
+    ws.write_string(5, 0, "09121234561")
+    ws.write_boolean(5, 1, True)
+    ws.write_string(6, 0, "09121234562")
+    ws.write_datetime(6, 1, datetime.datetime(2026, 12, 1), date)
+    wb.close()
+
+    r = read_file(path)
+    f111 = issue(r, "F111")
+    assert f111.line == 4
+    assert f111.message.startswith("4 message cells are stored as a number, date or TRUE/FALSE")
+    assert "(the first in B4, sent as '12345')" in f111.message
+    assert [row[3] for row in r.frame.rows()][2:] == ["12345", "0.2", "true", "2026-12-01"]
+
+
+def test_text_messages_are_no_f111(tmp_path: Path) -> None:
+    def fill(ws: Worksheet) -> None:
+        header(ws)
+        ws.write_row(1, 0, ["09121234567", "12345"])
+        ws.write_row(2, 0, ["09121234568", "true"])
+        ws.write_row(3, 0, ["09121234569", "2024-03-21 00:00:00"])
+
+    r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert "F111" not in [i.code for i in r.issues]
+
+
 @pytest.mark.usefixtures("xlsx_scan")
 def test_formulas_saved_without_a_value_read_as_their_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -146,6 +146,22 @@ file_rule(
     """,
 )
 file_rule(
+    "F111",
+    "valued-message-cells",
+    "warning",
+    """XLSX message cells are stored as numbers, dates or TRUE/FALSE, not text.
+
+    Why: such a cell is sent as its value, while Excel shows it through the
+    cell's number format: a voucher code ``00012345`` is the number 12345,
+    ``20%`` is 0.2, ``1,234.50 تومان`` is 1234.5, a Persian long date is
+    ``2023-03-15``. The user proof-read what Excel showed. p2pfile sends the
+    value (a date without a time as ``2023-03-15``) and names the first cell.
+    Example: a column of codes typed into Excel, formatted ``00000000``.
+    Fix: format the column as Text and retype the values, or build the text
+    with ``=TEXT(A2,"00000000")`` and paste it as values.
+    """,
+)
+file_rule(
     "F201",
     "missing-header",
     "error",
@@ -293,7 +309,7 @@ file_rule(
     fix_message="drop the first column (a row index, or empty)",
 )
 file_rule(
-    "F211",
+    "F210",
     "rejects-file",
     "warning",
     """The file is a rejects file ``p2pfile fix --rejects`` wrote: the header is
