@@ -338,6 +338,15 @@ def _finish(
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
 
+    if rec.lead is not None and any(i.code == "F209" for i in sink.issues):
+        # Without the index, a record with nothing but its row number is blank, and F206
+        # removes it. Kept, it would be blank on the next run: fix in place, twice.
+        empty = [
+            pl.col(name).is_null() | ~pl.col(name).str.contains(NONSPACE_PATTERN)
+            for name in ("recipient", "message", "rest")
+            if name in table.columns
+        ]
+        table = table.with_columns(blank=pl.col("blank") | pl.all_horizontal(empty))
     # The lines alone: a filter of the table would copy its text columns' views too.
     blank_lines = table.get_column("line").filter(table.get_column("blank"))
     if rec.sep_line:  # Excel's sep= line has its own finding (F202)

@@ -405,6 +405,18 @@ def test_fix_drops_the_index_safely_and_check_passes_the_output(tmp_path: Path) 
     assert main(["check", "--isolated", "--no-progress", str(src)]) == 0
 
 
+def test_an_index_of_empty_rows_leaves_blank_records_fixed_in_one_run(tmp_path: Path) -> None:
+    # Red team 8: rows with nothing but their index were kept in place as "","" and the
+    # next run removed them as blank (F206): a pre-commit fix hook needed two commits.
+    src = write(tmp_path, ",recipient,message\n0,09121234567,hi\n1,,\n2,09351234567,yo\n3,,  \n")
+    result = fix(str(src), settings=DEFAULTS)
+    assert (result.rows_in, result.fixes["F206"]) == (2, 2)
+    fixed = src.read_bytes()
+    assert fixed == b"recipient,message\n+989121234567,hi\n+989351234567,yo\n"
+    again = fix(str(src), settings=DEFAULTS)
+    assert (again.rows_in, again.fixes, again.changed) == (2, {}, False)
+
+
 @pytest.mark.parametrize(
     "text",
     [
