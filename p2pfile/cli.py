@@ -150,10 +150,11 @@ def number(values: tuple[str, ...], as_json: bool) -> int:
 
 
 def _message_text(text: str, info: MessageInfo) -> list[str]:
-    units = "septets" if info.encoding == "GSM-7" else "UTF-16 units"
+    unit = "septet" if info.encoding == "GSM-7" else "UTF-16 unit"
     lines = [
-        f"{info.encoding}, {info.units} {units}, {info.parts} part{'s' * (info.parts != 1)} "
-        f"({info.per_part_limit} units per part), {info.chars} characters",
+        f"{info.encoding}, {info.units} {unit}{'s' * (info.units != 1)}, {info.parts} "
+        f"part{'s' * (info.parts != 1)} ({info.per_part_limit} units per part), "
+        f"{info.chars} character{'s' * (info.chars != 1)}",
     ]
     if info.non_gsm:
         first_seen: dict[str, tuple[int, int]] = {}  # char -> (first index, count)
@@ -646,7 +647,8 @@ def _fix_summary(result: FixResult) -> list[str]:
         by_code = ", ".join(f"{code} x{n:,}" for code, n in sorted(result.rejected_by_code.items()))
         lines.append(f"  rejected rows are in {result.rejects} ({by_code})")
     if result.unfixable:
-        lines.append(f"  {result.unfixable:,} rows no fix can save stay in the file (see check)")
+        rows = "row no fix can save stays" if result.unfixable == 1 else "rows no fix can save stay"
+        lines.append(f"  {result.unfixable:,} {rows} in the file (see check)")
     for dropped, kept in result.duplicates[: _DIFF_LIMIT // 5]:
         lines.append(f"  dropped line {dropped}: duplicate of line {kept}")
     if len(result.duplicates) > _DIFF_LIMIT // 5:

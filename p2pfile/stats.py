@@ -561,7 +561,7 @@ def render_stats_text(stats: Stats, *, color: bool = False, width: int = 60) -> 
         for f in stats.files:
             out.line(
                 f"{f.path}: {f.rows:,} rows, {f.sent:,} sent, {f.rejected:,} rejected, "
-                f"{f.duplicates:,} duplicates"
+                f"{f.duplicates:,} duplicate{'s' * (f.duplicates != 1)}"
             )
     out.chart(
         [("sent", stats.sent), ("rejected", stats.rejected), ("duplicates", stats.duplicates)],
