@@ -216,6 +216,10 @@ _ONE_LANDLINE: Final = r"(?:\+?(?:00)?98|0)?[1-8][0-9]{9}|[1-8][0-9]{7}"
 #: least, longer than any phone number, so a cell matching this is never valid; it is
 #: reported as what it is, not as a wrong length. (Two landlines alone are not looked
 #: for: a 16-digit card number would read as two local numbers.)
+#: Three numbers in their longest form with a ``+`` each, and some room: past this
+#: many characters a cell is a wrong length, and the pattern (whose parts overlap) is not
+#: tried: Python's backtracking ``re`` would take exponential time on a long run of digits.
+_TWO_NUMBERS_MAX: Final = 48
 _TWO_NUMBERS: Final = (
     rf"^(?:(?:{_ONE_LANDLINE})+(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})*"
     rf"|(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})+)$"
@@ -334,7 +338,11 @@ def normalize_number(text: str) -> NumberResult:
         return _result(text, _reject("invalid-characters"), ())
 
     verdict, lost_zero = _route(s)
-    if verdict.reason == "invalid-length" and _re_two_numbers.match(s):
+    if (
+        verdict.reason == "invalid-length"
+        and len(s) <= _TWO_NUMBERS_MAX
+        and _re_two_numbers.match(s)
+    ):
         verdict = _reject("invalid-characters")
     if verdict.e164 is None:
         return _result(text, verdict, ())
@@ -477,7 +485,8 @@ def two_numbers_expr(cell: pl.Expr) -> pl.Expr:
     message of a rejected cell, not as a verdict.
     """
     digits = cell.str.replace_many(_chars.NON_ASCII_DIGITS).str.replace_all("[^0-9+]", "")
-    return digits.str.contains(_TWO_NUMBERS).fill_null(value=False)
+    within = digits.str.len_bytes().le(_TWO_NUMBERS_MAX)
+    return (within & digits.str.contains(_TWO_NUMBERS)).fill_null(value=False)
 
 
 # -- the vectorized face ---------------------------------------------------------
@@ -964,7 +973,7 @@ def _judgement() -> _Plan:
         .then(pl.lit("unknown-prefix"))
         .when(c("routed") & nsn.str.len_bytes().eq(10))
         .then(pl.lit("invalid-number"))
-        .when(c("s10").str.contains(_TWO_NUMBERS))
+        .when(c("s10").str.len_bytes().le(_TWO_NUMBERS_MAX) & c("s10").str.contains(_TWO_NUMBERS))
         .then(pl.lit("invalid-characters"))
         .otherwise(pl.lit("invalid-length"))
     )
