@@ -30,6 +30,7 @@ import click
 
 from p2pfile._version import __version__
 from p2pfile.check import (
+    CheckPlan,
     Source,
     check_files,
     expand_paths,
@@ -45,7 +46,7 @@ from p2pfile.fix import fix as fix_file
 from p2pfile.formats import FORMATS, RenderOptions, render
 from p2pfile.formats._common import count
 from p2pfile.phone import FORM_NAMES, REASON_TEXT, NumberResult, normalize_number
-from p2pfile.report import Report
+from p2pfile.report import Diagnostic, Report
 from p2pfile.rules import Rule, all_rules, get_rule
 from p2pfile.sms import MessageInfo, NonGsmChar, analyze_message
 from p2pfile.stats import render_stats_text, stats_sources
@@ -837,6 +838,8 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
         if not as_json:
             for line in _fix_summary(results[-1]):
                 click.echo(line)
+    if len(results) > 1 and not refused:
+        results = _with_cross_file_repeats(paths, results, job, as_json=as_json)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     if refused:
@@ -846,6 +849,43 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
     warnings_fail = job.settings.fail_on == "warning"
     failed = any(r.remaining if warnings_fail else r.remaining_errors for r in results)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _with_cross_file_repeats(
+    paths: Sequence[str], results: list[FixResult], job: _FixJob, *, as_json: bool
+) -> list[FixResult]:
+    """The results with what a check of the fixed files together adds: rows that repeat a
+    row of an earlier file (D103), which no file's fix can see alone. Each is said under
+    the summaries (unless ``as_json``) and counted in its file's ``remaining``, so the
+    exit code is check's."""
+    plans: dict[int, CheckPlan] = {}
+
+    def plan_of(path: str) -> CheckPlan:
+        settings = job.settings_for(path)
+        return plans.setdefault(id(settings), plan_from_settings(settings))
+
+    repeats: dict[str, list[Diagnostic]] = {}
+    for d in check_files(list(paths), plan_of).diagnostics:
+        if d.code == "D103":
+            repeats.setdefault(d.path, []).append(d)
+    updated = []
+    for path, result in zip(paths, results, strict=True):
+        found = repeats.get(path, [])
+        if found and not as_json:
+            first = found[0]
+            click.echo(
+                f"{result.path}: {count(len(found), 'row')} also in an earlier file (D103): "
+                f"line {first.line} has the {first.message}"
+            )
+        errors = sum(d.severity == "error" for d in found)
+        updated.append(
+            replace(
+                result,
+                remaining=result.remaining + len(found),
+                remaining_errors=result.remaining_errors + errors,
+            )
+        )
+    return updated
 
 
 def _refuse_before_writing(paths: Sequence[str], job: _FixJob) -> None:

@@ -234,3 +234,24 @@ def test_fix_of_several_files_fixes_the_others_and_says_what_it_did(
     assert good.read_text(encoding="utf-8") == "recipient,message\n+989121234567,hi\n"
     assert f"{good}: 1 row in, 1 written" in out
     assert f"p2pfile: error: {broken}:" in err
+
+
+def test_fix_of_several_files_names_rows_repeated_across_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Red team 8: fix called a file clean (remaining 0) whose row check then flagged as
+    D103, sent twice if both files are uploaded."""
+    first = tmp_path / "a.csv"
+    first.write_text("recipient,message\n09121234567,hello\n09351112222,x\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("recipient,message\n+989121234567,hello\n", encoding="utf-8")
+    paths = [str(first), str(second)]
+    assert main(["fix", "--isolated", *paths]) == 0  # D103 is a warning
+    out = capsys.readouterr().out
+    assert f"{second}: 1 row also in an earlier file (D103): line 2 has the same" in out
+    assert f"as {first}:2" in out
+    assert main(["fix", "--isolated", "--json", *paths]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["remaining"] for d in data] == [0, 1]
+    (tmp_path / "p2pfile.toml").write_text('fail-on = "warning"\n', encoding="utf-8")
+    assert main(["fix", *paths]) == 1

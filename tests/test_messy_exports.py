@@ -572,7 +572,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "extra_column_before.csv": [("F203", 1)],
     "extra_column_after.csv": [("F203", 1)],
     "crm_export.csv": [("F104", 1), ("F203", 1), ("F204", 6), ("F208", 1)],
-    "crm_export.xlsx": [("F109", 3), ("F203", 1)],
+    "crm_export.xlsx": [("F109", 3), ("F111", 4), ("F203", 1)],  # F111: the date message
     "one_column.csv": [("F202", 1), ("F204", 2)],
     "no_header.csv": [("F201", 1)],
     "header_repeated.csv": [],
