@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, cast
@@ -69,6 +70,13 @@ NEAR_UNITS: Final = 3
 #: File findings that change what the counts cover; each becomes a note (and F202
 #: without a fix: a header that may mean the columns are not what they are read as).
 _NOTED: Final = ("F102", "F103", "F106", "F107", "F203")
+#: What each of those means for a send: the counts are of the rows as read, while
+#: ``fix`` (without ``--unsafe-fixes``) and ``send`` refuse such a file.
+_REFUSED_NOTE: Final = {
+    "F103": "; fix and send refuse the file until it is UTF-8 (fix --unsafe-fixes transcodes)",
+    "F107": "; fix and send refuse the workbook while other sheets hold data",
+    "F203": "; fix and send refuse the file while it has those columns",
+}
 
 
 @dataclass(frozen=True)
@@ -325,7 +333,7 @@ def stats_sources(
             raise InputFileError(msg)
         name = result.path  # as reports show it (a name that is not UTF-8, escaped)
         notes.extend(
-            f"{name}: {i.message} ({i.code})"
+            f"{name}: {i.message} ({i.code}){_REFUSED_NOTE.get(i.code, '')}"
             for i in result.issues
             if i.code in _NOTED or (i.code == "F202" and not i.fixable)
         )
@@ -356,10 +364,26 @@ def stats_sources(
             codes[code] = codes.get(code, 0) + n
         sent_frames.append(
             rows.filter(c("status") == "written").select(
-                "e164", "operator", "foreign", "encoding", "units", "parts"
+                "e164",
+                "operator",
+                "foreign",
+                "encoding",
+                "units",
+                "parts",
+                # Which file, and a 64-bit hash of what is sent, for the rows that repeat
+                # another file's (a count for a note: a collision, about n²/2⁶⁵, would
+                # only miscount it).
+                _file=pl.lit(len(files) - 1, pl.Int32),
+                _sent=pl.struct("e164", "out_message").hash(seed=0x5A17),
             )
         )
     sent = pl.concat(sent_frames) if sent_frames else _empty_sent()
+    if len(files) > 1 and (repeats := _repeated_across_files(sent)):
+        notes.append(
+            f"{repeats:,} of the rows counted as sent repeat a row of an earlier file "
+            "(same recipient and message, D103): each file is counted and priced as if "
+            "sent alone, and uploading them all sends those rows twice"
+        )
     return _summarize(
         files,
         sent,
@@ -369,6 +393,15 @@ def stats_sources(
         tariff=tariff,
         notes=notes,
     )
+
+
+def _repeated_across_files(sent: pl.DataFrame) -> int:
+    """Rows of ``sent`` whose recipient and message were sent by an earlier file."""
+    if "_sent" not in sent.columns:
+        return 0
+    first = sent.group_by("_sent").agg(first=c("_file").min())
+    later = sent.join(first, on="_sent").filter(c("_file") > c("first"))
+    return later.height
 
 
 def _name(source: Source) -> str:
@@ -597,7 +630,13 @@ def render_stats_text(stats: Stats, *, color: bool = False, width: int = 60) -> 
     if stats.notes:
         out.heading("notes")
         for note in stats.notes:
-            out.line(note)
+            # Wrapped to the terminal, continued under the note's first word; a long
+            # path is not broken, so a copy of it still names the file.
+            wrapped = textwrap.wrap(
+                note, width=max(out.width - 2, 40), subsequent_indent="  ", break_long_words=False
+            )
+            for part in wrapped or [note]:
+                out.line(part)
     return "\n".join(out.lines) + "\n"
 
 

@@ -260,3 +260,27 @@ def test_a_tariff_file_is_read_in_three_layouts_and_its_errors_name_it(tmp_path:
         load_tariff(broken)
     with pytest.raises(ConfigError, match=r"cannot read the tariff file .*nope\.toml"):
         load_tariff(tmp_path / "nope.toml")
+
+
+def test_rows_repeated_across_files_are_noted_not_hidden(tmp_path: Path) -> None:
+    # Red team 8: an export and the clean file fix wrote beside it were both counted and
+    # priced as sent, and nothing said those rows would go twice.
+    export = tmp_path / "export.csv"
+    export.write_text("recipient,message\n09121234567,hi\n09351234567,yo\n", encoding="utf-8")
+    clean = tmp_path / "export.clean.csv"
+    clean.write_text("recipient,message\n+989121234567,hi\n", encoding="utf-8")
+    result = stats([export, clean], settings=DEFAULTS)
+    assert result.sent == 3
+    assert [n for n in result.notes if "D103" in n] == [
+        "1 of the rows counted as sent repeat a row of an earlier file (same recipient and "
+        "message, D103): each file is counted and priced as if sent alone, and uploading "
+        "them all sends those rows twice"
+    ]
+    assert not any("D103" in n for n in stats(export, settings=DEFAULTS).notes)
+
+
+def test_a_file_fix_refuses_is_noted_as_refused(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text("mobile,text,extra\n09121234567,hi,x\n", encoding="utf-8")
+    (note,) = stats(wide, settings=DEFAULTS).notes
+    assert note.endswith("(F203); fix and send refuse the file while it has those columns")
