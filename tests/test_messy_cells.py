@@ -319,6 +319,20 @@ def test_messages_of_invisible_characters_only_are_empty(tmp_path: Path) -> None
     ]
 
 
+def test_letters_that_draw_nothing_are_an_empty_message(tmp_path: Path) -> None:
+    # Red team 8: a "blank" message of U+2800 or a Hangul filler passed as text.
+    rows = [
+        ("09121000901", "\u2800"),
+        ("09121000902", "\u3164\u3164"),
+        ("09121000903", " \uffa0 "),
+        ("09121000904", "سلام \u2800"),
+    ]
+    report = _check_csv(tmp_path, rows)
+    m101 = {d.line: d.message for d in report if d.code == "M101"}
+    assert sorted(m101) == [2, 3, 4]
+    assert m101[2].endswith("(first: U+2800 BRAILLE PATTERN BLANK)")
+
+
 # -- formulas and SQL NULLs -------------------------------------------------------
 
 

@@ -70,8 +70,9 @@ def empty_message(options: Options) -> Finding:
     """The message is empty, or shows nothing: whitespace and invisible characters only.
 
     Why: the provider rejects it, or sends and bills a blank SMS. Invisible
-    characters are ZWNJ, RLM/LRM, the BOM and other format characters, and
-    controls: a cell holding only a ZWNJ looks empty in Excel too.
+    characters are ZWNJ, RLM/LRM, the BOM and other format characters,
+    controls, and the letters that draw nothing (U+2800 BRAILLE PATTERN BLANK,
+    the Hangul fillers): a cell holding only a ZWNJ looks empty in Excel too.
     Example: ``"\u200c"``. Fix: write the message, or drop the row
     (``p2pfile fix --rejects``).
     """
@@ -136,7 +137,12 @@ _CONTROL_NAMES: Final = {
 
 #: What shows nothing on a phone: whitespace, format characters (ZWNJ, RLM/LRM, the
 #: BOM, bidi isolates...) and controls, CR and LF included.
-_INVISIBLE: Final = frozenset(_WS) | _chars.format_chars() | _CONTROLS | frozenset("\r\n")
+#: Letters that draw nothing, which people paste to send a "blank" message: the Braille
+#: blank and the Hangul fillers (as used for empty names in messengers).
+_BLANK_LETTERS: Final = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+_INVISIBLE: Final = (
+    frozenset(_WS) | _chars.format_chars() | _CONTROLS | frozenset("\r\n") | _BLANK_LETTERS
+)
 
 #: The controls that are whitespace (TAB, VT, FF, NEL): they separate words.
 _SPACING_CONTROLS: Final = _CONTROLS & frozenset(_WS)
