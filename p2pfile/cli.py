@@ -977,8 +977,11 @@ def stats_command(  # noqa: PLR0917
     if output_format == "json":
         click.echo(result.to_json(indent=2))
     else:
-        text = render_stats_text(result, color=_use_color(color, sys.stdout))
-        click.echo(text, nl=not text.endswith("\n"))
+        use_color = _use_color(color, sys.stdout)
+        text = render_stats_text(result, color=use_color)
+        # click strips ANSI codes from what goes to a pipe unless told: --color always
+        # is for `| less -R`.
+        click.echo(text, nl=not text.endswith("\n"), color=use_color)
     return EXIT_CLEAN
 
 

@@ -242,8 +242,9 @@ def _percent(n: int, total: int) -> float:
 
 
 def _number(value: float) -> int | float:
-    """Whole rials as an int in JSON (``1330``, not ``1330.0``)."""
-    return int(value) if float(value).is_integer() else value
+    """Whole rials as an int in JSON (``1330``, not ``1330.0``); a fraction to 2 places,
+    as the text shows it (0.1 × 6 parts is ``0.6``, not ``0.6000000000000001``)."""
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 # --------------------------------------------------------------------------- counting

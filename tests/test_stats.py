@@ -8,7 +8,9 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
+from p2pfile.cli import cli
 from p2pfile.config import Settings, Tariff, load_tariff
 from p2pfile.errors import ConfigError, InputFileError
 from p2pfile.fix import fix
@@ -284,3 +286,19 @@ def test_a_file_fix_refuses_is_noted_as_refused(tmp_path: Path) -> None:
     wide.write_text("mobile,text,extra\n09121234567,hi,x\n", encoding="utf-8")
     (note,) = stats(wide, settings=DEFAULTS).notes
     assert note.endswith("(F203); fix and send refuse the file while it has those columns")
+
+
+def test_cost_fractions_are_rounded_as_shown_and_color_always_survives_a_pipe(
+    tmp_path: Path,
+) -> None:
+    # Red team 8: a rate of 0.1 gave a JSON cost of 0.6000000000000001; --color always
+    # printed no color into `| less -R`, click having stripped it.
+    path = tmp_path / "six.csv"
+    path.write_text(
+        "recipient,message\n" + "".join(f"0935123456{i},hi\n" for i in range(6)), encoding="utf-8"
+    )
+    tariff = Tariff(persian_mci=0.1, persian_other=0.1, english_mci=0.1, english_other=0.1)
+    cost = stats(path, tariff=tariff, settings=DEFAULTS).to_dict()["cost"]
+    assert cost["total"] == 0.6
+    run = CliRunner().invoke(cli, ["stats", "--isolated", "--color", "always", str(path)])
+    assert "\x1b[1m" in run.output
