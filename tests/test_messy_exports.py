@@ -605,7 +605,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "binary.csv": [("F102", 1)],
     "numbers.xlsx": [("F109", 2)],
     "texts_and_formulas.xlsx": [("F109", 4)],
-    "dates_and_booleans.xlsx": [],
+    "dates_and_booleans.xlsx": [("F111", 4)],  # the number 12.5 as the message
     "layout.xlsx": [("F206", 1), ("F206", 2), ("F202", 3), ("F206", 7), ("F206", 8), ("F206", 10)],
     "long_and_rich.xlsx": [],
     "data_beyond_b.xlsx": [("F205", 3)],
