@@ -323,7 +323,11 @@ class _Plan:
 
 def _breaks_its_record(issue: FileIssue) -> bool:
     """A reader finding that leaves its record unusable as read (it is rejected): all of
-    STRUCTURAL but a fixable F207, quotes inside unquoted text read as written."""
+    STRUCTURAL but a fixable F207, quotes inside unquoted text read as written; and the
+    reader's P206, a rejects file's number a spreadsheet rounded (the row rule P206 is
+    never a reader finding)."""
+    if issue.code == "P206":
+        return True
     return issue.code in STRUCTURAL and not (issue.code == "F207" and issue.fixable)
 
 

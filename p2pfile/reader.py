@@ -380,6 +380,8 @@ def _finish(
         )
 
     _ragged(data, expected, header is not None, rec, sink)
+    if any(i.code == "F210" for i in sink.issues):
+        _rounded_in_rejects(data, sink)
     if data.height == 0:
         sink(
             "F106",
@@ -392,6 +394,37 @@ def _finish(
     _hidden_data_rows(data, rec.hidden, sink)
     _attach_rows(sink, data, cut_line)
     return data.select(FRAME_SCHEMA.keys()), header, numeric
+
+
+#: What a spreadsheet makes of a number written in scientific notation when it opens a
+#: CSV and saves it: the digits it showed (six at most) and zeros, 9.12346E+09 as
+#: 9123460000, 9.89123E+11 as 989123000000; no leading zero (it is a number).
+_ROUNDED_BY_A_SPREADSHEET: Final = r"^[1-9][0-9]{0,5}0+$"
+
+
+def _rounded_in_rejects(data: pl.DataFrame, sink: _Collector) -> None:
+    """P206 (a reader finding, which rejects its row in fix) for recipients of a rejects
+    file (F210) that have the shape of a scientific-notation value a spreadsheet rounded.
+
+    fix rejects ``9.12346E+09`` (P206: the digits are already lost). Opened in Excel or
+    LibreOffice and saved, the rejects CSV holds the number 9123460000 instead, which
+    reads as a valid number: fed back, the row went to a stranger. A number a person
+    typed back in keeps its leading 0 (as text) and is not taken for one."""
+    recipient = data.get_column("recipient")
+    rounded = recipient.str.contains(
+        _ROUNDED_BY_A_SPREADSHEET
+    ) & recipient.str.len_bytes().is_between(9, 13)
+    for line, value in (
+        data.filter(rounded.fill_null(value=False)).select("line", "recipient").iter_rows()
+    ):
+        sink(
+            "P206",
+            line,
+            f"{quoted(value)} in a rejects file of p2pfile fix has the shape of a number "
+            "in scientific notation that a spreadsheet rounded when it opened the file "
+            "(9.12346E+09 saved as 9123460000): its last digits are lost; type the whole "
+            "number as text, with its leading 0 (or write the rejects as .xlsx)",
+        )
 
 
 #: Up to this many blank records are cut out by slicing around them (see below).

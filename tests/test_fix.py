@@ -277,6 +277,30 @@ def test_a_corrected_rejects_file_is_fixed_again_without_unsafe_fixes(tmp_path: 
     assert again.read_text(encoding="utf-8") == "recipient,message\n+989121234568,“Hi”\n"
 
 
+def test_a_rejects_file_a_spreadsheet_rounded_keeps_its_rows_rejected(tmp_path: Path) -> None:
+    # Red team 8: fix rejects 9.12346E+09 (P206); Excel or LibreOffice opening the
+    # rejects CSV and saving it writes 9123460000, which fix then wrote as the clean
+    # +989123460000, a stranger's line.
+    src = _csv(tmp_path, "in.csv", [("09121234567", "ok"), ("9.12346E+09", "hi"), ("0912", "x")])
+    rejects = tmp_path / "rejects.csv"
+    fix(src, tmp_path / "out.csv", rejects, settings=DEFAULTS)
+    saved = rejects.read_text(encoding="utf-8").replace("9.12346E+09", "9123460000")
+    rejects.write_text(saved.replace(",0912,", ",09123000000,"), encoding="utf-8")
+    p206 = [d for d in check(rejects, isolated=True).diagnostics if d.code == "P206"]
+    assert [(d.line, d.severity) for d in p206] == [(2, "error")]
+    assert "a spreadsheet rounded" in p206[0].message
+    again = tmp_path / "again.csv"
+    result = fix(rejects, again, tmp_path / "still.csv", settings=DEFAULTS)
+    assert result.rejected_by_code == {"P206": 1}
+    # A round number typed back in keeps its leading 0: it is sent.
+    assert again.read_text(encoding="utf-8") == "recipient,message\n+989123000000,x\n"
+    with pytest.raises(InputFileError, match=r"P206 at line 2"):
+        fix(rejects, settings=DEFAULTS)  # in place, it would be written as a clean number
+    # Outside a rejects file the same cell is a number like any other.
+    plain = _csv(tmp_path, "plain.csv", [("9123460000", "hi")])
+    assert "P206" not in {d.code for d in check(plain, isolated=True).diagnostics}
+
+
 def test_refuses_to_drop_rows_without_a_rejects_file(tmp_path: Path) -> None:
     src = _csv(tmp_path, "in.csv", [("09121234567", "ok"), ("09061234567", "x"), ("", "y")])
     out = tmp_path / "out.csv"

@@ -325,6 +325,9 @@ file_rule(
     ``p2pfile fix rejects.xlsx -o more.csv --rejects still.csv``.
     Fix (safe): the file is written without the four columns fix added. The
     ``line`` of each row is then the rejects file's own, not the export's.
+    In such a file a recipient like ``9123460000`` (six digits at most, then
+    zeros, no leading 0) is what a spreadsheet saves for ``9.12346E+09``: it
+    is P206 again, and the row stays rejected.
     """,
     fix="safe",
     fix_message="drop the columns line, row, codes and reasons",
