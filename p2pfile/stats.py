@@ -311,7 +311,7 @@ def stats_sources(
     sent_frames: list[pl.DataFrame] = []
     codes: dict[str, int] = {}
     notes: list[str] = []
-    parts_all_rows = 0
+    parts_all_rows = near_boundary = 0
     for source in items:
         own = settings if settings_of is None else settings_of(_name(source))
         file_plan = plans[id(own)][1]
@@ -363,6 +363,12 @@ def stats_sources(
         parts_all_rows += int(counted["parts_as_read"])
         for code, n in _code_counts(rows).items():
             codes[code] = codes.get(code, 0) + n
+        near_boundary += _near_boundary(
+            rows.filter(c("status") == "written").select(
+                "encoding", "units", "parts", "chars", message="out_message"
+            ),
+            file_plan.options,
+        )
         sent_frames.append(
             rows.filter(c("status") == "written").select(
                 "e164",
@@ -390,6 +396,7 @@ def stats_sources(
         sent,
         codes=codes,
         parts_all_rows=parts_all_rows,
+        near_boundary=near_boundary,
         options=plan.options,
         tariff=tariff,
         notes=notes,
@@ -440,6 +447,7 @@ def _summarize(
     *,
     codes: Mapping[str, int],
     parts_all_rows: int,
+    near_boundary: int,
     options: Options,
     tariff: Tariff | None,
     notes: list[str],
@@ -484,7 +492,7 @@ def _summarize(
         parts=int(frame.get_column("parts").sum()),
         parts_all_rows=parts_all_rows,
         parts_histogram=histogram,
-        near_boundary=_near_boundary(frame, options),
+        near_boundary=near_boundary,
         suffix=options.suffix,
         cost=None if tariff is None else _cost(frame, tariff),
         notes=tuple(notes),
@@ -497,7 +505,8 @@ def _counts(frame: pl.DataFrame, column: str, keys: tuple[str, ...]) -> dict[str
 
 
 def _near_boundary(frame: pl.DataFrame, options: Options) -> int:
-    """Rows M205 would report (1-3 units over a part boundary), by M205's own expression."""
+    """Rows M205 would report (1-3 units over a part boundary), by M205's own expression
+    (``frame``: a file's rows to send, their message as written; ``options``: its own)."""
     rule = get_rule("M205")
     if rule is None or rule.check is None:  # pragma: no cover - M205 is a row rule
         return 0

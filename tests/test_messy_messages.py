@@ -314,3 +314,29 @@ def test_persian_names_with_zwnj_or_spaces_and_hash_fields_are_placeholders(
         "#1# شماره",
     ]
     assert _hits(tmp_path, text, "M401") == []
+
+
+# -- M205: a part boundary with a pair that cannot be split ---------------------------
+
+
+def test_near_boundary_counts_the_unit_a_straddling_pair_wastes(tmp_path: Path) -> None:
+    # Red team 8: an escape pair or an emoji never splits between parts, so ]x153 (306
+    # septets) bills 3 parts, and M205 said nothing; for a Persian text with an emoji
+    # it named a cut that saved no part.
+    messages = [
+        "]" * 153,
+        "a" * 152 + "€" + "a" * 152,
+        "\U0001f600" * 67,
+        "س" * 66 + "\U0001f600" + "س" * 67,
+        "a" * 161,
+        "a" * 160,
+        "a" * 157 + "€",  # 159 septets: one part, nothing near
+    ]
+    found = _by_row(_check_messages(tmp_path, messages), "M205")
+    assert sorted(found) == [0, 1, 2, 3, 4]
+    assert found[0] == (
+        "2 unit(s) over a part boundary: 3 part(s); 2 fewer units at the end make it 2"
+    )
+    assert found[1].startswith("1 unit(s)")
+    assert found[3].startswith("2 unit(s)")  # the last س alone leaves 3 parts
+    assert found[4].endswith("1 fewer units at the end make it 1")

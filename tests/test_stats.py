@@ -302,3 +302,13 @@ def test_cost_fractions_are_rounded_as_shown_and_color_always_survives_a_pipe(
     assert cost["total"] == 0.6
     run = CliRunner().invoke(cli, ["stats", "--isolated", "--color", "always", str(path)])
     assert "\x1b[1m" in run.output
+
+
+def test_near_boundary_counts_messages_a_straddling_pair_pushes_over(tmp_path: Path) -> None:
+    # Red team 8: ]x153 bills 3 parts (an escape pair is never split) and was not counted.
+    path = tmp_path / "near.csv"
+    path.write_text(
+        "recipient,message\n09121234567," + "]" * 153 + "\n09121234568," + "a" * 150 + "\n",
+        encoding="utf-8",
+    )
+    assert stats(path, settings=DEFAULTS).near_boundary == 1
