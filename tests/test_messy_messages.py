@@ -119,6 +119,9 @@ QUESTION_MARKS_LOST = [
     "ق?مت: 1,250,000 ر?ال",
     "کد شما ???? است، ممنون",
     "(????) سفارش",
+    # Red team 9: a UTF-8 template (its ی kept) merged with a name from a cp1256 source.
+    "فر?با عزیز، سفارش شما ارسال شد",
+    "م?ثم گرامی، کد شما ۴۵۶۷ است",
 ]
 
 
@@ -141,10 +144,10 @@ QUESTION_MARKS_MEANT = [
     "? yes",
     "https://example.com/?a=1&b=2",
     "سلام? ok",
-    # Red team 8: a question mark typed without its space, in a message whose ی and
-    # Persian digits show it was never saved in an encoding that loses them.
+    # Red team 8: a question mark typed without its space after a ی, which an export
+    # that loses letters would have turned into "?" too.
     "سلام علی جان، خوبی?فردا میای؟",
-    "سفارش شما ثبت شد?کد پیگیری: ۱۲۳۴۵",
+    "کجایی?بیا بیرون",
 ]
 
 

@@ -282,10 +282,11 @@ def _recovered_from_cp1256(messages: pl.Series) -> pl.Series:
 # "تخف?ف"), or a word of two or more "?" alone ("????"), bounded by the message's start,
 # whitespace or an opening bracket or quote, and its end, whitespace or punctuation.
 _ARABIC_LETTER: Final = f"[{_ARABIC_LETTER_CHARS}]"
-_LOST_IN_WORD: Final = rf"{_ARABIC_LETTER}\?+{_ARABIC_LETTER}"
-#: What such an export loses first: a message that still has one was not so saved, and
-#: its "?" between letters is a question mark typed without its space ("خوبی?فردا").
-_NOT_IN_CP1256: Final = "[\u06cc\u06f0-\u06f9]"
+#: Not after ی: such an export turns ی itself into "?", so a "?" after one it kept is a
+#: question mark typed without its space ("خوبی?فردا", "کجایی?بیا"). A whole message's
+#: ی is no such sign: a UTF-8 template merged with a name from a cp1256 source keeps
+#: its own ی and still shows "فر?با".
+_LOST_IN_WORD: Final = rf"[{_ARABIC_LETTER_CHARS}--\x{{06CC}}]\?+{_ARABIC_LETTER}"
 _LOST_WORD: Final = (
     "(?:^|[\\s(\\[\"'\u00ab\u201c])\\?{2,}(?:[\\s.,:;!)\\]\"'\u00bb\u201d\u060c\u061b]|$)"
 )
@@ -315,8 +316,8 @@ def mojibake(options: Options) -> Finding:
       whitespace or an opening bracket or quote, and by the end, whitespace or
       punctuation. A ``?`` ending a word (``خوبی?``, ``Really??``) is a question
       mark, and so is a last word of ``?`` after other text (``Really ??``), and
-      a ``?`` between letters in a message that still holds a ی or a Persian
-      digit, which such an export loses first (``خوبی?فردا``: a missing space).
+      a ``?`` after a ی, which such an export would have lost too
+      (``خوبی?فردا``: a space left out).
 
     Fix: re-export the source as UTF-8; the damage cannot be undone safely.
     """
@@ -324,8 +325,9 @@ def mojibake(options: Options) -> Finding:
     recovered = text.map_batches(
         _recovered_from_cp1256, return_dtype=pl.String, is_elementwise=True
     )
-    lost_in_word = text.str.contains(_LOST_IN_WORD) & ~text.str.contains(_NOT_IN_CP1256)
-    lost = lost_in_word | text.str.replace(_EMPHASIS_AT_END, "${1}").str.contains(_LOST_WORD)
+    lost = text.str.contains(_LOST_IN_WORD) | text.str.replace(
+        _EMPHASIS_AT_END, "${1}"
+    ).str.contains(_LOST_WORD)
     garbled = (
         text.str.contains("\ufffd", literal=True)
         | (text.str.count_matches(_UTF8_AS_LATIN) >= 2)
