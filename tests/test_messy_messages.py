@@ -290,30 +290,47 @@ def test_positional_and_panel_token_slots_are_placeholders(tmp_path: Path) -> No
     assert _hits(tmp_path, text, "M401") == []
 
 
-def test_persian_names_with_zwnj_or_spaces_and_hash_fields_are_placeholders(
-    tmp_path: Path,
-) -> None:
-    # Red team 8: the commonest Persian field, نام‌خانوادگی, is spelled with a ZWNJ,
-    # and CRM fields have spaces; fix wrote all of these as clean.
+def test_persian_names_with_zwnj_marks_or_spaces_are_placeholders(tmp_path: Path) -> None:
+    # Red team 8: the commonest Persian field, نام‌خانوادگی, is spelled with a ZWNJ, and
+    # CRM fields have spaces; fix wrote all of these as clean. Red team 9: a kasra, a
+    # no-break space, .NET's {0:N0} and a Persian-digit {۰}.
     slots = [
         "{نام\u200cخانوادگی} گرامی",
         "{نام مشتری} عزیز، سفارش شما ارسال شد",
         "{ name } عزیز",
         "{first name}, your order shipped",
         "%نام مشتری% عزیز",
-        "سلام #name#",
-        "کد شما #code# است",
+        "{نامِ مشتری} عزیز",
+        "{نام\u00a0خانوادگی} گرامی",
+        "مبلغ {0:N0} ریال",
+        "مبلغ {0:#,##0} تومان",
+        "سلام {۰}",
     ]
     assert _hits(tmp_path, slots, "M401") == slots
     found = _by_row(_check_messages(tmp_path, slots), "M401")
     assert found[0].endswith("{نام\u200cخانوادگی}")
     assert found[4].endswith("%نام مشتری%")
+    assert found[7].endswith("{0:N0}")
+
+
+def test_hashtags_percentages_decorations_and_url_escapes_are_text(tmp_path: Path) -> None:
+    # Red team 9: the first version of the rule above rejected these campaigns.
     text = [
+        "#موبایل #گوشی #سامسونگ",
+        "#کد_تخفیف #یلدا",
+        "#ساعت هوشمند #اپل",
+        "#BlackFriday#DigikalaSale",
+        "#digikala#sale",
+        "50%OFF extra10%",
+        "۲۰%تا۳۰%",
         "Get 20%off for 30% more",
         "۲۰%تخفیف ویژه و ۳۰% بیشتر",
+        "{ جدید } محصولات",
+        "{شگفت انگیز} تا جمعه",
+        "https://example.ir/search?q=%D8%AA%D8%AE%D9%81%DB%8C%D9%81",
+        "کد *123# را بگیرید",
         "50% off, 70% more",
         "#تخفیف# #یلدا",
-        "کد *123# را بگیرید",
         "#1# شماره",
     ]
     assert _hits(tmp_path, text, "M401") == []

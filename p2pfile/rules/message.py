@@ -700,10 +700,18 @@ def mixed_digit_scripts(options: Options) -> Finding:
     )
 
 
-#: A name in braces or percent signs: words of letters, digits, ``_``, ``.`` and ZWNJ
-#: (``نام‌خانوادگی`` is spelled with one), each starting with a letter, up to four
-#: of them (``{نام مشتری}``, ``%first name%``; ``20%off for 30%`` is no name).
-_NAME: Final = r"[\p{L}_][\p{L}\p{N}_.\x{200C}]*(?: [\p{L}_][\p{L}\p{N}_.\x{200C}]*){0,3}"
+#: One word of a name: letters with their marks (the kasra of ``نامِ``), digits, ``_``,
+#: ``.`` and ZWNJ (``نام‌خانوادگی`` is spelled with one).
+_WORD: Final = r"[\p{L}_][\p{L}\p{M}\p{N}_.\x{200C}]*"
+#: Up to four words, a space or a no-break space apart (``{{ first name }}``).
+_WORDS: Final = rf"{_WORD}(?:[ \x{{A0}}]{_WORD}){{0,3}}"
+#: A name in percent signs ends in a letter and, as one word, has three characters or
+#: more: ``%name%``, ``%نام مشتری%``; not ``20%off for 30%``, ``۲۰%تا۳۰%``, nor a URL's
+#: escapes (``%D8%AA``).
+_LAST_WORD: Final = r"[\p{L}_](?:[\p{L}\p{M}\p{N}_.\x{200C}]*[\p{L}\p{M}_])?"
+#: One word of three characters or more that ends in a letter.
+_LONG_WORD: Final = r"[\p{L}_][\p{L}\p{M}\p{N}_.\x{200C}]+[\p{L}\p{M}_]"
+_PERCENT_NAME: Final = rf"(?:{_WORD}[ \x{{A0}}]){{1,3}}{_LAST_WORD}|{_LONG_WORD}"
 
 
 def _persian(word: str) -> str:
@@ -725,7 +733,9 @@ _FIELD_EN: Final = (
 #: ``[نام‌خانوادگی]``, ``[کدپیگیری]``, ``[شماره_سفارش]``.
 _FIELDS_FA: Final = "نام اسم فامیلی کد مبلغ تاریخ ساعت زمان شماره موبایل لینک مشتری سفارش"
 _FIELD_FA: Final = (
-    "(?:" + "|".join(_persian(w) for w in _FIELDS_FA.split()) + r")[\p{L}\p{N}_\x{200C} ]*"
+    "(?:"
+    + "|".join(_persian(w) for w in _FIELDS_FA.split())
+    + r")[\p{L}\p{M}\p{N}_\x{200C} \x{A0}]*"
 )
 #: An ASCII identifier with a lower-case letter (``name``, ``FName``, ``OrderID``), or
 #: five or more capitals (``EMAIL``, ``ORDERID``; ``[VIP]``, ``[SALE]`` are tags).
@@ -733,14 +743,17 @@ _IDENTIFIER: Final = r"(?:[a-z][A-Za-z0-9]*|[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*|[A-Z
 #: A name with an underscore, starting with a letter (``FIRST_NAME``, ``نام_مشتری``).
 _UNDERSCORED: Final = r"\p{L}[\p{L}\p{N}]*_[\p{L}\p{N}_]*"
 _VARIABLE: Final = rf"(?:{_UNDERSCORED}|{_FIELD_EN}|{_FIELD_FA}|{_IDENTIFIER})"
-#: Positional slots (``{0}``: .NET's String.Format, Python's str.format, the
-#: shared-line patterns of Iranian SMS panels) and the ``%token``, ``%token2`` of
-#: verification templates, which have no closing ``%``.
-_POSITIONAL: Final = r"\{[0-9]{1,2}\}|%token[0-9]{0,2}\b"
+#: Positional slots (``{0}``, with .NET's format ``{0:N0}``, ``{0,10}``: String.Format,
+#: Python's str.format, the shared-line patterns of Iranian SMS panels; ``{۰}``) and
+#: the ``%token``, ``%token2`` of verification templates, which have no closing ``%``.
+_POSITIONAL: Final = r"\{[0-9\x{6F0}-\x{6F9}]{1,2}(?:[,:][^{}\n]{1,20})?\}|%token[0-9]{0,2}\b"
+#: Braces make a placeholder of one word (``{name}``, ``{جدید}`` too: braces are no
+#: decoration in an SMS); with spaces inside, only of what reads as a variable
+#: (``{ name }``, ``{first name}``, ``{نام مشتری}``; not ``{ جدید }``, ``{شگفت انگیز}``).
 PLACEHOLDER: Final = (
-    rf"\{{\{{\s*{_NAME}\s*\}}\}}|\{{\s*{_NAME}\s*\}}|%{_NAME}%|{_POSITIONAL}"
-    r"|%[sd](?:[^\p{L}\p{N}]|$)"
-    rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|#{_VARIABLE}#|\$(?:{_UNDERSCORED}|{_FIELD_EN}|[a-z][A-Za-z0-9]*)\b"
+    rf"\{{\{{\s*{_WORDS}\s*\}}\}}|\{{{_WORD}\}}|\{{\s*{_VARIABLE}\s*\}}|%(?:{_PERCENT_NAME})%"
+    rf"|{_POSITIONAL}|%[sd](?:[^\p{{L}}\p{{N}}]|$)"
+    rf"|<{_VARIABLE}>|\[{_VARIABLE}\]|\$(?:{_UNDERSCORED}|{_FIELD_EN}|[a-z][A-Za-z0-9]*)\b"
 )
 #: A brand in brackets before the text (``[Snapp] Your code ...``): one capitalized
 #: word, not a field (``[Name] عزیز`` is a placeholder).
@@ -760,12 +773,16 @@ def unresolved_placeholder(options: Options) -> Finding:
     """A template placeholder left in the text.
 
     ``{name}``, ``{{ name }}``, ``%name%``, ``%s``, ``<name>``, ``[name]``, ``$name``,
-    ``#name#``, and the positional ``{0}`` and ``%token`` (``%token2``) of panel
+    and the positional ``{0}`` (``{0:N0}``) and ``%token`` (``%token2``) of panel
     templates.
-    Placeholders may hold Persian names (``{نام}``); ``20%`` and ``50% off``
-    are not placeholders. Braces and ``%`` always make one. ``<x>`` and ``[x]``
+    Placeholders may hold Persian names (``{نام}``, ``{نام‌خانوادگی}``,
+    ``%نام مشتری%``). Braces around one word always make one, and around
+    several words when they read as a variable (``{first name}``, not
+    ``{شگفت انگیز}``). Percent signs make one around a name that ends in a
+    letter: ``20%``, ``50% off``, ``20%off for 30%`` and a URL's ``%D8%AA`` are
+    not placeholders. ``<x>`` and ``[x]``
     make one when ``x`` reads as a variable: an identifier with a lower-case
-    letter (``[name]``, ``[FName]``, ``[OrderID]``; ``#name#`` alike), five or more capitals
+    letter (``[name]``, ``[FName]``, ``[OrderID]``), five or more capitals
     (``[EMAIL]``), a name with an underscore (``<FIRST_NAME>``,
     ``[نام_مشتری]``), or a field a template fills (``[Name]``, ``[CODE]``,
     ``[نام مشتری]``, ``[کدپیگیری]``, with Arabic ي and ك too). ``$x`` when ``x``
