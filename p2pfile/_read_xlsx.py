@@ -187,8 +187,8 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
     # The header below a title, when the columns were chosen from it.
     below = found[chosen.at] if chosen is not None and chosen.at else (None, None)
     df, dates = _dates_as_shown(reader, first_sheet, df, columns, message)
-    _valued_messages(
-        df, columns, message, dates, load_types=_types_loader(book, first_sheet, message), sink=sink
+    valued = _valued_messages(
+        df, columns, message, dates, load_types=_types_loader(book, first_sheet, message)
     )
     recipients = _cells(df, columns, recipient)
     table = shape.hstack(
@@ -213,6 +213,7 @@ def _read_book(src: Source, sink: IssueSink, book: str | bytes) -> Records | Non
         lead=_cells(df, columns, 0) if recipient and message else None,
         # F110 is told where the header is known: a hidden title row is not data.
         hidden=cells.hidden,
+        valued=valued,
     )
 
 
@@ -786,14 +787,13 @@ def _valued_messages(
     dates: pl.Series | None,
     *,
     load_types: Callable[[], pl.Series | None],
-    sink: IssueSink,
-) -> None:
-    """F111 for message cells stored as numbers, dates or booleans. Such a cell is sent
-    as its value, and Excel may show it otherwise (``00012345``, ``20%``, a long date):
-    the user proof-read what Excel showed. Which numbers and booleans are such cells
-    takes loading the column as ``boolean``, only when a message looks like one."""
+) -> pl.Series | None:
+    """Which message cells are stored as numbers, dates or booleans (F111, told by the
+    reader for the data rows): such a cell is sent as its value, and Excel may show it
+    otherwise (``00012345``, ``20%``, a long date). Numbers and booleans are told by
+    loading the column as ``boolean``, only when a message looks like one."""
     if message not in columns:
-        return
+        return None
     text = df.get_column(columns[message])
     valued = dates if dates is not None else pl.repeat(False, df.height, eager=True)
     maybe = (text.str.contains(_RENDERED_NUMBER) | text.is_in(["true", "false"])).fill_null(
@@ -803,19 +803,7 @@ def _valued_messages(
         as_bool = load_types()
         if as_bool is not None and as_bool.len() == df.height:
             valued = valued | (maybe & as_bool.is_not_null())
-    rows = valued.arg_true()
-    if not rows.len():
-        return
-    first = int(rows[0])
-    cells = "cell is" if rows.len() == 1 else "cells are"
-    sink(
-        "F111",
-        first + 1,  # the frame's row i is Excel row i + 1
-        f"{rows.len():,} message {cells} stored as a number, date or TRUE/FALSE, not text "
-        f"(the first in {column_letter(message + 1)}{first + 1}, sent as "
-        f"{quoted(str(text[first]))}); Excel may show it otherwise (00012345, 20%, "
-        "1,234.50, a long date): format the column as Text and retype, or export as CSV",
-    )
+    return valued if valued.any() else None
 
 
 def _chart_sheets(src: Source) -> frozenset[str]:

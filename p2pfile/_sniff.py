@@ -116,7 +116,9 @@ class Records:
     two cells. ``first_cells`` holds *all* cells of the first non-blank record
     (the header candidate) and ``first_index`` its position in ``table``; both
     are None when every record is blank. ``numeric`` (XLSX only) marks
-    recipient cells stored as numbers. ``sep_line`` (CSV only): the first
+    recipient cells stored as numbers, ``valued`` (XLSX only) message cells stored
+    as numbers, dates or booleans (F111 is told for the data rows among them).
+    ``sep_line`` (CSV only): the first
     record is Excel's delimiter hint ``sep=;``; it is marked blank, so that it
     is neither the header nor data, and it is not reported as a blank record.
     ``extra`` (CSV only; None when no record has more than two fields) has
@@ -152,6 +154,7 @@ class Records:
     lead: pl.Series | None = None
     hidden: frozenset[int] = frozenset()
     raw_lines: Callable[[Sequence[int]], list[str]] | None = None
+    valued: pl.Series | None = None
 
 
 # ---------------------------------------------------------------------------

@@ -308,6 +308,8 @@ def _finish(
         table = pl.concat([table, rec.extra], how="horizontal")
     if rec.lead is not None:
         table = table.with_columns(lead=rec.lead)
+    if rec.valued is not None:
+        table = table.with_columns(valued=rec.valued)
     xlsx = rec.kind == "xlsx"
     if rec.first_index is None or rec.first_cells is None:
         sink(
@@ -337,6 +339,8 @@ def _finish(
         table = table.with_columns(recipient=pl.col("message"), message=pl.col("recipient"))
         if "numeric" in table.columns:  # F109 is about column A, the messages here
             table = table.with_columns(numeric=pl.lit(value=False))
+        if "valued" in table.columns:  # F111 is about column B, the numbers here
+            table = table.with_columns(valued=pl.lit(value=False))
 
     if rec.lead is not None and any(i.code == "F209" for i in sink.issues):
         # Without the index, a record with nothing but its row number is blank, and F206
@@ -391,6 +395,8 @@ def _finish(
             else "the file has no data rows",
         )
     numeric = _numeric_recipients(data, sink, rec.columns) if "numeric" in data.columns else 0
+    if "valued" in data.columns:
+        _valued_message_cells(data, sink, rec.columns)
     _hidden_data_rows(data, rec.hidden, sink)
     _attach_rows(sink, data, cut_line)
     return data.select(FRAME_SCHEMA.keys()), header, numeric
@@ -1000,6 +1006,27 @@ def _numeric_recipients(
             row=int(row),
         )
     return numeric.height
+
+
+def _valued_message_cells(
+    data: pl.DataFrame, sink: _Collector, columns: tuple[int, int] | None
+) -> None:
+    """F111 for the data rows whose message cell is stored as a value (XLSX)."""
+    valued = data.filter(pl.col("valued"))
+    if not valued.height:
+        return
+    line, row, shown = valued["line"][0], valued["row"][0], valued["message"][0]
+    cells = "cell is" if valued.height == 1 else "cells are"
+    letter = column_letter((columns or (0, 1))[1] + 1)
+    sink(
+        "F111",
+        int(line),
+        f"{valued.height:,} message {cells} stored as a number, date or TRUE/FALSE, not "
+        f"text (the first in {letter}{line}, sent as {quoted(str(shown))}); Excel may show "
+        "it otherwise (00012345, 20%, 1,234.50, a long date): format the column as Text "
+        "and retype, or export as CSV",
+        row=int(row),
+    )
 
 
 def _hidden_data_rows(data: pl.DataFrame, hidden: frozenset[int], sink: _Collector) -> None:

@@ -504,14 +504,19 @@ def test_message_cells_stored_as_values_are_f111_at_the_first(tmp_path: Path) ->
     assert [row[3] for row in r.frame.rows()][2:] == ["12345", "0.2", "true", "2026-12-01"]
 
 
-def test_text_messages_are_no_f111(tmp_path: Path) -> None:
+def test_text_messages_and_title_rows_are_no_f111(tmp_path: Path) -> None:
+    # Red team 9: a year in the title block above the header (skipped as a title) was
+    # called a message cell "sent as '1402'".
     def fill(ws: Worksheet) -> None:
-        header(ws)
-        ws.write_row(1, 0, ["09121234567", "12345"])
-        ws.write_row(2, 0, ["09121234568", "true"])
-        ws.write_row(3, 0, ["09121234569", "2024-03-21 00:00:00"])
+        ws.write_string(0, 0, "Customer export")
+        ws.write_number(0, 1, 1402)
+        ws.write_row(1, 0, ["recipient", "message"])
+        ws.write_row(2, 0, ["09121234567", "12345"])
+        ws.write_row(3, 0, ["09121234568", "true"])
+        ws.write_row(4, 0, ["09121234569", "2024-03-21 00:00:00"])
 
     r = read_file(workbook(tmp_path, ("Sheet1", fill)))
+    assert r.frame.height == 3
     assert "F111" not in [i.code for i in r.issues]
 
 
