@@ -89,8 +89,8 @@ __all__ = ["column_letter", "read_xlsx"]
 
 # How calamine renders a number as text: no leading zero, no exponent.
 _RENDERED_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
-# How calamine renders a date or time cell as text.
-_RENDERED_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?$"
+# How calamine renders a date or time cell as text (an ISO date cell, ``t="d"``, with a T).
+_RENDERED_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?$"
 # calamine's date part of a time-only cell (serial 0.x): Excel's day zero, never shown.
 _DAY_ZERO = r"^1899-12-3[01] "
 
@@ -776,7 +776,11 @@ def _dates_as_shown(
         return df, None
     # Text cells load as null: only date cells are rewritten, never a message typed so.
     is_date = maybe & loaded.to_series().is_not_null()
-    shown = text.str.replace(r"^([0-9-]{10}) 00:00:00$", "${1}").str.replace(_DAY_ZERO, "")
+    shown = (
+        text.str.replace(r"^([0-9-]{10})[ T]00:00:00$", "${1}")
+        .str.replace(r"^([0-9-]{10})T", "${1} ")
+        .str.replace(_DAY_ZERO, "")
+    )
     return df.with_columns(pl.when(is_date).then(shown).otherwise(text).alias(name)), is_date
 
 

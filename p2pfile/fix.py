@@ -1739,10 +1739,16 @@ def _write_rejects_xlsx(rejects: pl.DataFrame, dest: str) -> None:
         },
     )
     sheet = workbook.add_worksheet("rejects")
+    # Text format (@) on the text columns: a number typed in to correct a row stays
+    # text, with its leading 0, as the cells written are.
+    text = workbook.add_format({"num_format": "@"})
     names = rejects.columns
     for j, name in enumerate(names):
         sheet.write_string(0, j, name)
-        sheet.set_column(j, j, _REJECTS_TEXT.get(name, 8))
+        if name in _REJECTS_TEXT:
+            sheet.set_column(j, j, _REJECTS_TEXT[name], text)
+        else:
+            sheet.set_column(j, j, 8)
     sheet.freeze_panes(1, 0)
     for i, values in enumerate(rejects.iter_rows(), start=1):
         for j, (name, value) in enumerate(zip(names, values, strict=True)):

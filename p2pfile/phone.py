@@ -130,8 +130,7 @@ REASON_TEXT: Final[dict[Reason, str]] = {
     "landline": "a landline or fixed-wireless number; it cannot receive SMS",
     "not-mobile": "a service number (not a mobile)",
     "sender-line": "an SMS sender line (1000/2000/3000/5000...), not a recipient",
-    "invalid-number": "not a valid phone number: no such country code, area code or prefix "
-    "(00 starts an international number)",
+    "invalid-number": "not a valid phone number: no such country code, area code or prefix",
 }
 
 #: The polars dtype of :func:`number_expr` (the columns of :func:`normalize_numbers` but ``input``).
@@ -474,7 +473,10 @@ def _judge_foreign(digits: str) -> _Verdict:
 
 
 #: What P207 says of a cell :func:`two_numbers_expr` finds.
-TWO_NUMBERS_TEXT: Final = "two numbers in one cell; put each number in a row of its own"
+TWO_NUMBERS_TEXT: Final = (
+    "two numbers in one cell; put each mobile number in a row of its own (a landline "
+    "cannot receive SMS)"
+)
 
 
 def two_numbers_expr(cell: pl.Expr) -> pl.Expr:

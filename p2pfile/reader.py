@@ -742,7 +742,7 @@ def _judge_header(
                 f"row.names=FALSE); {read}the index"
             )
         sink("F209", first_line, said, fixable=True)
-    elif verdict.by_name and tuple(cells) == REJECTS_HEADER:
+    elif verdict.by_name and tuple(c.strip().lower() for c in cells) == REJECTS_HEADER:
         # What fix wrote about each row is no data: dropping it loses nothing.
         sink(
             "F210",

@@ -33,6 +33,7 @@ from p2pfile.check import CheckPlan, Source, expand_paths, plan_from_settings
 from p2pfile.config import Settings, Tariff
 from p2pfile.errors import InputFileError, UsageError
 from p2pfile.fix import decide
+from p2pfile.formats._common import count
 from p2pfile.reader import read_bytes, read_file
 from p2pfile.rules import Options, get_rule
 
@@ -598,12 +599,12 @@ def render_stats_text(stats: Stats, *, color: bool = False, width: int = 60) -> 
     """
     out = _Text(width, color)
     if len(stats.files) == 1:
-        out.heading(f"{stats.files[0].path}: {stats.rows:,} rows")
+        out.heading(f"{stats.files[0].path}: {count(stats.rows, 'row')}")
     else:
-        out.heading(f"{len(stats.files)} files: {stats.rows:,} rows")
+        out.heading(f"{len(stats.files)} files: {count(stats.rows, 'row')}")
         for f in stats.files:
             out.line(
-                f"{f.path}: {f.rows:,} rows, {f.sent:,} sent, {f.rejected:,} rejected, "
+                f"{f.path}: {count(f.rows, 'row')}, {f.sent:,} sent, {f.rejected:,} rejected, "
                 f"{f.duplicates:,} duplicate{'s' * (f.duplicates != 1)}"
             )
     out.chart(

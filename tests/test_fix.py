@@ -842,3 +842,15 @@ def test_outputs_of_a_private_file_stay_private(tmp_path: Path) -> None:
     fix(str(src), output=str(out), rejects=str(rej), settings=Settings())
     assert out.stat().st_mode & 0o777 == 0o600
     assert rej.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_rejects_header_retyped_in_another_case_is_still_f210(tmp_path: Path) -> None:
+    # Red team 9: Line,Row,Recipient,... (a spreadsheet's capitalization) fell to F203.
+    path = tmp_path / "rej.csv"
+    path.write_text(
+        "Line, Row,Recipient,Message,Codes,Reasons\n5,4,09121234567,hi,P202,short\n",
+        encoding="utf-8",
+    )
+    codes = {d.code for d in check(path, isolated=True).diagnostics}
+    assert "F210" in codes
+    assert "F203" not in codes

@@ -1003,3 +1003,18 @@ def test_f107_is_told_by_the_recipient_normalizer(tmp_path: Path, cell: str, f10
     second = sheet_xml(f'<row r="1">{text_cell("A1", "total")}{text_cell("B1", cell)}</row>')
     r = read_file(raw_book(tmp_path, first, second))
     assert ("F107" in [i.code for i in r.issues]) is f107
+
+
+def test_iso_date_message_cells_read_as_a_date_and_are_f111(tmp_path: Path) -> None:
+    # Red team 9: a t="d" cell (openpyxl iso_dates, strict OOXML) was sent as
+    # 2023-03-15T00:00:00 and not counted as a value.
+    rows = (
+        header_row()
+        + f'<row r="2">{text_cell("A2", "09121234567")}'
+        + '<c r="B2" t="d"><v>2023-03-15T00:00:00</v></c></row>'
+        + f'<row r="3">{text_cell("A3", "09121234568")}'
+        + '<c r="B3" t="d"><v>2023-03-15T09:30:00</v></c></row>'
+    )
+    r = read_file(raw_book(tmp_path, sheet_xml(rows)))
+    assert [row[3] for row in r.frame.rows()] == ["2023-03-15", "2023-03-15 09:30:00"]
+    assert issue(r, "F111").message.startswith("2 message cells are stored as")
