@@ -387,8 +387,9 @@ def stats_sources(
         )
     sent = pl.concat(sent_frames) if sent_frames else _empty_sent()
     if len(files) > 1 and (repeats := _repeated_across_files(sent)):
+        verb = "repeats" if repeats == 1 else "repeat"
         notes.append(
-            f"{repeats:,} of the rows counted as sent repeat a row of an earlier file "
+            f"{repeats:,} of the rows counted as sent {verb} a row of an earlier file "
             "(same recipient and message, D103): each file is counted and priced as if "
             "sent alone, and uploading them all sends those rows twice"
         )

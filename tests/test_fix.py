@@ -854,3 +854,10 @@ def test_a_rejects_header_retyped_in_another_case_is_still_f210(tmp_path: Path) 
     codes = {d.code for d in check(path, isolated=True).diagnostics}
     assert "F210" in codes
     assert "F203" not in codes
+    # The long reasons column deleted: still fix's own; a note column added: F203.
+    path.write_text("line,row,recipient,message,codes\n5,4,09121234567,hi,P202\n", "utf-8")
+    assert "F210" in {d.code for d in check(path, isolated=True).diagnostics}
+    path.write_text("line,row,recipient,message,codes,note\n5,4,09121234567,hi,P202,x\n", "utf-8")
+    codes = {d.code for d in check(path, isolated=True).diagnostics}
+    assert "F203" in codes
+    assert "F210" not in codes

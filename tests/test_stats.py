@@ -274,7 +274,7 @@ def test_rows_repeated_across_files_are_noted_not_hidden(tmp_path: Path) -> None
     result = stats([export, clean], settings=DEFAULTS)
     assert result.sent == 3
     assert [n for n in result.notes if "D103" in n] == [
-        "1 of the rows counted as sent repeat a row of an earlier file (same recipient and "
+        "1 of the rows counted as sent repeats a row of an earlier file (same recipient and "
         "message, D103): each file is counted and priced as if sent alone, and uploading "
         "them all sends those rows twice"
     ]

@@ -313,7 +313,8 @@ file_rule(
     "rejects-file",
     "warning",
     """The file is a rejects file ``p2pfile fix --rejects`` wrote: the header is
-    ``line,row,recipient,message,codes,reasons``.
+    ``line,row,recipient,message,codes,reasons`` (in any case, some of the four
+    bookkeeping columns may be left out; a column fix never writes makes it F203).
 
     The recipient and message columns are read by name; ``line``, ``row``,
     ``codes`` and ``reasons`` are what fix wrote about each row, not data.
