@@ -824,6 +824,7 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
     if len(paths) > 1:
         _refuse_before_writing(paths, job)
     results: list[FixResult] = []
+    fixed: list[str] = []  # the paths of ``results``
     refused = False
     for path in paths:
         try:
@@ -835,11 +836,12 @@ def _fix_files(paths: Sequence[str], job: _FixJob, as_json: bool) -> int:
             refused = True
             continue
         results.append(replace(result, path=job.name(result.path)))
+        fixed.append(path)
         if not as_json:
             for line in _fix_summary(results[-1]):
                 click.echo(line)
-    if len(results) > 1 and not refused:
-        results = _with_cross_file_repeats(paths, results, job, as_json=as_json)
+    if len(results) > 1:  # between the files fixed, a refused one left out
+        results = _with_cross_file_repeats(fixed, results, job, as_json=as_json)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
     if refused:

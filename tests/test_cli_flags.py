@@ -255,3 +255,10 @@ def test_fix_of_several_files_names_rows_repeated_across_them(
     assert [d["remaining"] for d in data] == [0, 1]
     (tmp_path / "p2pfile.toml").write_text('fail-on = "warning"\n', encoding="utf-8")
     assert main(["fix", *paths]) == 1
+    capsys.readouterr()
+    # Red team 9: a third file fix refuses (a column it would lose) left the repeat
+    # between the other two unsaid.
+    wide = tmp_path / "c.csv"
+    wide.write_text("recipient,message,city\n09121234567,hello,Tehran\n", encoding="utf-8")
+    assert main(["fix", *paths, str(wide)]) == 2
+    assert f"{second}: 1 row also in an earlier file (D103)" in capsys.readouterr().out
