@@ -584,8 +584,8 @@ def near_part_boundary(options: Options) -> Finding:
     # By the parts' capacity, within 3 units. Without a pair (an escape or an emoji:
     # units > chars) every unit is a character and that is exact; a pair that would
     # straddle two parts wastes the unit before it, so those messages, a few, are
-    # measured exactly, by the scalar face (a Python loop over 60k near-boundary
-    # rows of the 1M benchmark file took 9 s).
+    # analyzed again without their last characters (_cuts; the scalar face in a Python
+    # loop took 9 s over the 1M benchmark file's 60k near-boundary rows).
     over = c("units") - capacity_before
     maybe = (c("parts") > 1) & (over <= _NEAR_UNITS)
     paired = maybe & (c("units") > c("chars"))
@@ -779,8 +779,8 @@ def unresolved_placeholder(options: Options) -> Finding:
     ``%نام مشتری%``). Braces around one word always make one, and around
     several words when they read as a variable (``{first name}``, not
     ``{شگفت انگیز}``). Percent signs make one around a name that ends in a
-    letter: ``20%``, ``50% off``, ``20%off for 30%`` and a URL's ``%D8%AA`` are
-    not placeholders. ``<x>`` and ``[x]``
+    letter, of three characters or more as one word: ``20%``, ``50% off``,
+    ``20%off for 30%`` and a URL's ``%D8%AA`` are not placeholders. ``<x>`` and ``[x]``
     make one when ``x`` reads as a variable: an identifier with a lower-case
     letter (``[name]``, ``[FName]``, ``[OrderID]``), five or more capitals
     (``[EMAIL]``), a name with an underscore (``<FIRST_NAME>``,
