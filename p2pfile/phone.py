@@ -215,14 +215,15 @@ _ONE_LANDLINE: Final = r"(?:\+?(?:00)?98|0)?[1-8][0-9]{9}|[1-8][0-9]{7}"
 #: least, longer than any phone number, so a cell matching this is never valid; it is
 #: reported as what it is, not as a wrong length. (Two landlines alone are not looked
 #: for: a 16-digit card number would read as two local numbers.)
-#: Three numbers in their longest form with a ``+`` each, and some room: past this
-#: many characters a cell is a wrong length, and the pattern (whose parts overlap) is not
-#: tried: Python's backtracking ``re`` would take exponential time on a long run of digits.
-_TWO_NUMBERS_MAX: Final = 48
 _TWO_NUMBERS: Final = (
     rf"^(?:(?:{_ONE_LANDLINE})+(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})*"
     rf"|(?:{_ONE_NUMBER})(?:{_ONE_NUMBER}|{_ONE_LANDLINE})+)$"
 )
+#: Three numbers in their longest form with a ``+`` each, and some room: past this
+#: many characters a cell is a wrong length, and _TWO_NUMBERS (whose parts overlap) is
+#: not tried: Python's backtracking ``re`` would take exponential time on a long run of
+#: digits.
+_TWO_NUMBERS_MAX: Final = 48
 #: SMS sender lines: 1000/2000/3000/5000 and 3 to 10 more digits.
 _SENDER_LINE: Final = r"^(?:1000|2000|3000|5000)[0-9]{3,10}$"
 
