@@ -642,7 +642,7 @@ def render_stats_text(stats: Stats, *, color: bool = False, width: int = 60) -> 
     if stats.notes:
         out.heading("notes")
         for note in stats.notes:
-            # Wrapped to the terminal, continued under the note's first word; a long
+            # Wrapped to the terminal, continued two spaces further in; a long
             # path is not broken, so a copy of it still names the file.
             wrapped = textwrap.wrap(
                 note, width=max(out.width - 2, 40), subsequent_indent="  ", break_long_words=False
