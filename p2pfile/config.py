@@ -441,15 +441,8 @@ def load_tariff(path: str | os.PathLike[str]) -> Tariff:
     Raises :class:`~p2pfile.errors.ConfigError` naming the file.
     """
     name = os.fspath(path)
-    try:
-        with open(name, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        msg = f"cannot read the tariff file {name}: {exc.strerror or exc}"
-        raise ConfigError(msg) from None
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"the tariff file {name} is not valid TOML: {exc}"
-        raise ConfigError(msg) from None
+    # Read as a config file is: a BOM from Notepad is fine, and errors name the file.
+    data: Mapping[str, object] = _read_toml(Path(name), what="tariff file")
     tool = data.get("tool")
     if isinstance(tool, dict) and isinstance(tool.get("p2pfile"), dict):
         data = tool["p2pfile"]
@@ -501,11 +494,11 @@ def _unknown_key(key: str, leaf: str, valid: Iterable[str], where: str) -> Confi
 # --- files -------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+def _read_toml(path: Path, *, what: str = "config file") -> dict[str, object]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        msg = f"cannot read config file {path}: {exc.strerror or exc}"
+        msg = f"cannot read {what} {path}: {exc.strerror or exc}"
         raise ConfigError(msg) from None
     # Windows editors (Notepad) may start the file with a UTF-8 BOM, which tomllib rejects.
     data = data.removeprefix(b"\xef\xbb\xbf")

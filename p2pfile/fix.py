@@ -1676,16 +1676,16 @@ def _check_xlsx_fits(decision: _Decision, rows: int, dest: str) -> None:
         raise UsageError(msg)
 
 
-def _write_xlsx(frames: Iterable[pl.DataFrame], dest: str) -> None:
-    """Column A recipients, column B messages, every cell a string (never a number)."""
+def _text_workbook(dest: str) -> Any:
+    """An xlsxwriter workbook at ``dest`` that writes strings as strings."""
     try:
         import xlsxwriter  # type: ignore[import-untyped]  # noqa: PLC0415 - only for XLSX output
-    except ImportError as exc:  # pragma: no cover - xlsxwriter is installed with the dev extra
+    except ImportError as exc:  # pragma: no cover - xlsxwriter is a dependency
         msg = "writing .xlsx needs the xlsxwriter package (pip install xlsxwriter); or write CSV"
         raise UsageError(msg) from exc
     # constant_memory streams rows to disk in order; every strings_to_* conversion
     # is off, so a recipient like +989121234567 can never turn into a number.
-    workbook = xlsxwriter.Workbook(
+    return xlsxwriter.Workbook(
         dest,
         {
             "constant_memory": True,
@@ -1694,6 +1694,11 @@ def _write_xlsx(frames: Iterable[pl.DataFrame], dest: str) -> None:
             "strings_to_urls": False,
         },
     )
+
+
+def _write_xlsx(frames: Iterable[pl.DataFrame], dest: str) -> None:
+    """Column A recipients, column B messages, every cell a string (never a number)."""
+    workbook = _text_workbook(dest)
     sheet = workbook.add_worksheet()
     sheet.write_string(0, 0, "recipient")
     sheet.write_string(0, 1, "message")
@@ -1727,17 +1732,7 @@ def _write_rejects_xlsx(rejects: pl.DataFrame, dest: str) -> None:
     every other cell a string. A CSV opened in Excel turns ``9.12346E+09`` into the
     number 9123460000 and drops the 0 of ``0912…``, and without a BOM shows Persian as
     mojibake; fed back, such a file sends to a stranger. Text cells keep what was read."""
-    import xlsxwriter  # noqa: PLC0415 - only for XLSX output
-
-    workbook = xlsxwriter.Workbook(
-        dest,
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    workbook = _text_workbook(dest)
     sheet = workbook.add_worksheet("rejects")
     # Text format (@) on the text columns: a number typed in to correct a row stays
     # text, with its leading 0, as the cells written are.
