@@ -62,6 +62,7 @@ import polars as pl
 
 from p2pfile._args import destination_arg, frame_arg, options_arg, path_arg, settings_arg
 from p2pfile._chars import quoted
+from p2pfile._sniff import REJECTS_HEADER
 from p2pfile.check import CheckPlan, analyze, findings_for, plan_from_settings
 from p2pfile.config import NumberFormat, Settings, discover
 from p2pfile.errors import InputFileError, UsageError
@@ -112,16 +113,10 @@ UNSAFE_FILE_FIXES: Final = ("F103", "F203")
 REFUSING: Final = ("F101", "F102", "F106", "F107", "F108")
 REFUSING_UNFIXABLE: Final = ("F202", "F203")
 
-#: Columns of the rejects file and of ``split``'s second frame.
+#: Columns of the rejects file and of ``split``'s second frame; the reader knows the
+#: same names (REJECTS_HEADER) when such a file is fed back (F210).
 REJECTS_SCHEMA: Final = pl.Schema(
-    {
-        "line": pl.Int64,
-        "row": pl.Int64,
-        "recipient": pl.String,
-        "message": pl.String,
-        "codes": pl.String,
-        "reasons": pl.String,
-    }
+    zip(REJECTS_HEADER, (pl.Int64, pl.Int64, *[pl.String] * 4), strict=True)
 )
 
 #: A fix that keeps changing a row after this many passes is left where it got to.

@@ -364,14 +364,13 @@ def stats_sources(
         parts_all_rows += int(counted["parts_as_read"])
         for code, n in _code_counts(rows).items():
             codes[code] = codes.get(code, 0) + n
+        written = rows.filter(c("status") == "written")
         near_boundary += _near_boundary(
-            rows.filter(c("status") == "written").select(
-                "encoding", "units", "parts", "chars", message="out_message"
-            ),
+            written.select("encoding", "units", "parts", "chars", message="out_message"),
             file_plan.options,
         )
         sent_frames.append(
-            rows.filter(c("status") == "written").select(
+            written.select(
                 "e164",
                 "operator",
                 "foreign",
